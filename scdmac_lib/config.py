@@ -1,0 +1,193 @@
+"""Frozen configuration of every stage, the ablation variants and the named profiles.
+
+Each default cites where it comes from: the paper (Xu et al., 2026, section and equation), the
+method it descends from (DCA, scziDesk, DEC, scMAE), or this project's own choice, documented in the
+book's methods page. Build configs with :func:`make_config` so an unknown key fails loudly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Device = Literal["auto", "cpu", "cuda", "mps"]
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """Preprocessing (paper Section 2, Eq. 1-2)."""
+
+    target_sum: float = 1e4  # paper Eq. 1: s0 = 10,000
+    n_top_genes: int = 2000  # paper: "HVGs selected using Scanpy"; count unstated, 2000 is usual
+    hvg_flavor: Literal["seurat_v3", "seurat", "cell_ranger"] = "seurat_v3"  # project choice: on counts
+    n_neighbors: int = 15  # paper: cosine kNN graph; k unstated (k=15-30 for graph baselines)
+    scale: bool = True  # project choice: z-score genes of the log1p input to the masked stage
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Training-input augmentations of the denoising stage (paper Section 2)."""
+
+    enabled: bool = True
+    mask_rate: float = 0.1  # paper: 10% of genes set to zero
+    noise_var: float = 0.6  # paper: Gaussian noise of variance 0.6 (on the log-normalized scale)
+    swap_rate: float = 0.2  # paper: swap with a kNN neighbour at a ratio of 0.2
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimizer budget of one stage, in steps (tiny datasets fit one minibatch)."""
+
+    lr: float = 1e-3  # Adam, as for every deep baseline in the paper
+    batch_size: int = 256
+    epochs: int = 100  # upper bound expressed in passes over the data
+    min_steps: int = 300  # floor so that a 200-cell dataset still trains
+    max_steps: int = 2000  # ceiling so that budgets do not grow faster than the data
+    patience: int = 200  # steps without 0.1% improvement of the smoothed loss before stopping
+    weight_decay: float = 0.0
+
+
+@dataclass(frozen=True)
+class ZINBAEConfig:
+    """ZINB denoising autoencoder (paper Eq. 3-8; DCA architecture)."""
+
+    hidden: tuple[int, ...] = (64,)  # DCA: 64-32-64
+    bottleneck: int = 32  # DCA bottleneck
+    clamp_outputs: bool = True  # DCA's MeanAct/DispAct clamps (exp outputs kept in [1e-5, 1e6] / [1e-4, 1e4])
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+@dataclass(frozen=True)
+class MAEConfig:
+    """Masked autoencoder with mask predictor and weighted reconstruction (paper Eq. 9-15)."""
+
+    hidden: tuple[int, ...] = (256, 128)  # paper: F encoder layers, sizes unstated
+    latent: int = 32  # paper: "latent dimensionality 10-32"
+    dropout: float = 0.1
+    mask_ratio: float = 0.3  # paper Fig. 5: best at 0.2-0.3
+    recon_weight: float = 0.7  # paper Eq. 14 lambda; Fig. 6 peak at 0.7
+    mask_loss_weight: float = 0.65  # paper Eq. 15 gamma_m; Fig. 7 peak at 0.65
+    use_mask_predictor: bool = True  # False = scDMAC-P
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Weighted soft k-means + Student-t self-training fine-tune (paper Eq. 16-23)."""
+
+    temperature: float = 1.0  # paper Eq. 18-19 "hyperparameter (default 1)": softmax scale
+    inflation: float = 2.0  # Eq. 19 inflation exponent (scziDesk squares the weights)
+    dof: float = 1.0  # paper Eq. 20: t = 1
+    rec_weight: float = 1.0  # paper Eq. 23 alpha
+    mask_weight: float = 1.0  # paper Eq. 23 beta (relative to the MAE loss mix of Eq. 15)
+    kmeans_weight: float = 0.1  # paper Eq. 23 phi
+    kl_weight: float = 0.1  # paper Eq. 23 theta
+    target_update_steps: int = 50  # refresh the target distribution p every this many steps
+    n_init: int = 20  # k-means restarts for the initial centers
+    label_source: Literal["q", "w"] = "q"
+    train: TrainConfig = field(
+        default_factory=lambda: TrainConfig(lr=1e-4, epochs=30, min_steps=100, max_steps=500)
+    )
+
+
+@dataclass(frozen=True)
+class ScDMACConfig:
+    """The whole method. ``denoise=False`` is the scDMAC-Z ablation."""
+
+    n_clusters: int
+    seed: int = 0
+    device: Device = "auto"
+    denoise: bool = True  # False = scDMAC-Z: the masked stage runs on log-normalized counts
+    n_threads: int | None = None  # torch CPU threads; None = torch's default
+    preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    zinb: ZINBAEConfig = field(default_factory=ZINBAEConfig)
+    mae: MAEConfig = field(default_factory=MAEConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "scDMAC": {},
+    "scDMAC-Z": {"denoise": False},  # paper 3.4: without the denoising module
+    "scDMAC-W": {"mae.recon_weight": 0.5},  # without weighted reconstruction
+    "scDMAC-P": {"mae.use_mask_predictor": False},  # without the mask predictor
+}
+
+
+def _flatten(obj, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            out.update(_flatten(value, key + "."))
+        else:
+            out[key] = value
+    return out
+
+
+def config_keys() -> list[str]:
+    """All settable dotted keys, e.g. ``"mae.mask_ratio"`` or ``"zinb.train.lr"``."""
+    return sorted(_flatten(ScDMACConfig(n_clusters=2)))
+
+
+def _replace(obj, parts: list[str], value):
+    head, rest = parts[0], parts[1:]
+    names = {f.name for f in dataclasses.fields(obj)}
+    if head not in names:
+        raise KeyError(head)
+    if rest:
+        return dataclasses.replace(obj, **{head: _replace(getattr(obj, head), rest, value)})
+    current = getattr(obj, head)
+    if isinstance(current, tuple) and isinstance(value, list):
+        value = tuple(value)
+    return dataclasses.replace(obj, **{head: value})
+
+
+def make_config(n_clusters: int, *, variant: str = "scDMAC", **overrides: Any) -> ScDMACConfig:
+    """Build a config from dotted overrides, applied on top of a named ablation variant.
+
+    Examples
+    --------
+    >>> cfg = make_config(5, variant="scDMAC-W", **{"mae.mask_ratio": 0.2})
+    >>> cfg.mae.recon_weight, cfg.mae.mask_ratio
+    (0.5, 0.2)
+    """
+    if variant not in VARIANTS:
+        msg = f"unknown variant {variant!r}; choose one of {sorted(VARIANTS)}."
+        raise ValueError(msg)
+    cfg = ScDMACConfig(n_clusters=n_clusters)
+    for key, value in {**VARIANTS[variant], **overrides}.items():
+        try:
+            cfg = _replace(cfg, key.split("."), value)
+        except KeyError:
+            msg = f"unknown config key {key!r}; valid keys are: {', '.join(config_keys())}."
+            raise ValueError(msg) from None
+    return cfg
+
+
+def to_dict(cfg) -> dict[str, Any]:
+    """Nested plain dict of a config (JSON-ready)."""
+    return dataclasses.asdict(cfg)
+
+
+def flat_dict(cfg) -> dict[str, Any]:
+    """Flat ``{dotted.key: value}`` view of a config."""
+    return _flatten(cfg)
+
+
+def from_dict(data: dict[str, Any]) -> ScDMACConfig:
+    """Inverse of :func:`to_dict` (tuples restored from JSON lists)."""
+    flat = {}
+
+    def walk(d, prefix=""):
+        for k, v in d.items():
+            if isinstance(v, dict):
+                walk(v, f"{prefix}{k}.")
+            else:
+                flat[f"{prefix}{k}"] = v
+
+    walk(data)
+    n_clusters = flat.pop("n_clusters")
+    return make_config(n_clusters, **flat)

@@ -1,0 +1,292 @@
+"""The scDMAC pipeline: denoise (ZINB AE), masked representation learning, clustering fine-tune.
+
+Stage functions take and return arrays; :func:`fit_scdmac` runs them in order and
+:func:`scdmac` is the scanpy-shaped entry point that writes the results into an AnnData.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from scdmac_lib import cluster as cl
+from scdmac_lib.augment import augment
+from scdmac_lib.checks import check_n_clusters
+from scdmac_lib.config import ScDMACConfig, make_config, to_dict
+from scdmac_lib.masking import corrupt
+from scdmac_lib.nn import DISPERSION, DROPOUT_LOGITS, MASK_LOGITS, MEAN, RECONSTRUCTION, LossOutput, MaskedAutoencoder, ZINBAutoencoder
+from scdmac_lib.pp import Preprocessed, preprocess, standardize
+from scdmac_lib.train import fit
+
+logger = logging.getLogger(__name__)
+_EVAL_BATCH = 4096
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def _generators(seed: int, device: torch.device) -> tuple[torch.Generator, torch.Generator]:
+    """A CPU generator for minibatch order and one on ``device`` for augmentations and masks."""
+    return torch.Generator().manual_seed(seed), torch.Generator(device=device).manual_seed(seed + 1)
+
+
+@torch.no_grad()
+def _batched(fn, x: torch.Tensor, *extra: torch.Tensor) -> list:
+    return [fn(x[i : i + _EVAL_BATCH], *(e[i : i + _EVAL_BATCH] for e in extra)) for i in range(0, len(x), _EVAL_BATCH)]
+
+
+@dataclass
+class DenoiseResult:
+    """Output of the ZINB stage; ``denoised`` is the log1p-normalized ZINB mean (the paper's Xz)."""
+
+    denoised: np.ndarray  # (n, g)
+    mean: np.ndarray  # ZINB mean mu on the count scale (n, g)
+    dispersion: np.ndarray  # theta (n, g)
+    dropout: np.ndarray  # pi (n, g)
+    history: dict[str, list[float]]
+
+
+def denoise(prep: Preprocessed, cfg: ScDMACConfig, *, device: torch.device, progress: bool = False) -> DenoiseResult:
+    """Train the ZINB autoencoder on the raw counts and return the denoised matrix (Eq. 3-8)."""
+    x = torch.from_numpy(standardize(prep.lognorm)).to(device)
+    counts = torch.from_numpy(prep.counts.toarray()).to(device)
+    sf = torch.from_numpy(prep.size_factors).to(device)
+    knn = torch.from_numpy(prep.knn).to(device)
+    zc = cfg.zinb
+    module = ZINBAutoencoder(x.shape[1], zc.hidden, zc.bottleneck, clamp_outputs=zc.clamp_outputs).to(device)
+    batch_gen, noise_gen = _generators(cfg.seed, device)
+
+    def step(idx: torch.Tensor, _step: int) -> LossOutput:
+        out = module(augment(x, idx, knn, cfg.augment, noise_gen), sf[idx])
+        return module.loss(counts[idx], out)
+
+    module.train()
+    history = fit(module.parameters(), step, n_obs=len(x), cfg=zc.train, generator=batch_gen,
+                  stage="denoise (ZINB AE)", progress=progress, device=device)
+    module.eval()
+    outs = _batched(lambda xb, sb: module(xb, sb), x, sf)
+    mean = torch.cat([o[MEAN] for o in outs]).cpu().numpy()
+    scale = mean / prep.size_factors[:, None]
+    normalized = scale / scale.sum(axis=1, keepdims=True) * cfg.preprocess.target_sum
+    return DenoiseResult(
+        denoised=np.log1p(normalized).astype(np.float32),
+        mean=mean,
+        dispersion=torch.cat([o[DISPERSION] for o in outs]).cpu().numpy(),
+        dropout=torch.sigmoid(torch.cat([o[DROPOUT_LOGITS] for o in outs])).cpu().numpy(),
+        history=history,
+    )
+
+
+def _mae_step_terms(module: MaskedAutoencoder, xb: torch.Tensor, cfg: ScDMACConfig, gen: torch.Generator):
+    x_masked, mask = corrupt(xb, cfg.mae.mask_ratio, gen)
+    out = module(x_masked)
+    return module.loss_terms(xb, mask, out, recon_weight=cfg.mae.recon_weight)
+
+
+def train_mae(x: torch.Tensor, cfg: ScDMACConfig, *, device: torch.device, progress: bool = False):
+    """Pretrain the masked autoencoder on ``x`` (cells x genes, model input scale); returns (module, history)."""
+    mc = cfg.mae
+    module = MaskedAutoencoder(x.shape[1], mc.hidden, mc.latent, dropout=mc.dropout,
+                               use_mask_predictor=mc.use_mask_predictor).to(device)
+    batch_gen, mask_gen = _generators(cfg.seed + 10, device)
+
+    def step(idx: torch.Tensor, _step: int) -> LossOutput:
+        xb = x[idx]
+        x_masked, mask = corrupt(xb, mc.mask_ratio, mask_gen)
+        return module.loss(xb, mask, module(x_masked), recon_weight=mc.recon_weight,
+                           mask_loss_weight=mc.mask_loss_weight)
+
+    module.train()
+    history = fit(module.parameters(), step, n_obs=len(x), cfg=mc.train, generator=batch_gen,
+                  stage="masked autoencoder", progress=progress, device=device)
+    module.eval()
+    return module, history
+
+
+@torch.no_grad()
+def embed(module: MaskedAutoencoder, x: torch.Tensor) -> torch.Tensor:
+    """Embedding Z of every cell from the clean input, in eval mode."""
+    was_training = module.training
+    module.eval()
+    z = torch.cat(_batched(module.embed, x))
+    module.train(was_training)
+    return z
+
+
+@torch.no_grad()
+def mae_diagnostics(module: MaskedAutoencoder, x: torch.Tensor, cfg: ScDMACConfig) -> dict[str, float]:
+    """Label-free checks of the masked stage: mask-predictor AUC and masked vs kept reconstruction error."""
+    from sklearn.metrics import roc_auc_score
+
+    gen = torch.Generator(device=x.device).manual_seed(cfg.seed + 99)
+    x_masked, mask = corrupt(x[:_EVAL_BATCH], cfg.mae.mask_ratio, gen)
+    out = module(x_masked)
+    err = (out[RECONSTRUCTION] - x[:_EVAL_BATCH]).pow(2)
+    m = mask.bool()
+    diag = {
+        "mse_masked": err[m].mean().item() if m.any() else float("nan"),
+        "mse_kept": err[~m].mean().item() if (~m).any() else float("nan"),
+    }
+    if MASK_LOGITS in out and 0 < mask.mean().item() < 1:
+        flat_mask = mask.flatten().cpu().numpy()
+        flat_logits = out[MASK_LOGITS].flatten().cpu().numpy()
+        rows = np.random.default_rng(cfg.seed).choice(flat_mask.size, min(200_000, flat_mask.size), replace=False)
+        diag["mask_auc"] = float(roc_auc_score(flat_mask[rows], flat_logits[rows]))
+    return diag
+
+
+@dataclass
+class ClusterResult:
+    """Output of the clustering fine-tune (Eq. 16-23)."""
+
+    embedding: np.ndarray  # Z after fine-tuning (n, d)
+    labels: np.ndarray  # argmax of q (or of the inflated weights) (n,)
+    initial_labels: np.ndarray  # k-means on the pretrained embedding (n,)
+    q: np.ndarray  # Student-t soft assignment (n, k)
+    weights: np.ndarray  # inflated soft k-means weights (n, k)
+    centers: np.ndarray  # (k, d)
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+
+def initial_centers(z: np.ndarray, n_clusters: int, *, seed: int, n_init: int) -> tuple[np.ndarray, np.ndarray]:
+    """k-means on the embedding: (centers, labels)."""
+    from sklearn.cluster import KMeans
+
+    km = KMeans(n_clusters, n_init=n_init, random_state=seed).fit(z)
+    return km.cluster_centers_.astype(np.float32), km.labels_
+
+
+def finetune_clusters(
+    module: MaskedAutoencoder, x: torch.Tensor, cfg: ScDMACConfig, *, device: torch.device, progress: bool = False
+) -> ClusterResult:
+    """Fine-tune encoder and centers on alpha*L_rec + beta*L_mask + phi*L_wkm + theta*L_KL (Eq. 23).
+
+    Centers start from k-means on Z. The soft k-means weights are detached, so the centers'
+    gradient step moves them towards the weighted mean of Eq. 17. The target p is refreshed on all
+    cells every ``target_update_steps`` steps, as in DEC.
+    """
+    cc = cfg.cluster
+    z0 = embed(module, x).cpu().numpy()
+    centers0, init_labels = initial_centers(z0, cfg.n_clusters, seed=cfg.seed, n_init=cc.n_init)
+    centers = torch.nn.Parameter(torch.from_numpy(centers0).to(device))
+    batch_gen, mask_gen = _generators(cfg.seed + 20, device)
+    target: dict[str, torch.Tensor] = {}
+
+    def step(idx: torch.Tensor, step_i: int) -> LossOutput:
+        if step_i % cc.target_update_steps == 0:
+            target["p"] = cl.target_distribution(cl.soft_assign(embed(module, x), centers.detach(), cc.dof))
+        xb = x[idx]
+        rec, bce = _mae_step_terms(module, xb, cfg, mask_gen)
+        z = module.embed(xb)
+        d2 = cl.squared_distances(z, centers)
+        w = cl.inflate(cl.soft_kmeans_weights(d2.detach(), cc.temperature), cc.inflation)
+        wkm = cl.weighted_kmeans_loss(d2, w)
+        kl = cl.kl_divergence(target["p"][idx], cl.soft_assign(z, centers, cc.dof))
+        total = cc.rec_weight * rec + cc.kmeans_weight * wkm + cc.kl_weight * kl
+        parts = {"reconstruction": rec.item(), "weighted_kmeans": wkm.item(), "kl": kl.item()}
+        if bce is not None:
+            total = total + cc.mask_weight * bce
+            parts["mask_bce"] = bce.item()
+        return LossOutput(total, parts)
+
+    module.train()
+    history = fit([*module.parameters(), centers], step, n_obs=len(x), cfg=cc.train, generator=batch_gen,
+                  stage="clustering fine-tune", progress=progress, device=device)
+    z = embed(module, x)
+    with torch.no_grad():
+        q = cl.soft_assign(z, centers, cc.dof)
+        w = cl.inflate(cl.soft_kmeans_weights(cl.squared_distances(z, centers), cc.temperature), cc.inflation)
+    labels = (q if cc.label_source == "q" else w).argmax(dim=1)
+    return ClusterResult(z.cpu().numpy(), labels.cpu().numpy(), init_labels, q.cpu().numpy(),
+                         w.cpu().numpy(), centers.detach().cpu().numpy(), history)
+
+
+@dataclass
+class ScDMACResult:
+    """Everything a fit produces: labels, embedding, histories, label-free diagnostics, timings."""
+
+    labels: np.ndarray
+    embedding: np.ndarray
+    pretrained_embedding: np.ndarray
+    clusters: ClusterResult
+    denoised: DenoiseResult | None
+    preprocessed: Preprocessed
+    history: dict[str, dict[str, list[float]]]
+    diagnostics: dict[str, float]
+    timings: dict[str, float]
+    config: ScDMACConfig
+    device: str
+
+
+def fit_scdmac(x, cfg: ScDMACConfig, *, progress: bool = False) -> ScDMACResult:
+    """Run every stage of scDMAC on a cells x genes count matrix (dense or sparse)."""
+    check_n_clusters(cfg.n_clusters, x.shape[0])
+    device = resolve_device(cfg.device)
+    if cfg.n_threads:
+        torch.set_num_threads(cfg.n_threads)
+    timings: dict[str, float] = {}
+    history: dict[str, dict[str, list[float]]] = {}
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(cfg.seed)
+        t0 = time.perf_counter()
+        prep = preprocess(x, cfg.preprocess, seed=cfg.seed)
+        check_n_clusters(cfg.n_clusters, prep.counts.shape[0])
+        timings["preprocess"] = time.perf_counter() - t0
+        den = None
+        if cfg.denoise:
+            t0 = time.perf_counter()
+            den = denoise(prep, cfg, device=device, progress=progress)
+            history["denoise"] = den.history
+            timings["denoise"] = time.perf_counter() - t0
+        source = den.denoised if den is not None else prep.lognorm
+        x_in = torch.from_numpy(standardize(source) if cfg.preprocess.scale else source).to(device)
+        t0 = time.perf_counter()
+        module, history["mae"] = train_mae(x_in, cfg, device=device, progress=progress)
+        diagnostics = mae_diagnostics(module, x_in, cfg)
+        pretrained = embed(module, x_in).cpu().numpy()
+        timings["mae"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        clusters = finetune_clusters(module, x_in, cfg, device=device, progress=progress)
+        history["cluster"] = clusters.history
+        timings["cluster"] = time.perf_counter() - t0
+    diagnostics["n_nonempty_clusters"] = int(np.unique(clusters.labels).size)
+    return ScDMACResult(clusters.labels, clusters.embedding, pretrained, clusters, den, prep, history,
+                        diagnostics, timings, cfg, str(device))
+
+
+def scdmac(
+    adata, n_clusters: int, *, config: ScDMACConfig | None = None, variant: str = "scDMAC",
+    layer: str | None = None, key_added: str = "scdmac", seed: int = 0, device: str = "auto",
+    progress: bool = False, copy: bool = False, **overrides,
+):
+    """Cluster an AnnData of raw counts with scDMAC.
+
+    Writes ``obsm[f"X_{key_added}"]`` (embedding), ``obs[f"{key_added}_cluster"]`` (categorical
+    labels) and ``uns[key_added]`` (config, loss histories, diagnostics, timings). ``overrides`` are
+    dotted config keys such as ``**{"mae.mask_ratio": 0.2}``; pass ``config`` to set everything.
+    Returns the AnnData when ``copy=True``, else ``None``.
+    """
+    import pandas as pd
+
+    adata = adata.copy() if copy else adata
+    cfg = config or make_config(n_clusters, variant=variant, seed=seed, device=device, **overrides)
+    x = adata.X if layer is None else adata.layers[layer]
+    result = fit_scdmac(x, cfg, progress=progress)
+    adata.obsm[f"X_{key_added}"] = result.embedding
+    adata.obs[f"{key_added}_cluster"] = pd.Categorical(result.labels.astype(str))
+    adata.uns[key_added] = {
+        "config": to_dict(cfg),
+        "history": {stage: {k: np.asarray(v) for k, v in h.items()} for stage, h in result.history.items()},
+        "diagnostics": result.diagnostics,
+        "timings": result.timings,
+        "device": result.device,
+    }
+    return adata if copy else None

@@ -1,0 +1,141 @@
+"""Neural modules: the ZINB denoising autoencoder and the masked autoencoder with mask predictor.
+
+Modules see only tensors and return dicts keyed by the constants below; the pipeline functions in
+:mod:`scdmac_lib.model` own the conversion from AnnData.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from scdmac_lib.distributions import zinb_nll
+
+LATENT = "latent"
+MEAN = "mean"
+DISPERSION = "dispersion"
+DROPOUT_LOGITS = "dropout_logits"
+MASK_LOGITS = "mask_logits"
+RECONSTRUCTION = "reconstruction"
+
+
+@dataclass
+class LossOutput:
+    """A scalar loss to optimize plus its named parts (floats, for the history)."""
+
+    loss: torch.Tensor
+    parts: dict[str, float] = field(default_factory=dict)
+
+
+def mlp(sizes: list[int], *, dropout: float = 0.0, last_activation: bool = True) -> nn.Sequential:
+    """Linear -> LayerNorm -> GELU blocks; the last block is plain linear unless asked otherwise."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2 or last_activation:
+            layers += [nn.LayerNorm(n_out), nn.GELU()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+class ZINBAutoencoder(nn.Module):
+    """DCA-style autoencoder with mean, dispersion and dropout heads (paper Eq. 5-7).
+
+    ``mean = size_factor * exp(D W_mu)``, ``dispersion = exp(D W_theta)``, ``dropout = sigmoid(D W_pi)``
+    (kept as logits). With ``clamp_outputs`` the exponentials are clamped as DCA's MeanAct / DispAct.
+    """
+
+    def __init__(self, n_genes: int, hidden: tuple[int, ...], bottleneck: int, *, clamp_outputs: bool = True):
+        super().__init__()
+        self.encoder = mlp([n_genes, *hidden, bottleneck])
+        self.decoder = mlp([bottleneck, *reversed(hidden)])
+        width = hidden[0] if hidden else bottleneck
+        self.mean_head = nn.Linear(width, n_genes)
+        self.dispersion_head = nn.Linear(width, n_genes)
+        self.dropout_head = nn.Linear(width, n_genes)
+        self.clamp_outputs = clamp_outputs
+
+    def forward(self, x: torch.Tensor, size_factors: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.encoder(x)
+        d = self.decoder(z)
+        log_scale = self.mean_head(d)
+        log_theta = self.dispersion_head(d)
+        if self.clamp_outputs:
+            scale = torch.exp(log_scale).clamp(1e-5, 1e6)
+            theta = torch.exp(log_theta).clamp(1e-4, 1e4)
+        else:
+            scale, theta = torch.exp(log_scale), torch.exp(log_theta)
+        return {
+            LATENT: z,
+            MEAN: scale * size_factors.unsqueeze(1),
+            DISPERSION: theta,
+            DROPOUT_LOGITS: self.dropout_head(d),
+        }
+
+    @staticmethod
+    def loss(counts: torch.Tensor, out: dict[str, torch.Tensor]) -> LossOutput:
+        """ZINB negative log-likelihood of the raw counts (Eq. 8)."""
+        nll = zinb_nll(counts, out[MEAN], out[DISPERSION], out[DROPOUT_LOGITS])
+        return LossOutput(nll, {"zinb_nll": nll.item()})
+
+
+class MaskedAutoencoder(nn.Module):
+    """Encoder -> embedding Z; mask predictor on Z; decoder on ``[Z, sigmoid(M')]`` (Eq. 11-15).
+
+    With ``use_mask_predictor=False`` (scDMAC-P) the decoder sees Z alone and there is no mask loss.
+    """
+
+    def __init__(
+        self, n_genes: int, hidden: tuple[int, ...], latent: int, *, dropout: float = 0.0,
+        use_mask_predictor: bool = True,
+    ):
+        super().__init__()
+        self.encoder = mlp([n_genes, *hidden, latent], dropout=dropout, last_activation=False)
+        self.use_mask_predictor = use_mask_predictor
+        self.mask_predictor = nn.Linear(latent, n_genes) if use_mask_predictor else None
+        decoder_in = latent + (n_genes if use_mask_predictor else 0)
+        self.decoder = nn.Sequential(
+            mlp([decoder_in, *reversed(hidden)], dropout=dropout), nn.Linear(hidden[0], n_genes)
+        )
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The embedding Z used for clustering."""
+        return self.encoder(x)
+
+    def forward(self, x_masked: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.encoder(x_masked)
+        out = {LATENT: z}
+        decoder_in = z
+        if self.mask_predictor is not None:
+            logits = self.mask_predictor(z)
+            out[MASK_LOGITS] = logits
+            decoder_in = torch.cat([z, torch.sigmoid(logits)], dim=1)
+        out[RECONSTRUCTION] = self.decoder(decoder_in)
+        return out
+
+    def loss_terms(
+        self, x: torch.Tensor, mask: torch.Tensor, out: dict[str, torch.Tensor], *, recon_weight: float
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Weighted MSE (Eq. 13-14) and the mask predictor's BCE (Eq. 12; ``None`` without one).
+
+        Entry weights are ``lambda`` where ``M = 1`` (masked) and ``1 - lambda`` elsewhere.
+        """
+        weights = mask * recon_weight + (1.0 - mask) * (1.0 - recon_weight)
+        rec = (weights * (out[RECONSTRUCTION] - x).pow(2)).mean()
+        if self.mask_predictor is None:
+            return rec, None
+        return rec, nn.functional.binary_cross_entropy_with_logits(out[MASK_LOGITS], mask)
+
+    def loss(
+        self, x: torch.Tensor, mask: torch.Tensor, out: dict[str, torch.Tensor], *,
+        recon_weight: float, mask_loss_weight: float,
+    ) -> LossOutput:
+        """``(1 - gamma) * weighted MSE + gamma * BCE`` (Eq. 15); the MSE alone without a predictor."""
+        rec, bce = self.loss_terms(x, mask, out, recon_weight=recon_weight)
+        if bce is None:
+            return LossOutput(rec, {"reconstruction": rec.item()})
+        total = (1.0 - mask_loss_weight) * rec + mask_loss_weight * bce
+        return LossOutput(total, {"reconstruction": rec.item(), "mask_bce": bce.item()})

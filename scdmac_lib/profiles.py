@@ -1,0 +1,96 @@
+"""Named profiles: whole sets of settings for the book's runs.
+
+``smoke`` runs in seconds on synthetic data (for tests); ``quick`` (the default) builds the whole
+book on a 2-core CPU in minutes with shorter training and fewer seeds; ``paper`` uses the full
+training budgets, five seeds and every sweep point (hours on a CPU, fast on a GPU).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+STAND_INS = ("deng", "pollen", "zeisel")
+EXTRAS = ("worm_neuron", "mouse_bladder", "pbmc10x")
+SMOKE_DATASET = "synth-400x300x4"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Settings shared by every notebook of one book build."""
+
+    name: str
+    datasets: tuple[str, ...]  # datasets of Tables 2-5 and Fig. 4
+    seeds: tuple[int, ...]  # seeds of every table (mean and sd over them)
+    overrides: tuple[tuple[str, Any], ...]  # config overrides (training budgets)
+    sweep_datasets: tuple[str, ...]  # datasets of Figs. 5-7
+    sweep_seeds: tuple[int, ...]
+    mask_ratios: tuple[float, ...]  # Fig. 5 (paper: 0.1 to 0.8)
+    recon_weights: tuple[float, ...]  # Fig. 6 (paper: 0.6 to 0.9)
+    mask_loss_weights: tuple[float, ...]  # Fig. 7 (paper: 0.5 to 0.8)
+    walkthrough_dataset: str  # dataset of the stage walk-through notebooks
+
+    def config_overrides(self) -> dict[str, Any]:
+        """The profile's overrides as a dict for :func:`scdmac_lib.config.make_config`."""
+        return dict(self.overrides)
+
+
+def _budget(steps: int, cluster_steps: int, min_steps: int) -> tuple[tuple[str, Any], ...]:
+    return (
+        ("zinb.train.max_steps", steps),
+        ("zinb.train.min_steps", min_steps),
+        ("mae.train.max_steps", steps),
+        ("mae.train.min_steps", min_steps),
+        ("cluster.train.max_steps", cluster_steps),
+        ("cluster.train.min_steps", min(min_steps, cluster_steps)),
+    )
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile(
+        name="smoke",
+        datasets=(SMOKE_DATASET,),
+        seeds=(0,),
+        overrides=(*_budget(30, 10, 10), ("preprocess.n_top_genes", 200)),
+        sweep_datasets=(SMOKE_DATASET,),
+        sweep_seeds=(0,),
+        mask_ratios=(0.1, 0.5),
+        recon_weights=(0.6, 0.8),
+        mask_loss_weights=(0.5, 0.8),
+        walkthrough_dataset=SMOKE_DATASET,
+    ),
+    "quick": Profile(
+        name="quick",
+        datasets=STAND_INS + EXTRAS,
+        seeds=(0, 1),
+        overrides=_budget(800, 200, 200),
+        sweep_datasets=("deng", "pollen"),
+        sweep_seeds=(0,),
+        mask_ratios=(0.1, 0.3, 0.5, 0.7),
+        recon_weights=(0.6, 0.7, 0.8, 0.9),
+        mask_loss_weights=(0.5, 0.65, 0.8),
+        walkthrough_dataset="pollen",
+    ),
+    "paper": Profile(
+        name="paper",
+        datasets=STAND_INS + EXTRAS,
+        seeds=(0, 1, 2, 3, 4),
+        overrides=(),
+        sweep_datasets=STAND_INS + EXTRAS,
+        sweep_seeds=(0, 1, 2),
+        mask_ratios=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+        recon_weights=(0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9),
+        mask_loss_weights=(0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8),
+        walkthrough_dataset="zeisel",
+    ),
+}
+DEFAULT_PROFILE = "quick"
+
+
+def get_profile(name: str) -> Profile:
+    """Return the named profile; unknown names fail with the list of known ones."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        msg = f"unknown profile {name!r}; choose one of {sorted(PROFILES)}."
+        raise ValueError(msg) from None
