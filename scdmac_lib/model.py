@@ -52,6 +52,7 @@ class DenoiseResult:
     dispersion: np.ndarray  # theta (n, g)
     dropout: np.ndarray  # pi (n, g)
     history: dict[str, list[float]]
+    module: ZINBAutoencoder
 
 
 def denoise(prep: Preprocessed, cfg: ScDMACConfig, *, device: torch.device, progress: bool = False) -> DenoiseResult:
@@ -82,6 +83,7 @@ def denoise(prep: Preprocessed, cfg: ScDMACConfig, *, device: torch.device, prog
         dispersion=torch.cat([o[DISPERSION] for o in outs]).cpu().numpy(),
         dropout=torch.sigmoid(torch.cat([o[DROPOUT_LOGITS] for o in outs])).cpu().numpy(),
         history=history,
+        module=module,
     )
 
 

@@ -1,0 +1,243 @@
+"""Runs: a frozen spec (dataset, method, seed, overrides) -> a cached, verified result.
+
+Each result lives in ``results/runs/<key>/``: ``labels.npy``, ``embedding.npy`` and ``result.json``
+(metrics, timings, diagnostics, loss histories, config, provenance and the sha256 of both arrays).
+The folder is written under a temporary name and renamed into place, so an interrupted run leaves
+nothing that is read back; a result whose checksums, schema or spec do not match is recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scdmac_lib import paths
+from scdmac_lib.metrics import score
+
+logger = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+LABEL_KEY = "cell_type"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: ``method`` (a key of :data:`scdmac_lib.baselines.METHODS`) on ``dataset`` with ``seed``."""
+
+    dataset: str
+    method: str
+    seed: int = 0
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "method": self.method, "seed": self.seed,
+                "overrides": sorted([k, v] for k, v in self.overrides)}
+
+    def key(self) -> str:
+        """Stable 16-hex-digit hash of the spec and the result schema."""
+        payload = json.dumps({"schema": SCHEMA_VERSION, **self.as_dict()}, sort_keys=True, default=list)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass
+class RunResult:
+    """A finished run as read back from the cache."""
+
+    spec: RunSpec
+    metrics: dict[str, float]
+    timings: dict[str, float]
+    diagnostics: dict[str, float]
+    history: dict[str, dict[str, list[float]]]
+    provenance: dict[str, Any]
+    labels: np.ndarray
+    embedding: np.ndarray
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def make_spec(dataset: str, method: str, seed: int = 0, overrides: dict[str, Any] | None = None) -> RunSpec:
+    """Build a spec from a plain overrides dict (lists become tuples so the spec stays hashable)."""
+    items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (overrides or {}).items()))
+    return RunSpec(dataset, method, int(seed), items)
+
+
+def load_dataset(name: str):
+    """A manifest dataset by name, or a simulated one named ``synth-CELLSxGENESxCLUSTERS``."""
+    from scdmac_lib import simulate
+
+    shape = simulate.parse_name(name)
+    if shape is not None:
+        return simulate.zinb_clusters(*shape, seed=0)
+    from scdmac_lib import data
+
+    return data.load(name)
+
+
+def n_types(adata, label_key: str = LABEL_KEY) -> int:
+    """Number of ground-truth types: the k every method is given (as the field does)."""
+    if label_key not in adata.obs:
+        msg = f"obs[{label_key!r}] is missing: scoring needs ground-truth labels."
+        raise ValueError(msg)
+    return int(adata.obs[label_key].nunique())
+
+
+def run_dir(spec: RunSpec, results: Path | None = None) -> Path:
+    return (results or paths.results_dir()) / "runs" / spec.key()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def git_commit() -> str:
+    """The repository's commit, with ``-dirty`` when tracked files differ; ``unknown`` outside git."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.REPO_ROOT, capture_output=True,
+                             text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=paths.REPO_ROOT,
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return sha + ("-dirty" if dirty else "")
+
+
+def provenance(device: str) -> dict[str, Any]:
+    """Versions, commit, device and threads of this process."""
+    import scanpy
+    import sklearn
+    import torch
+
+    import scdmac_lib
+
+    return {"commit": git_commit(), "scdmac_lib": scdmac_lib.__version__, "python": platform.python_version(),
+            "torch": torch.__version__, "numpy": np.__version__, "scanpy": scanpy.__version__,
+            "sklearn": sklearn.__version__, "device": device, "torch_threads": torch.get_num_threads(),
+            "machine": platform.machine(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
+
+
+def load_result(spec: RunSpec, results: Path | None = None) -> RunResult | None:
+    """The cached result of ``spec``, or ``None`` when absent, incomplete, corrupt or stale."""
+    folder = run_dir(spec, results)
+    meta_path = folder / "result.json"
+    if not meta_path.exists():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+        if meta.get("schema") != SCHEMA_VERSION or meta.get("spec") != spec.as_dict():
+            raise ValueError("schema or spec mismatch")
+        arrays = {}
+        for name in ("labels", "embedding"):
+            path = folder / f"{name}.npy"
+            if _sha256(path) != meta["sha256"][name]:
+                raise ValueError(f"checksum mismatch of {name}.npy")
+            arrays[name] = np.load(path, allow_pickle=False)
+        return RunResult(spec, meta["metrics"], meta["timings"], meta["diagnostics"], meta["history"],
+                         meta["provenance"], arrays["labels"], arrays["embedding"], meta.get("config", {}))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        logger.warning("discarding the cached result in %s (%s); it will be recomputed", folder, err)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
+def _write(spec: RunSpec, out, metrics: dict, device: str, results: Path | None) -> None:
+    final = run_dir(spec, results)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".tmp-{spec.key()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        np.save(tmp / "labels.npy", np.asarray(out.labels))
+        np.save(tmp / "embedding.npy", np.asarray(out.embedding, dtype=np.float32))
+        meta = {"schema": SCHEMA_VERSION, "spec": spec.as_dict(), "metrics": metrics, "timings": out.timings,
+                "diagnostics": out.diagnostics, "history": out.history, "config": out.config,
+                "provenance": provenance(device),
+                "sha256": {n: _sha256(tmp / f"{n}.npy") for n in ("labels", "embedding")}}
+        (tmp / "result.json").write_text(json.dumps(_jsonable(meta)))
+        for f in tmp.iterdir():
+            with f.open("rb") as fh:
+                os.fsync(fh.fileno())
+        if final.exists():  # a stale or concurrent result: replace it
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results: Path | None = None,
+        force: bool = False) -> RunResult:
+    """Return the cached result of ``spec``, computing and caching it first when needed."""
+    from scdmac_lib.baselines import METHODS
+
+    if spec.method not in METHODS:
+        msg = f"unknown method {spec.method!r}; choose one of {sorted(METHODS)}."
+        raise ValueError(msg)
+    if not force and (cached := load_result(spec, results)) is not None:
+        return cached
+    adata = load_dataset(spec.dataset)
+    truth = adata.obs[LABEL_KEY].to_numpy()
+    t0 = time.perf_counter()
+    out = METHODS[spec.method](adata.X, n_types(adata), seed=spec.seed, device=device, progress=progress,
+                               overrides=dict(spec.overrides))
+    out.timings["wall"] = time.perf_counter() - t0
+    metrics = score(truth, out.labels, out.embedding)
+    from scdmac_lib.model import resolve_device
+
+    _write(spec, out, metrics, str(resolve_device(device)), results)
+    result = load_result(spec, results)
+    assert result is not None, "a result just written must read back"
+    return result
+
+
+def run_many(specs, *, device: str = "auto", progress: bool = False, results: Path | None = None):
+    """Run (or read) every spec; one row per run with its metrics and timings, as a DataFrame."""
+    import pandas as pd
+
+    rows = []
+    for spec in specs:
+        res = run(spec, device=device, progress=progress, results=results)
+        rows.append({**asdict(spec), "overrides": dict(spec.overrides), **res.metrics,
+                     "wall_s": res.timings.get("wall", float("nan")), "commit": res.provenance["commit"],
+                     "device": res.provenance["device"]})
+    return pd.DataFrame(rows)
+
+
+def summarize(frame, by=("dataset", "method"), metrics=("ari", "nmi")):
+    """Mean and standard deviation over seeds, plus the best seed (the paper reports a best run)."""
+    import pandas as pd
+
+    grouped = frame.groupby(list(by), sort=False)
+    parts = {}
+    for m in metrics:
+        parts[f"{m}_mean"] = grouped[m].mean()
+        parts[f"{m}_sd"] = grouped[m].std(ddof=1) if grouped[m].size().max() > 1 else grouped[m].mean() * 0
+        parts[f"{m}_best"] = grouped[m].max()
+    parts["n_seeds"] = grouped["seed"].nunique()
+    return pd.DataFrame(parts).reset_index()
+
+
+def profile_specs(profile, methods, *, datasets=None, seeds=None, overrides: dict | None = None) -> list[RunSpec]:
+    """Specs of ``methods`` x datasets x seeds under a profile (its training budgets included)."""
+    base = {**profile.config_overrides(), **(overrides or {})}
+    return [make_spec(d, m, s, base) for d in (datasets or profile.datasets) for m in methods
+            for s in (seeds or profile.seeds)]
