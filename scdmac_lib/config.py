@@ -52,8 +52,8 @@ class TrainConfig:
 class ZINBAEConfig:
     """ZINB denoising autoencoder (paper Eq. 3-8; DCA architecture)."""
 
-    hidden: tuple[int, ...] = (64,)  # DCA: 64-32-64
-    bottleneck: int = 32  # DCA bottleneck
+    hidden: tuple[int, ...] = (256,)  # project choice: wider than DCA's 64-32-64 so that a step
+    bottleneck: int = 64  # budget suffices (DCA itself trains for hundreds of epochs)
     clamp_outputs: bool = True  # DCA's MeanAct/DispAct clamps (exp outputs kept in [1e-5, 1e6] / [1e-4, 1e4])
     train: TrainConfig = field(default_factory=TrainConfig)
 
@@ -65,6 +65,8 @@ class MAEConfig:
     hidden: tuple[int, ...] = (256, 128)  # paper: F encoder layers, sizes unstated
     latent: int = 32  # paper: "latent dimensionality 10-32"
     dropout: float = 0.1
+    input_dropout: float = 0.0
+    linear_decoder: bool = True  # project choice (as scMAE): a linear decoder keeps Z k-means friendly
     mask_ratio: float = 0.3  # paper Fig. 5: best at 0.2-0.3
     recon_weight: float = 0.7  # paper Eq. 14 lambda; Fig. 6 peak at 0.7
     mask_loss_weight: float = 0.65  # paper Eq. 15 gamma_m; Fig. 7 peak at 0.65

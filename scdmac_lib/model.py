@@ -97,6 +97,7 @@ def train_mae(x: torch.Tensor, cfg: ScDMACConfig, *, device: torch.device, progr
     """Pretrain the masked autoencoder on ``x`` (cells x genes, model input scale); returns (module, history)."""
     mc = cfg.mae
     module = MaskedAutoencoder(x.shape[1], mc.hidden, mc.latent, dropout=mc.dropout,
+                               input_dropout=mc.input_dropout, linear_decoder=mc.linear_decoder,
                                use_mask_predictor=mc.use_mask_predictor).to(device)
     batch_gen, mask_gen = _generators(cfg.seed + 10, device)
 

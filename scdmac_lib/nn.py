@@ -90,16 +90,21 @@ class MaskedAutoencoder(nn.Module):
 
     def __init__(
         self, n_genes: int, hidden: tuple[int, ...], latent: int, *, dropout: float = 0.0,
-        use_mask_predictor: bool = True,
+        input_dropout: float = 0.0, linear_decoder: bool = True, use_mask_predictor: bool = True,
     ):
         super().__init__()
-        self.encoder = mlp([n_genes, *hidden, latent], dropout=dropout, last_activation=False)
+        self.encoder = nn.Sequential(
+            nn.Dropout(input_dropout), mlp([n_genes, *hidden, latent], dropout=dropout, last_activation=False)
+        )
         self.use_mask_predictor = use_mask_predictor
         self.mask_predictor = nn.Linear(latent, n_genes) if use_mask_predictor else None
         decoder_in = latent + (n_genes if use_mask_predictor else 0)
-        self.decoder = nn.Sequential(
-            mlp([decoder_in, *reversed(hidden)], dropout=dropout), nn.Linear(hidden[0], n_genes)
-        )
+        if linear_decoder:
+            self.decoder = nn.Linear(decoder_in, n_genes)
+        else:
+            self.decoder = nn.Sequential(
+                mlp([decoder_in, *reversed(hidden)], dropout=dropout), nn.Linear(hidden[0], n_genes)
+            )
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """The embedding Z used for clustering."""
