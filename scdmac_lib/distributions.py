@@ -29,7 +29,7 @@ def log_zinb_positive(
         - torch.lgamma(theta)
         - torch.lgamma(x + 1)
     )
-    is_zero = (x < eps).to(case_zero.dtype)
+    is_zero = (x < 0.5).to(case_zero.dtype)  # counts: zero or at least one
     return is_zero * case_zero + (1.0 - is_zero) * case_non_zero
 
 

@@ -1,0 +1,32 @@
+import torch
+
+from scdmac_lib.masking import bernoulli_mask, corrupt, shuffle_genes
+
+
+def test_shuffle_keeps_each_genes_values():
+    x = torch.arange(200.0).reshape(40, 5)
+    shuffled = shuffle_genes(x, torch.Generator().manual_seed(0))
+    assert torch.equal(shuffled.sort(dim=0).values, x.sort(dim=0).values)
+    assert not torch.equal(shuffled, x)
+
+
+def test_mask_fraction_matches_p_per_gene():
+    p = torch.tensor([0.1, 0.3, 0.8])
+    mask = bernoulli_mask((20000, 3), p, torch.Generator().manual_seed(1))
+    assert torch.allclose(mask.mean(0), p, atol=0.015)
+    assert set(mask.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_corrupt_keeps_unmasked_entries():
+    x = torch.randn(100, 20, generator=torch.Generator().manual_seed(2))
+    x_m, mask = corrupt(x, 0.3, torch.Generator().manual_seed(3))
+    keep = mask == 0
+    assert torch.equal(x_m[keep], x[keep])
+    assert 0.2 < mask.mean().item() < 0.4
+
+
+def test_same_generator_seed_same_corruption():
+    x = torch.randn(50, 10)
+    a = corrupt(x, 0.3, torch.Generator().manual_seed(5))
+    b = corrupt(x, 0.3, torch.Generator().manual_seed(5))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+
+from scdmac_lib.config import make_config
+from scdmac_lib.metrics import ari
+from scdmac_lib.model import fit_scdmac, scdmac
+
+
+def test_scanpy_shaped_entry_point_writes_documented_keys(adata_small, fast_overrides):
+    out = scdmac(adata_small, 3, copy=True, **fast_overrides)
+    assert "X_scdmac" not in adata_small.obsm  # copy=True leaves the input alone
+    assert out.obsm["X_scdmac"].shape == (adata_small.n_obs, 32)
+    assert out.obs["scdmac_cluster"].dtype == "category"
+    uns = out.uns["scdmac"]
+    assert set(uns["history"]) == {"denoise", "mae", "cluster"}
+    assert uns["config"]["n_clusters"] == 3
+    assert {"mask_auc", "mse_masked", "mse_kept", "n_nonempty_clusters"} <= set(uns["diagnostics"])
+
+
+def test_stage_outputs_have_the_right_shapes(adata_small, fast_overrides):
+    res = fit_scdmac(adata_small.X, make_config(3, **fast_overrides))
+    n, g = adata_small.shape
+    assert res.denoised.denoised.shape == (n, g) and (res.denoised.dropout <= 1).all()
+    assert res.clusters.q.shape == (n, 3) and np.allclose(res.clusters.q.sum(1), 1, atol=1e-5)
+    assert res.clusters.weights.shape == (n, 3)
+    for stage in ("denoise", "mae", "cluster"):
+        assert np.isfinite(res.history[stage]["loss"]).all()
+
+
+def test_ablation_z_skips_denoising_and_p_drops_the_mask_loss(adata_small, fast_overrides):
+    z = fit_scdmac(adata_small.X, make_config(3, variant="scDMAC-Z", **fast_overrides))
+    assert z.denoised is None and "denoise" not in z.history
+    p = fit_scdmac(adata_small.X, make_config(3, variant="scDMAC-P", **fast_overrides))
+    assert "mask_bce" not in p.history["mae"] and "mask_auc" not in p.diagnostics
+
+
+def test_same_seed_same_labels_other_seed_differs(adata_small, fast_overrides):
+    a = fit_scdmac(adata_small.X, make_config(3, seed=3, **fast_overrides))
+    b = fit_scdmac(adata_small.X, make_config(3, seed=3, **fast_overrides))
+    c = fit_scdmac(adata_small.X, make_config(3, seed=4, **fast_overrides))
+    assert np.array_equal(a.labels, b.labels) and np.array_equal(a.embedding, b.embedding)
+    assert not np.array_equal(a.embedding, c.embedding)
+
+
+def test_end_to_end_recovers_well_separated_clusters(adata_e2e):
+    budget = {"zinb.train.max_steps": 300, "mae.train.max_steps": 300, "cluster.train.max_steps": 100}
+    res = fit_scdmac(adata_e2e.X, make_config(4, seed=0, **budget))
+    assert ari(adata_e2e.obs["cell_type"], res.labels) > 0.9
+
+
+def test_bad_inputs_are_refused(adata_small):
+    x = adata_small.X.toarray()
+    with pytest.raises(ValueError, match="n_clusters=500 is larger than the number of cells"):
+        fit_scdmac(x, make_config(500))
+    with pytest.raises(ValueError, match="n_clusters must be at least 2"):
+        fit_scdmac(x, make_config(1))
+    bad = x.copy()
+    bad[0, 0] = -1
+    with pytest.raises(ValueError, match="negative values"):
+        fit_scdmac(bad, make_config(3))
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        fit_scdmac(bad, make_config(3))
+    empty = x.copy()
+    empty[5] = 0
+    with pytest.raises(ValueError, match="1 cells have no counts"):
+        fit_scdmac(empty, make_config(3))
+
+
+def test_non_integer_values_warn(adata_small, fast_overrides):
+    from scdmac_lib.checks import NotCountsWarning
+
+    with pytest.warns(NotCountsWarning, match="non-integer values"):
+        fit_scdmac(adata_small.X.toarray() * 0.5, make_config(3, **fast_overrides))
+
+
+def test_non_finite_loss_names_the_stage(adata_small, fast_overrides):
+    with pytest.raises(FloatingPointError, match=r"masked autoencoder: the loss became .* at step 0"):
+        fit_scdmac(adata_small.X, make_config(3, **{**fast_overrides, "mae.recon_weight": float("nan")}))

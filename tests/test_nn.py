@@ -1,0 +1,51 @@
+import pytest
+import torch
+
+from scdmac_lib.nn import (
+    DISPERSION, DROPOUT_LOGITS, LATENT, MASK_LOGITS, MEAN, RECONSTRUCTION, MaskedAutoencoder, ZINBAutoencoder,
+)
+
+
+def test_zinb_autoencoder_shapes_and_size_factors():
+    torch.manual_seed(0)
+    ae = ZINBAutoencoder(30, (16,), 4)
+    x, sf = torch.randn(8, 30), torch.linspace(0.5, 2.0, 8)
+    out = ae(x, sf)
+    assert out[LATENT].shape == (8, 4)
+    for key in (MEAN, DISPERSION, DROPOUT_LOGITS):
+        assert out[key].shape == (8, 30)
+    assert (out[MEAN] > 0).all() and (out[DISPERSION] > 0).all()
+    ratio = out[MEAN] / ae(x, torch.ones(8))[MEAN]
+    assert torch.allclose(ratio, sf.unsqueeze(1).expand(8, 30), rtol=1e-5)
+    loss = ae.loss(torch.poisson(torch.ones(8, 30)), out)
+    assert torch.isfinite(loss.loss) and "zinb_nll" in loss.parts
+
+
+def test_mae_shapes_and_loss_parts():
+    mae = MaskedAutoencoder(30, (16,), 5)
+    out = mae(torch.randn(8, 30))
+    assert out[LATENT].shape == (8, 5) and out[MASK_LOGITS].shape == (8, 30)
+    assert out[RECONSTRUCTION].shape == (8, 30)
+    mask = (torch.rand(8, 30) < 0.3).float()
+    loss = mae.loss(torch.randn(8, 30), mask, out, recon_weight=0.7, mask_loss_weight=0.65)
+    assert set(loss.parts) == {"reconstruction", "mask_bce"} and torch.isfinite(loss.loss)
+
+
+def test_without_mask_predictor_decoder_sees_z_only():
+    mae = MaskedAutoencoder(30, (16,), 5, use_mask_predictor=False)
+    out = mae(torch.randn(8, 30))
+    assert MASK_LOGITS not in out and mae.decoder.in_features == 5
+    loss = mae.loss(torch.randn(8, 30), torch.zeros(8, 30), out, recon_weight=0.7, mask_loss_weight=0.65)
+    assert set(loss.parts) == {"reconstruction"}
+
+
+@pytest.mark.parametrize(("lam", "expected"), [(0.7, 0.7), (0.5, 0.5)])
+def test_reconstruction_weights_masked_entries_by_lambda(lam, expected):
+    mae = MaskedAutoencoder(4, (4,), 2, use_mask_predictor=False)
+    x = torch.zeros(1, 4)
+    out = {RECONSTRUCTION: torch.tensor([[1.0, 1.0, 0.0, 0.0]])}
+    only_masked = torch.tensor([[1.0, 0.0, 0.0, 0.0]])
+    rec, _ = mae.loss_terms(x, only_masked, out, recon_weight=lam)
+    assert rec.item() == pytest.approx((expected + (1 - expected)) / 4)
+    rec_unmasked_error, _ = mae.loss_terms(x, torch.tensor([[0.0, 1.0, 1.0, 1.0]]), out, recon_weight=lam)
+    assert rec_unmasked_error.item() == pytest.approx((1 - expected + expected) / 4)
