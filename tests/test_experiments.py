@@ -1,0 +1,81 @@
+import json
+
+import numpy as np
+import pytest
+
+from scdmac_lib import experiments as ex
+
+SMOKE = {"zinb.train.max_steps": 20, "zinb.train.min_steps": 5, "mae.train.max_steps": 20,
+         "mae.train.min_steps": 5, "cluster.train.max_steps": 10, "cluster.train.min_steps": 5,
+         "preprocess.n_top_genes": 100}
+
+
+@pytest.fixture
+def spec():
+    return ex.make_spec("synth-200x150x3", "scDMAC", 0, SMOKE)
+
+
+def test_spec_key_is_stable_and_sensitive():
+    a = ex.make_spec("d", "scDMAC", 0, {"mae.mask_ratio": 0.2})
+    assert a.key() == ex.make_spec("d", "scDMAC", 0, {"mae.mask_ratio": 0.2}).key()
+    assert a.key() != ex.make_spec("d", "scDMAC", 1, {"mae.mask_ratio": 0.2}).key()
+    assert a.key() != ex.make_spec("d", "scDMAC", 0, {"mae.mask_ratio": 0.3}).key()
+
+
+def test_run_writes_then_reads_back(tmp_path, spec):
+    first = ex.run(spec, results=tmp_path)
+    folder = ex.run_dir(spec, tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == ["embedding.npy", "labels.npy", "result.json"]
+    assert not list(folder.parent.glob(".tmp-*"))
+    meta = json.loads((folder / "result.json").read_text())
+    assert meta["provenance"]["device"] == "cpu" and "commit" in meta["provenance"]
+    second = ex.run(spec, results=tmp_path)
+    assert np.array_equal(first.labels, second.labels)
+    assert second.metrics == first.metrics
+
+
+@pytest.mark.parametrize("damage", ["truncate_npy", "edit_json", "bad_json", "old_schema"])
+def test_damaged_results_are_recomputed(tmp_path, spec, damage, caplog):
+    ex.run(spec, results=tmp_path)
+    folder = ex.run_dir(spec, tmp_path)
+    meta_path = folder / "result.json"
+    if damage == "truncate_npy":
+        data = (folder / "labels.npy").read_bytes()
+        (folder / "labels.npy").write_bytes(data[: len(data) // 2])
+    elif damage == "edit_json":
+        meta = json.loads(meta_path.read_text())
+        meta["spec"]["seed"] = 7
+        meta_path.write_text(json.dumps(meta))
+    elif damage == "bad_json":
+        meta_path.write_text(meta_path.read_text()[:40])
+    else:
+        meta = json.loads(meta_path.read_text())
+        meta["schema"] = 0
+        meta_path.write_text(json.dumps(meta))
+    assert ex.load_result(spec, tmp_path) is None
+    assert "discarding the cached result" in caplog.text
+    assert ex.run(spec, results=tmp_path).labels.shape == (200,)
+
+
+def test_leftover_temp_folder_is_not_a_result(tmp_path, spec):
+    (tmp_path / "runs" / f".tmp-{spec.key()}-dead").mkdir(parents=True)
+    assert ex.load_result(spec, tmp_path) is None
+
+
+def test_unknown_method_and_missing_labels():
+    with pytest.raises(ValueError, match="unknown method 'kmeans'"):
+        ex.run(ex.make_spec("synth-50x20x2", "kmeans"))
+    adata = ex.load_dataset("synth-50x20x2")
+    del adata.obs["cell_type"]
+    with pytest.raises(ValueError, match=r"obs\['cell_type'\] is missing"):
+        ex.n_types(adata)
+
+
+def test_summarize_reports_mean_sd_and_best():
+    import pandas as pd
+
+    frame = pd.DataFrame({"dataset": ["d"] * 3, "method": ["m"] * 3, "seed": [0, 1, 2],
+                          "ari": [0.5, 0.7, 0.9], "nmi": [0.1, 0.2, 0.3]})
+    row = ex.summarize(frame).iloc[0]
+    assert row["ari_mean"] == pytest.approx(0.7) and row["ari_sd"] == pytest.approx(0.2)
+    assert row["ari_best"] == pytest.approx(0.9) and row["n_seeds"] == 3

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from scdmac_lib import pp
+from scdmac_lib.config import PreprocessConfig
+
+
+def test_size_factors_are_library_over_median():
+    counts = sp.csr_matrix(np.array([[1, 1], [2, 2], [4, 4]], dtype=np.float32))
+    np.testing.assert_allclose(pp.size_factors(counts), [0.5, 1.0, 2.0])
+
+
+def test_normalize_log1p_by_hand():
+    counts = sp.csr_matrix(np.array([[1, 3], [2, 0]], dtype=np.float32))
+    out = pp.normalize_log1p(counts, pp.library_sizes(counts), 10.0)
+    np.testing.assert_allclose(out, np.log1p([[2.5, 7.5], [10.0, 0.0]]), rtol=1e-6)
+
+
+def test_preprocess_selects_hvgs_and_builds_knn(adata_e2e):
+    prep = pp.preprocess(adata_e2e.X, PreprocessConfig(n_top_genes=100, n_neighbors=10))
+    assert prep.counts.shape == (400, 100) and prep.lognorm.shape == (400, 100)
+    assert prep.knn.shape == (400, 10)
+    assert not (prep.knn == np.arange(400)[:, None]).any()  # a cell is not its own neighbour
+    labels = adata_e2e.obs["cell_type"].to_numpy()
+    assert (labels[prep.knn] == labels[:, None]).mean() > 0.6  # chance is 0.25
+
+
+@pytest.mark.parametrize("flavor", ["seurat_v3", "seurat", "cell_ranger"])
+def test_every_hvg_flavor_runs(adata_e2e, flavor):
+    prep = pp.preprocess(adata_e2e.X, PreprocessConfig(n_top_genes=50, hvg_flavor=flavor))
+    assert prep.genes.size == 50
+
+
+def test_empty_genes_are_ignored_and_few_genes_kept_whole(adata_small):
+    x = adata_small.X.toarray()
+    x[:, :10] = 0
+    prep = pp.preprocess(x)
+    assert prep.genes.min() >= 10 and prep.genes.size == x.shape[1] - 10
+
+
+def test_standardize_handles_constant_genes():
+    out = pp.standardize(np.array([[1.0, 5.0], [3.0, 5.0]], dtype=np.float32))
+    np.testing.assert_allclose(out, [[-1.0, 0.0], [1.0, 0.0]])
