@@ -83,9 +83,12 @@ class ZINBAutoencoder(nn.Module):
 
 
 class MaskedAutoencoder(nn.Module):
-    """Encoder -> embedding Z; mask predictor on Z; decoder on ``[Z, sigmoid(M')]`` (Eq. 11-15).
+    """Encoder -> embedding Z; mask predictor on Z; decoder on ``[Z, M']`` (Eq. 11-15).
 
-    With ``use_mask_predictor=False`` (scDMAC-P) the decoder sees Z alone and there is no mask loss.
+    The decoder maps Z to the genes (one linear layer by default, as in scMAE, or a mirrored MLP)
+    and adds, per gene, a learned multiple of that gene's predicted corruption probability
+    ``sigmoid(M')``: a linear layer on ``[Z, M']`` whose ``M'`` block is diagonal. With
+    ``use_mask_predictor=False`` (scDMAC-P) the decoder sees Z alone and there is no mask loss.
     """
 
     def __init__(
@@ -96,14 +99,13 @@ class MaskedAutoencoder(nn.Module):
         self.encoder = nn.Sequential(
             nn.Dropout(input_dropout), mlp([n_genes, *hidden, latent], dropout=dropout, last_activation=False)
         )
-        self.use_mask_predictor = use_mask_predictor
         self.mask_predictor = nn.Linear(latent, n_genes) if use_mask_predictor else None
-        decoder_in = latent + (n_genes if use_mask_predictor else 0)
+        self.mask_gain = nn.Parameter(torch.zeros(n_genes)) if use_mask_predictor else None
         if linear_decoder:
-            self.decoder = nn.Linear(decoder_in, n_genes)
+            self.decoder = nn.Linear(latent, n_genes)
         else:
             self.decoder = nn.Sequential(
-                mlp([decoder_in, *reversed(hidden)], dropout=dropout), nn.Linear(hidden[0], n_genes)
+                mlp([latent, *reversed(hidden)], dropout=dropout), nn.Linear(hidden[0], n_genes)
             )
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
@@ -113,12 +115,12 @@ class MaskedAutoencoder(nn.Module):
     def forward(self, x_masked: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.encoder(x_masked)
         out = {LATENT: z}
-        decoder_in = z
+        reconstruction = self.decoder(z)
         if self.mask_predictor is not None:
             logits = self.mask_predictor(z)
             out[MASK_LOGITS] = logits
-            decoder_in = torch.cat([z, torch.sigmoid(logits)], dim=1)
-        out[RECONSTRUCTION] = self.decoder(decoder_in)
+            reconstruction = reconstruction + self.mask_gain * torch.sigmoid(logits)
+        out[RECONSTRUCTION] = reconstruction
         return out
 
     def loss_terms(

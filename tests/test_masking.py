@@ -30,3 +30,15 @@ def test_same_generator_seed_same_corruption():
     a = corrupt(x, 0.3, torch.Generator().manual_seed(5))
     b = corrupt(x, 0.3, torch.Generator().manual_seed(5))
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_shuffle_takes_every_value_from_another_cell_and_donors_vary_across_genes():
+    x = torch.arange(50.0).unsqueeze(1).expand(50, 200).clone()  # each entry holds its cell index
+    shuffled = shuffle_genes(x, torch.Generator().manual_seed(4))
+    assert (shuffled != x).all()
+    assert shuffled[0].unique().numel() > 20
+
+
+def test_shuffle_of_a_single_cell_is_a_copy():
+    x = torch.ones(1, 4)
+    assert torch.equal(shuffle_genes(x), x)

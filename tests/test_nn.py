@@ -34,7 +34,7 @@ def test_mae_shapes_and_loss_parts():
 def test_without_mask_predictor_decoder_sees_z_only():
     mae = MaskedAutoencoder(30, (16,), 5, use_mask_predictor=False)
     out = mae(torch.randn(8, 30))
-    assert MASK_LOGITS not in out and mae.decoder.in_features == 5
+    assert MASK_LOGITS not in out and mae.decoder.in_features == 5 and mae.mask_gain is None
     loss = mae.loss(torch.randn(8, 30), torch.zeros(8, 30), out, recon_weight=0.7, mask_loss_weight=0.65)
     assert set(loss.parts) == {"reconstruction"}
 
