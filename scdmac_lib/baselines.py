@@ -191,9 +191,9 @@ def scdmac_method(variant: str):
     """The scDMAC pipeline (or one of its ablations) as a method of the common signature."""
 
     def run(x, n_clusters: int, *, seed: int = 0, device: str = "auto", progress: bool = False,
-            overrides: dict | None = None, **_) -> MethodOutput:
+            overrides: dict | None = None, denoised=None, **_) -> MethodOutput:
         cfg = make_config(n_clusters, variant=variant, seed=seed, device=device, **(overrides or {}))
-        res = fit_scdmac(x, cfg, progress=progress)
+        res = fit_scdmac(x, cfg, progress=progress, denoised=denoised)
         return MethodOutput(res.labels, res.embedding, res.timings, res.history, res.diagnostics,
                             config={"variant": variant})
 

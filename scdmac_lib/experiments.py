@@ -184,6 +184,45 @@ def _write(spec: RunSpec, out, metrics: dict, device: str, results: Path | None)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _stage_key(adata_name: str, cfg) -> str:
+    from scdmac_lib.config import to_dict
+
+    parts = {"schema": SCHEMA_VERSION, "dataset": adata_name, "seed": cfg.seed,
+             **{k: to_dict(getattr(cfg, k)) for k in ("preprocess", "augment", "zinb")}}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=list).encode()).hexdigest()[:16]
+
+
+def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results: Path | None = None):
+    """The ZINB stage's output for (dataset, seed, preprocessing, augmentation, ZINB settings).
+
+    Shared by every scDMAC variant and sweep point that does not change those settings; stored as
+    one ``.npz`` written under a temporary name and renamed, and recomputed if unreadable.
+    """
+    from scdmac_lib.model import DenoiseResult, denoise, resolve_device
+    from scdmac_lib.pp import preprocess
+
+    path = (results or paths.results_dir()) / "stages" / f"denoise-{_stage_key(dataset, cfg)}.npz"
+    if path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                return DenoiseResult(npz["denoised"], {"loss": npz["loss"].tolist(), "zinb_nll": npz["loss"].tolist()})
+        except (OSError, ValueError, KeyError) as err:
+            logger.warning("discarding the cached denoising stage %s (%s)", path, err)
+            path.unlink(missing_ok=True)
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        prep = preprocess(x, cfg.preprocess, seed=cfg.seed)
+        den = denoise(prep, cfg, device=resolve_device(device), progress=progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
+    with tmp.open("wb") as fh:
+        np.savez(fh, denoised=den.denoised, loss=np.asarray(den.history["loss"]))
+    os.replace(tmp, path)
+    return den
+
+
 def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results: Path | None = None,
         force: bool = False) -> RunResult:
     """Return the cached result of ``spec``, computing and caching it first when needed."""
@@ -196,9 +235,17 @@ def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results:
         return cached
     adata = load_dataset(spec.dataset)
     truth = adata.obs[LABEL_KEY].to_numpy()
+    from scdmac_lib.config import VARIANTS, make_config
+
+    extra = {}
     t0 = time.perf_counter()
+    if spec.method in VARIANTS:
+        cfg = make_config(n_types(adata), variant=spec.method, seed=spec.seed, **dict(spec.overrides))
+        if cfg.denoise:
+            extra["denoised"] = cached_denoise(spec.dataset, adata.X, cfg, device=device, progress=progress,
+                                               results=results)
     out = METHODS[spec.method](adata.X, n_types(adata), seed=spec.seed, device=device, progress=progress,
-                               overrides=dict(spec.overrides))
+                               overrides=dict(spec.overrides), **extra)
     out.timings["wall"] = time.perf_counter() - t0
     metrics = score(truth, out.labels, out.embedding)
     from scdmac_lib.model import resolve_device

@@ -48,11 +48,11 @@ class DenoiseResult:
     """Output of the ZINB stage; ``denoised`` is the log1p-normalized ZINB mean (the paper's Xz)."""
 
     denoised: np.ndarray  # (n, g)
-    mean: np.ndarray  # ZINB mean mu on the count scale (n, g)
-    dispersion: np.ndarray  # theta (n, g)
-    dropout: np.ndarray  # pi (n, g)
     history: dict[str, list[float]]
-    module: ZINBAutoencoder
+    mean: np.ndarray | None = None  # ZINB mean mu on the count scale (n, g)
+    dispersion: np.ndarray | None = None  # theta (n, g)
+    dropout: np.ndarray | None = None  # pi (n, g)
+    module: ZINBAutoencoder | None = None
 
 
 def denoise(prep: Preprocessed, cfg: ScDMACConfig, *, device: torch.device, progress: bool = False) -> DenoiseResult:
@@ -229,8 +229,14 @@ class ScDMACResult:
     device: str
 
 
-def fit_scdmac(x, cfg: ScDMACConfig, *, progress: bool = False) -> ScDMACResult:
-    """Run every stage of scDMAC on a cells x genes count matrix (dense or sparse)."""
+def fit_scdmac(
+    x, cfg: ScDMACConfig, *, progress: bool = False, denoised: DenoiseResult | None = None
+) -> ScDMACResult:
+    """Run every stage of scDMAC on a cells x genes count matrix (dense or sparse).
+
+    ``denoised`` hands in the output of an earlier :func:`denoise` with the same data, seed and
+    preprocessing/augmentation/ZINB settings (the run cache shares it between variants and sweeps).
+    """
     check_n_clusters(cfg.n_clusters, x.shape[0])
     device = resolve_device(cfg.device)
     if cfg.n_threads:
@@ -246,12 +252,16 @@ def fit_scdmac(x, cfg: ScDMACConfig, *, progress: bool = False) -> ScDMACResult:
         den = None
         if cfg.denoise:
             t0 = time.perf_counter()
-            den = denoise(prep, cfg, device=device, progress=progress)
+            den = denoised if denoised is not None else denoise(prep, cfg, device=device, progress=progress)
+            if den.denoised.shape != prep.lognorm.shape:
+                msg = f"the denoised matrix has shape {den.denoised.shape}, expected {prep.lognorm.shape}."
+                raise ValueError(msg)
             history["denoise"] = den.history
             timings["denoise"] = time.perf_counter() - t0
         source = den.denoised if den is not None else prep.lognorm
         x_in = torch.from_numpy(standardize(source) if cfg.preprocess.scale else source).to(device)
         t0 = time.perf_counter()
+        torch.manual_seed(cfg.seed + 100)  # the masked stage starts from the same state, denoised or not
         module, history["mae"] = train_mae(x_in, cfg, device=device, progress=progress)
         diagnostics = mae_diagnostics(module, x_in, cfg)
         pretrained = embed(module, x_in).cpu().numpy()

@@ -537,13 +537,13 @@ def save_figure(fig, name: str, *, results=None):
 def session_info(profile: str, device: str) -> pd.DataFrame:
     """Versions, commit, profile and device of this notebook's kernel, as a two-column table."""
     import platform
+    from importlib.metadata import version
 
-    import scanpy
     import torch
 
     from scdmac_lib.experiments import git_commit
 
-    rows = {"python": platform.python_version(), "torch": torch.__version__, "scanpy": scanpy.__version__,
+    rows = {"python": platform.python_version(), "torch": torch.__version__, "scanpy": version("scanpy"),
             "numpy": np.__version__, "commit": git_commit(), "profile": profile, "device": device}
     return pd.DataFrame({"item": list(rows), "value": list(rows.values())})
 
@@ -578,3 +578,18 @@ def pick_genes(counts, n: int = 4) -> np.ndarray:
     order = np.argsort(zeros, kind="stable")
     positions = np.linspace(0, order.size - 1, n + 2)[1:-1].round().astype(int)
     return order[np.unique(positions)]
+
+
+def limit_threads(n_threads: int | None) -> None:
+    """Cap torch and the OpenMP/BLAS pools (k-means, PCA) at ``n_threads``; ``None`` leaves them as they are.
+
+    On a small, busy machine, oversubscribed OpenMP pools inside a Jupyter kernel were measured to
+    make small torch and k-means steps up to 100x slower than with one thread.
+    """
+    if n_threads is None:
+        return
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(n_threads)
+    threadpool_limits(limits=n_threads)

@@ -79,3 +79,17 @@ def test_summarize_reports_mean_sd_and_best():
     row = ex.summarize(frame).iloc[0]
     assert row["ari_mean"] == pytest.approx(0.7) and row["ari_sd"] == pytest.approx(0.2)
     assert row["ari_best"] == pytest.approx(0.9) and row["n_seeds"] == 3
+
+
+def test_shared_denoising_stage_gives_the_same_result_as_a_direct_fit(tmp_path, spec):
+    from scdmac_lib.config import make_config
+    from scdmac_lib.model import fit_scdmac
+
+    cached = ex.run(spec, results=tmp_path)
+    assert len(list((tmp_path / "stages").glob("denoise-*.npz"))) == 1
+    adata = ex.load_dataset(spec.dataset)
+    direct = fit_scdmac(adata.X, make_config(3, seed=0, **dict(spec.overrides)))
+    assert np.array_equal(cached.labels, direct.labels)
+    other = ex.run(ex.make_spec(spec.dataset, "scDMAC-W", 0, dict(spec.overrides)), results=tmp_path)
+    assert len(list((tmp_path / "stages").glob("denoise-*.npz"))) == 1  # reused, not recomputed
+    assert other.labels.shape == cached.labels.shape
