@@ -58,6 +58,9 @@ def check_n_clusters(n_clusters, n_cells: int) -> int:
     if n_clusters < 2:
         msg = f"n_clusters must be at least 2, got {n_clusters}."
         raise ValueError(msg)
+    if n_cells < 2:
+        msg = f"the data hold {n_cells} cell(s): clustering needs at least 2 cells."
+        raise ValueError(msg)
     if n_clusters > n_cells:
         msg = (
             f"n_clusters={n_clusters} is larger than the number of cells ({n_cells}): "
@@ -78,4 +81,12 @@ def check_unique_names(names, *, what: str) -> None:
             f"duplicate {what} names ({dups}, ...): make them unique first, "
             f"for example with adata.{axis}_names_make_unique()."
         )
+        raise ValueError(msg)
+
+
+def check_label_key(obs, label_key: str | None) -> None:
+    """Refuse a ``label_key`` that is not a column of ``obs`` (checked before any training)."""
+    if label_key is not None and label_key not in obs:
+        columns = ", ".join(map(repr, list(obs.columns)[:10])) or "none"
+        msg = f"obs[{label_key!r}] is missing: scoring needs that label column (obs columns: {columns})."
         raise ValueError(msg)

@@ -11,7 +11,10 @@ import argparse
 import json
 import logging
 import sys
+import warnings
 from pathlib import Path
+
+from scdmac_lib.checks import NotCountsWarning
 
 
 def _parse_value(text: str):
@@ -34,6 +37,13 @@ def _overrides(pairs: list[str]) -> dict:
 
 
 def _check_output(path: Path) -> None:
+    """Refuse an output that cannot be written, before any training starts."""
+    if path.suffix != ".h5ad":
+        msg = f"the output must be an .h5ad file, got {str(path)!r}."
+        raise ValueError(msg)
+    if path.is_dir():
+        msg = f"the output {path} is a folder: give a file name ending in .h5ad."
+        raise ValueError(msg)
     folder = path.resolve().parent
     if not folder.is_dir():
         msg = f"output folder {folder} does not exist: create it first."
@@ -47,26 +57,47 @@ def _check_output(path: Path) -> None:
         raise ValueError(msg) from None
 
 
+def _check_input(path: Path) -> None:
+    if not path.exists():
+        msg = f"input file {path} does not exist."
+        raise FileNotFoundError(msg)
+    if path.is_dir():
+        msg = f"the input {path} is a folder: give an .h5ad file."
+        raise ValueError(msg)
+
+
 def cmd_cluster(args) -> int:
     import os
 
     from scdmac_lib import data
+    from scdmac_lib.checks import check_label_key, check_n_clusters, check_unique_names
+    from scdmac_lib.config import make_config
     from scdmac_lib.metrics import score
     from scdmac_lib.model import scdmac
 
     out = Path(args.output)
+    overrides = _overrides(args.set)
+    make_config(2, variant=args.variant, **overrides)  # unknown keys fail before the file is read
     _check_output(out)
+    _check_input(Path(args.input))
     adata = data.read_h5ad(args.input, label_key=args.label_key)
+    check_label_key(adata.obs, args.label_key)
+    check_unique_names(adata.obs_names, what="cell")
+    check_unique_names(adata.var_names, what="gene")
+    check_n_clusters(args.n_clusters, adata.n_obs)
     scdmac(adata, args.n_clusters, variant=args.variant, seed=args.seed, device=args.device,
-           progress=not args.quiet, key_added=args.key_added, **_overrides(args.set))
+           progress=not args.quiet, key_added=args.key_added, **overrides)
     if args.label_key:
         metrics = score(adata.obs[args.label_key].to_numpy(), adata.obs[f"{args.key_added}_cluster"].to_numpy(),
                         adata.obsm[f"X_{args.key_added}"])
         adata.uns[args.key_added]["metrics"] = metrics
         sys.stdout.write(json.dumps(metrics) + "\n")
     tmp = out.with_name(f".{out.name}.partial")
-    adata.write_h5ad(tmp)
-    os.replace(tmp, out)
+    try:
+        adata.write_h5ad(tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     sys.stdout.write(f"wrote {out}: obs['{args.key_added}_cluster'], obsm['X_{args.key_added}']\n")
     return 0
 
@@ -104,7 +135,8 @@ def cmd_run(args) -> int:
             msg = "scdmac run needs --dataset and --method (or --profile)."
             raise ValueError(msg)
         specs = [ex.make_spec(d, m, s, overrides) for d in args.dataset for m in args.method for s in args.seed]
-    frame = ex.run_many(specs, device=args.device, progress=not args.quiet)
+    results = Path(args.results) if args.results else None
+    frame = ex.run_many(specs, device=args.device, progress=not args.quiet, results=results)
     cols = ["dataset", "method", "seed", "ari", "nmi", "acc", "silhouette", "wall_s"]
     sys.stdout.write(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}") + "\n")
     return 0
@@ -139,27 +171,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", action="append", type=int, default=None)
     p.add_argument("--profile", default=None, help="run every method on the profile's datasets and seeds")
     p.add_argument("--device", default="auto")
+    p.add_argument("--results", default=None, help="results folder (default: $SCDMAC_RESULTS or <repo>/results)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
     return parser
 
 
+def _message(err: BaseException) -> str:
+    # str(KeyError("x")) is "'x'": show the message itself
+    return str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ARG001
+    name = "" if issubclass(category, NotCountsWarning) else f"{category.__name__}: "
+    sys.stderr.write(f"scdmac: warning: {name}{message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``scdmac`` command; returns the exit status."""
+    """Entry point of the ``scdmac`` command; returns the exit status.
+
+    Exit status 0 on success, 2 for bad input (``scdmac: error: ...``), 1 for a failure while running
+    (``scdmac: failed: ...``, for example a non-finite training loss), 130 when interrupted. Warnings
+    are printed as ``scdmac: warning: ...`` on standard error.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "seed", 0) is None:
         args.seed = [0]
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError, KeyError) as err:
-        sys.stderr.write(f"scdmac: error: {err}\n")
-        return 2
-    except (FloatingPointError, RuntimeError, ImportError) as err:
-        sys.stderr.write(f"scdmac: failed: {err}\n")
-        return 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", NotCountsWarning)
+        warnings.showwarning = _show_warning
+        try:
+            return args.func(args)
+        except (ValueError, TypeError, FileNotFoundError, KeyError) as err:
+            sys.stderr.write(f"scdmac: error: {_message(err)}\n")
+            return 2
+        except (FloatingPointError, RuntimeError, ImportError, OSError) as err:
+            sys.stderr.write(f"scdmac: failed: {err}\n")
+            return 1
+        except KeyboardInterrupt:
+            sys.stderr.write("scdmac: interrupted: no partial result was kept; rerun to redo the missing work.\n")
+            return 130
 
 
 if __name__ == "__main__":

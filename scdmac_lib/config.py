@@ -71,6 +71,7 @@ class MAEConfig:
     recon_weight: float = 0.7  # paper Eq. 14 lambda; Fig. 6 peak at 0.7
     mask_loss_weight: float = 0.65  # paper Eq. 15 gamma_m; Fig. 7 peak at 0.65
     use_mask_predictor: bool = True  # False = scDMAC-P
+    mask_predictor_input: Literal["latent", "residual"] = "latent"  # paper: a linear layer on Z
     train: TrainConfig = field(default_factory=TrainConfig)
 
 

@@ -98,7 +98,8 @@ def train_mae(x: torch.Tensor, cfg: ScDMACConfig, *, device: torch.device, progr
     mc = cfg.mae
     module = MaskedAutoencoder(x.shape[1], mc.hidden, mc.latent, dropout=mc.dropout,
                                input_dropout=mc.input_dropout, linear_decoder=mc.linear_decoder,
-                               use_mask_predictor=mc.use_mask_predictor).to(device)
+                               use_mask_predictor=mc.use_mask_predictor,
+                               mask_predictor_input=mc.mask_predictor_input).to(device)
     batch_gen, mask_gen = _generators(cfg.seed + 10, device)
 
     def step(idx: torch.Tensor, _step: int) -> LossOutput:

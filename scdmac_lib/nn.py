@@ -94,12 +94,17 @@ class MaskedAutoencoder(nn.Module):
     def __init__(
         self, n_genes: int, hidden: tuple[int, ...], latent: int, *, dropout: float = 0.0,
         input_dropout: float = 0.0, linear_decoder: bool = True, use_mask_predictor: bool = True,
+        mask_predictor_input: str = "latent",
     ):
         super().__init__()
         self.encoder = nn.Sequential(
             nn.Dropout(input_dropout), mlp([n_genes, *hidden, latent], dropout=dropout, last_activation=False)
         )
         self.mask_predictor = nn.Linear(latent, n_genes) if use_mask_predictor else None
+        self.mask_predictor_input = mask_predictor_input
+        if use_mask_predictor and mask_predictor_input == "residual":
+            self.expected = nn.Linear(latent, n_genes)  # each entry's value expected from its cell's Z
+            self.residual_scale = nn.Parameter(torch.zeros(n_genes))
         self.mask_gain = nn.Parameter(torch.zeros(n_genes)) if use_mask_predictor else None
         if linear_decoder:
             self.decoder = nn.Linear(latent, n_genes)
@@ -118,6 +123,9 @@ class MaskedAutoencoder(nn.Module):
         reconstruction = self.decoder(z)
         if self.mask_predictor is not None:
             logits = self.mask_predictor(z)
+            if self.mask_predictor_input == "residual":
+                surprise = (x_masked - self.expected(z)).pow(2)  # how far each entry is from its context
+                logits = logits + nn.functional.softplus(self.residual_scale) * surprise
             out[MASK_LOGITS] = logits
             reconstruction = reconstruction + self.mask_gain * torch.sigmoid(logits)
         out[RECONSTRUCTION] = reconstruction

@@ -229,8 +229,12 @@ def plot_histogram(values, *, ax=None, bins: int = 30, xlabel: str = "", title: 
 
 
 def plot_matrix_blocks(blocks: Mapping[str, np.ndarray], axes=None, *, cmap: str = "viridis",
-                       shared_scale: bool = True, vmin: float | None = None, vmax: float | None = None):
-    """Heatmaps of equally shaped cell x gene blocks side by side (one panel each), one colour scale."""
+                       shared_scale: bool = True, vmin: float | None = None, vmax: float | None = None,
+                       colorbar: bool = True):
+    """Heatmaps of equally shaped cell x gene blocks side by side (one panel each), one colour scale.
+
+    The colour bar (when ``colorbar``) is drawn beside the last panel and holds for all of them.
+    """
     fig, axs = _axes(axes, len(blocks), panel=(3.0, 2.8))
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in blocks.items()}
     if shared_scale:
@@ -244,8 +248,8 @@ def plot_matrix_blocks(blocks: Mapping[str, np.ndarray], axes=None, *, cmap: str
         ax.set_xlabel("gene")
         ax.set_ylabel("cell")
         ax.grid(visible=False)
-    if image is not None and shared_scale:
-        fig.colorbar(image, ax=axs, shrink=0.8)
+    if image is not None and colorbar:
+        fig.colorbar(image, ax=axs[-1], shrink=0.8)  # on the last panel only: the others keep their width
     return fig
 
 
@@ -381,7 +385,7 @@ def masking_statistics(x, ratios: Sequence[float], seed: int = 0) -> pd.DataFram
     rows = []
     for i, p in enumerate(ratios):
         parts = corruption_parts(x, p, seed + i)
-        mask = parts["M (1 = masked)"]
+        mask = parts["M (1 = masked)"].astype(np.float64)
         changed = ~np.isclose(parts["X_M"], parts["X_z"])
         per_gene = mask.mean(axis=0)
         rows.append({"p": float(p), "masked_fraction": float(mask.mean()), "per_gene_sd": float(per_gene.std()),
@@ -593,3 +597,31 @@ def limit_threads(n_threads: int | None) -> None:
 
     torch.set_num_threads(n_threads)
     threadpool_limits(limits=n_threads)
+
+
+def embed_2d(embedding: np.ndarray, method: str = "umap", *, seed: int = 0) -> np.ndarray:
+    """2-D coordinates of an embedding for plotting: ``"umap"`` (scanpy) or ``"tsne"`` (scikit-learn)."""
+    if method == "umap":
+        return umap_coords(embedding, seed=seed)
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        x = np.asarray(embedding, dtype=np.float64)
+        perplexity = float(min(30.0, max(2.0, (x.shape[0] - 1) / 3)))
+        return TSNE(2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(x)
+    msg = f"method must be 'umap' or 'tsne', got {method!r}."
+    raise ValueError(msg)
+
+
+def plot_cluster_sizes(initial, final, n_clusters: int, *, ax=None):
+    """Cells per cluster before (initial k-means) and after the fine-tune, side by side."""
+    ax = _ax(ax, figsize=(max(4.0, 0.5 * n_clusters + 2), 3.2))
+    x = np.arange(n_clusters)
+    width = 0.4
+    ax.bar(x - width / 2, cluster_sizes(initial, n_clusters), width, color=RAW_COLOR, label="initial")
+    ax.bar(x + width / 2, cluster_sizes(final, n_clusters), width, color=DENOISED_COLOR, label="final")
+    ax.set_xlabel("cluster")
+    ax.set_ylabel("cells")
+    ax.set_title("cluster sizes")
+    ax.legend(fontsize=7)
+    return ax

@@ -49,3 +49,16 @@ def test_reconstruction_weights_masked_entries_by_lambda(lam, expected):
     assert rec.item() == pytest.approx((expected + (1 - expected)) / 4)
     rec_unmasked_error, _ = mae.loss_terms(x, torch.tensor([[0.0, 1.0, 1.0, 1.0]]), out, recon_weight=lam)
     assert rec_unmasked_error.item() == pytest.approx((1 - expected + expected) / 4)
+
+
+def test_residual_mask_predictor_sees_each_entrys_surprise():
+    mae = MaskedAutoencoder(30, (16,), 5, mask_predictor_input="residual")
+    x = torch.randn(8, 30)
+    base = mae(x)[MASK_LOGITS]
+    with torch.no_grad():
+        mae.residual_scale.fill_(5.0)
+    bumped = x.clone()
+    bumped[0, 3] += 10.0  # one wildly off entry
+    logits = mae(bumped)[MASK_LOGITS]
+    assert base.shape == (8, 30)
+    assert logits[0, 3] - mae(x)[MASK_LOGITS][0, 3] > 1.0

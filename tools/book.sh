@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's main command: set up the virtual environment if needed, execute every notebook with
+# papermill on a profile (default: quick) and build the Jupyter Book into _build/html.
+# Usage: bash tools/book.sh [PROFILE]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile="${1:-quick}"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install -q torch==2.13.0 -e ".[book,test]"
+.venv/bin/python -m scdmac_lib.notebooks all --profile "$profile"
+echo "book built: _build/html/index.html (profile: $profile)"
