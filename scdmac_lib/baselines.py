@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from scdmac_lib import cluster as cl
+from scdmac_lib._utils import thread_limit
 from scdmac_lib.config import ScDMACConfig, make_config
 from scdmac_lib.model import denoise, embed, fit_scdmac, initial_centers, resolve_device
 from scdmac_lib.nn import LATENT, LossOutput
@@ -90,7 +91,7 @@ def _zinb_cluster(x, cfg: ScDMACConfig, mode: str, *, progress: bool) -> MethodO
     """Pretrain a ZINB AE, then fine-tune its bottleneck with DEC (``"dec"``) or soft k-means."""
     device = resolve_device(cfg.device)
     timings = {}
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+    with thread_limit(cfg.n_threads), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(cfg.seed)
         t0 = time.perf_counter()
         prep = preprocess(x, cfg.preprocess, seed=cfg.seed)

@@ -113,15 +113,15 @@ def git_commit() -> str:
 
 def provenance(device: str) -> dict[str, Any]:
     """Versions, commit, device and threads of this process."""
-    import scanpy
-    import sklearn
+    from importlib.metadata import version
+
     import torch
 
     import scdmac_lib
 
     return {"commit": git_commit(), "scdmac_lib": scdmac_lib.__version__, "python": platform.python_version(),
-            "torch": torch.__version__, "numpy": np.__version__, "scanpy": scanpy.__version__,
-            "sklearn": sklearn.__version__, "device": device, "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "numpy": np.__version__, "scanpy": version("scanpy"),
+            "sklearn": version("scikit-learn"), "device": device, "torch_threads": torch.get_num_threads(),
             "machine": platform.machine(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
@@ -211,7 +211,9 @@ def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results
             path.unlink(missing_ok=True)
     import torch
 
-    with torch.random.fork_rng(devices=[]):
+    from scdmac_lib._utils import thread_limit
+
+    with thread_limit(cfg.n_threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         prep = preprocess(x, cfg.preprocess, seed=cfg.seed)
         den = denoise(prep, cfg, device=resolve_device(device), progress=progress)
@@ -235,17 +237,20 @@ def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results:
         return cached
     adata = load_dataset(spec.dataset)
     truth = adata.obs[LABEL_KEY].to_numpy()
+    from scdmac_lib._utils import thread_limit
     from scdmac_lib.config import VARIANTS, make_config
 
     extra = {}
     t0 = time.perf_counter()
-    if spec.method in VARIANTS:
-        cfg = make_config(n_types(adata), variant=spec.method, seed=spec.seed, **dict(spec.overrides))
-        if cfg.denoise:
-            extra["denoised"] = cached_denoise(spec.dataset, adata.X, cfg, device=device, progress=progress,
-                                               results=results)
-    out = METHODS[spec.method](adata.X, n_types(adata), seed=spec.seed, device=device, progress=progress,
-                               overrides=dict(spec.overrides), **extra)
+    overrides = dict(spec.overrides)
+    with thread_limit(overrides.get("n_threads")):
+        if spec.method in VARIANTS:
+            cfg = make_config(n_types(adata), variant=spec.method, seed=spec.seed, **overrides)
+            if cfg.denoise:
+                extra["denoised"] = cached_denoise(spec.dataset, adata.X, cfg, device=device,
+                                                   progress=progress, results=results)
+        out = METHODS[spec.method](adata.X, n_types(adata), seed=spec.seed, device=device,
+                                   progress=progress, overrides=overrides, **extra)
     out.timings["wall"] = time.perf_counter() - t0
     metrics = score(truth, out.labels, out.embedding)
     from scdmac_lib.model import resolve_device

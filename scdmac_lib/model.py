@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from scdmac_lib import cluster as cl
+from scdmac_lib._utils import thread_limit
 from scdmac_lib.augment import augment
 from scdmac_lib.checks import check_n_clusters
 from scdmac_lib.config import ScDMACConfig, make_config, to_dict
@@ -154,6 +155,7 @@ class ClusterResult:
     embedding: np.ndarray  # Z after fine-tuning (n, d)
     labels: np.ndarray  # argmax of q (or of the inflated weights) (n,)
     initial_labels: np.ndarray  # k-means on the pretrained embedding (n,)
+    initial_centers: np.ndarray  # its centers (k, d)
     q: np.ndarray  # Student-t soft assignment (n, k)
     weights: np.ndarray  # inflated soft k-means weights (n, k)
     centers: np.ndarray  # (k, d)
@@ -209,7 +211,7 @@ def finetune_clusters(
         q = cl.soft_assign(z, centers, cc.dof)
         w = cl.inflate(cl.soft_kmeans_weights(cl.squared_distances(z, centers), cc.temperature), cc.inflation)
     labels = (q if cc.label_source == "q" else w).argmax(dim=1)
-    return ClusterResult(z.cpu().numpy(), labels.cpu().numpy(), init_labels, q.cpu().numpy(),
+    return ClusterResult(z.cpu().numpy(), labels.cpu().numpy(), init_labels, centers0, q.cpu().numpy(),
                          w.cpu().numpy(), centers.detach().cpu().numpy(), history)
 
 
@@ -220,6 +222,7 @@ class ScDMACResult:
     labels: np.ndarray
     embedding: np.ndarray
     pretrained_embedding: np.ndarray
+    model_input: np.ndarray  # what the masked stage read: (standardized) denoised or log values
     clusters: ClusterResult
     denoised: DenoiseResult | None
     preprocessed: Preprocessed
@@ -240,11 +243,9 @@ def fit_scdmac(
     """
     check_n_clusters(cfg.n_clusters, x.shape[0])
     device = resolve_device(cfg.device)
-    if cfg.n_threads:
-        torch.set_num_threads(cfg.n_threads)
     timings: dict[str, float] = {}
     history: dict[str, dict[str, list[float]]] = {}
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+    with thread_limit(cfg.n_threads), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(cfg.seed)
         t0 = time.perf_counter()
         prep = preprocess(x, cfg.preprocess, seed=cfg.seed)
@@ -272,7 +273,7 @@ def fit_scdmac(
         history["cluster"] = clusters.history
         timings["cluster"] = time.perf_counter() - t0
     diagnostics["n_nonempty_clusters"] = int(np.unique(clusters.labels).size)
-    return ScDMACResult(clusters.labels, clusters.embedding, pretrained, clusters, den, prep, history,
+    return ScDMACResult(clusters.labels, clusters.embedding, pretrained, x_in.cpu().numpy(), clusters, den, prep, history,
                         diagnostics, timings, cfg, str(device))
 
 

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from scdmac_lib.config import TrainConfig
 from scdmac_lib.nn import LossOutput
