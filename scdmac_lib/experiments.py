@@ -282,7 +282,7 @@ def summarize(frame, by=("dataset", "method"), metrics=("ari", "nmi")):
     parts = {}
     for m in metrics:
         parts[f"{m}_mean"] = grouped[m].mean()
-        parts[f"{m}_sd"] = grouped[m].std(ddof=1) if grouped[m].size().max() > 1 else grouped[m].mean() * 0
+        parts[f"{m}_sd"] = grouped[m].std(ddof=1)  # NaN for a single seed
         parts[f"{m}_best"] = grouped[m].max()
     parts["n_seeds"] = grouped["seed"].nunique()
     return pd.DataFrame(parts).reset_index()

@@ -62,10 +62,10 @@ def plot_ours_vs_reported(long: pd.DataFrame, dataset: str, *, metric: str = "AR
     ax.set_xticks(x)
     ax.set_xticklabels(sub["method"], rotation=35, ha="right", fontsize=8)
     ax.set_ylabel(metric)
-    ax.set_ylim(min(0.0, float(np.nanmin(sub["ours_mean"]))) if len(sub) else 0.0, 1.05)
+    ax.set_ylim(min(0.0, float(np.nanmin(sub["ours_mean"]))), 1.18)
     note = "" if has.any() else " (no reported column)"
     ax.set_title(f"{report.stand_in_label(dataset)}{note}", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", ncol=2)
     return ax
 
 

@@ -84,7 +84,8 @@ def table1_comparison(reported: pd.DataFrame, manifest: pd.DataFrame) -> pd.Data
     ``manifest`` is :func:`scdmac_lib.data.list_datasets` (name, stands_for, role, available,
     n_cells, n_genes, n_types, ...). One row per paper dataset, then one per extra dataset.
     ``version`` is ``paper`` (same data), ``stand-in`` (a reduced or different copy) or
-    ``not available``; ``differences`` says how the copy differs in cells, genes and types.
+    ``not available``; ``differences`` says how the copy differs in cells, genes and types, and
+    ``notes`` carries the manifest's notes (how the copy was made) when it has them.
     """
     def _num(value):
         return None if value is None or pd.isna(value) else int(value)
@@ -101,14 +102,16 @@ def table1_comparison(reported: pd.DataFrame, manifest: pd.DataFrame) -> pd.Data
             row.update(here="", version="not available", here_cells=None, here_genes=None, here_types=None,
                        differences="no copy could be checked here; not run")
         else:
-            m = available.iloc[0]
+            m = available.sort_values("role", key=lambda r: r != "paper", kind="stable").iloc[0]
             shape = (_num(m.get("n_cells")), _num(m.get("n_genes")), _num(m.get("n_types")))
             diffs = [f"{what} {here} vs {paper}" for what, here, paper in
                      zip(("cells", "genes", "types"), shape, (rec.cells, rec.genes, rec.cell_types), strict=True)
                      if here is not None and here != paper]
             version = "paper" if m["role"] == "paper" and not diffs else "stand-in"
+            note = m.get("notes")
             row.update(here=m["name"], version=version, here_cells=shape[0], here_genes=shape[1],
-                       here_types=shape[2], differences="; ".join(diffs) or "same shape")
+                       here_types=shape[2], differences="; ".join(diffs) or "same shape",
+                       notes="" if note is None or pd.isna(note) else str(note))
         rows.append(row)
     extras = manifest[manifest["role"] == "extra"]
     for _, m in extras.iterrows():
@@ -242,11 +245,12 @@ def plot_matrix_blocks(blocks: Mapping[str, np.ndarray], axes=None, *, cmap: str
         vmin = np.nanmin(stacked) if vmin is None else vmin
         vmax = np.nanmax(stacked) if vmax is None else vmax
     image = None
-    for ax, (title, a) in zip(axs, arrays.items(), strict=True):
+    for i, (ax, (title, a)) in enumerate(zip(axs, arrays.items(), strict=True)):
         image = ax.imshow(a, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("gene")
-        ax.set_ylabel("cell")
+        if i == 0:
+            ax.set_ylabel("cell")
         ax.grid(visible=False)
     if image is not None and colorbar:
         fig.colorbar(image, ax=axs[-1], shrink=0.8)  # on the last panel only: the others keep their width
@@ -305,7 +309,7 @@ def zero_fraction_summary(counts, mu: np.ndarray, theta: np.ndarray, pi: np.ndar
     rows = [("raw counts: observed zeros", raw),
             ("denoised mean mu < 0.5 (rounds to 0)", float((np.asarray(mu) < 0.5).mean())),
             ("ZINB model: mean P(X=0)", float(zinb_zero_probability(mu, theta, pi).mean())),
-            ("  of which dropout pi", float(np.asarray(pi).mean()))]
+            ("ZINB model: mean dropout pi", float(np.asarray(pi).mean()))]
     return pd.DataFrame(rows, columns=["quantity", "fraction"])
 
 
@@ -410,7 +414,7 @@ def plot_masking_statistics(stats: pd.DataFrame, ax=None):
 
 def plot_bars(values: Mapping[str, float], *, ax=None, ylabel: str = "", title: str = "",
               colors: Sequence[str] | None = None, reference: float | None = None, reference_label: str = "",
-              fmt: str = "{:.3f}"):
+              fmt: str = "{:.3f}", rotation: float = 15):
     """Labelled bars with their values written on top, and an optional reference line."""
     ax = _ax(ax)
     names = list(values)
@@ -425,7 +429,7 @@ def plot_bars(values: Mapping[str, float], *, ax=None, ylabel: str = "", title: 
             ax.legend(fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.tick_params(axis="x", rotation=15)
+    ax.set_xticks(range(len(names)), names, rotation=rotation, ha="right" if rotation else "center")
     return ax
 
 
@@ -484,7 +488,10 @@ def plot_embedding_2d(coords: np.ndarray, labels, *, ax=None, title: str = "", s
 
     ax = _ax(ax, figsize=(4.2, 3.8))
     labels = np.asarray(labels).astype(str)
-    cats = list(dict.fromkeys(sorted(labels)))
+    def _natural(value: str):
+        return (0, int(value), "") if value.lstrip("-").isdigit() else (1, 0, value)
+
+    cats = sorted(set(labels), key=_natural)
     cmap = plt.get_cmap("tab20" if len(cats) > 10 else "tab10")
     for i, cat in enumerate(cats):
         sel = labels == cat

@@ -51,14 +51,8 @@ SCDMAC_VARIANTS = ("scDMAC", "scDMAC-Z", "scDMAC-W", "scDMAC-P")
 ABLATIONS = ("scDMAC-Z", "scDMAC-W", "scDMAC-P")
 
 #: Baselines of the paper this project does not run, and why.
-NOT_RUN = {
-    "graph-sc": "graph autoencoder on a gene-to-cell graph; not re-implemented here",
-    "AutoClass": "neural-network imputation + classifier-guided clustering; not re-implemented here",
-    "scDCCA": "contrastive dual-correlation model; not re-implemented here",
-    "CellBRF": "random-forest gene selection + graph clustering; not re-implemented here",
-    "CTEC": "ensemble of cell clusterings; not re-implemented here",
-    "scCGC": "contrastive graph clustering; not re-implemented here",
-}
+_NOT_RUN_REASON = "not re-implemented in this project; only the paper's reported values are shown"
+NOT_RUN = dict.fromkeys(("graph-sc", "AutoClass", "scDCCA", "CellBRF", "CTEC", "scCGC"), _NOT_RUN_REASON)
 
 #: The sensitivity sweeps of Figs. 5-7: config key, the paper's reported optimum (a closed range),
 #: and the peak values the text quotes at that optimum, per paper dataset, as (ARI, NMI).
@@ -158,7 +152,7 @@ def reported_note(reported: pd.DataFrame | None, method: str, dataset: str) -> s
     if reported is None:
         return "reported tables not available"
     if col is None:
-        return "no paper column (not one of the paper's datasets)"
+        return "no paper column"
     if paper_method(method) not in reported.index:
         return "method not in the paper's table"
     if math.isnan(reported_value(reported, method, dataset)):
@@ -347,7 +341,7 @@ def _count(ok: Sequence[bool]) -> str:
 def _best_vs_baselines(frame: pd.DataFrame, metric: str) -> tuple[str, str, pd.DataFrame]:
     main = _main_rows(frame)
     if metric not in main.columns:
-        return "cannot be tested here", f"no {metric} column in the run frame", pd.DataFrame()
+        return "cannot be tested here", f"No {metric} column in the run frame", pd.DataFrame()
     means = main.groupby(["dataset", "method"])[metric].mean()
     rows = []
     for d in dict.fromkeys(main["dataset"]):
@@ -386,33 +380,41 @@ def _ablation(frame: pd.DataFrame, metric: str = "ari") -> tuple[str, str, pd.Da
     missing = sorted(set(ABLATIONS) - set(det["variant"]))
     note = f" (not run: {', '.join(missing)})" if missing else ""
     return (_overall(det["holds"]),
-            f"full model above the variant in {sum(det['holds'])} of {len(det)} comparisons{note}. {ev}", det)
+            f"Full model above the variant in {sum(det['holds'])} of {len(det)} comparisons{note}. {ev}", det)
 
 
 def _sweep_optimum(frame: pd.DataFrame, param: str) -> tuple[str, str, pd.DataFrame]:
     lo, hi = SWEEPS[param]["optimum"]
     summ = summarize_sweep(frame, param, metrics=("ari",))
     if summ.empty:
-        return "cannot be tested here", f"the {SWEEPS[param]['label']} sweep was not run", pd.DataFrame()
+        return "cannot be tested here", f"The {SWEEPS[param]['label']} sweep was not run", pd.DataFrame()
     values = np.sort(summ["sweep_value"].unique())
     inside = values[(values >= lo - _TOL) & (values <= hi + _TOL)]
     if inside.size == 0 or inside.size == values.size:
         grid = ", ".join(f"{v:g}" for v in values)
         return ("cannot be tested here",
-                f"the sweep grid ({grid}) needs a point at {_range(lo, hi)} and one outside it", pd.DataFrame())
-    rows = []
+                f"The sweep grid ({grid}) needs a point at {format_range(lo, hi)} and one outside it", pd.DataFrame())
+    rows, flat = [], []
     for d, g in summ.groupby("dataset", sort=False):
         best = g["ari_mean"].max()
         argmax = g.loc[(g["ari_mean"] - best).abs() <= _TOL, "sweep_value"].tolist()
+        if len(argmax) == len(g):  # a flat curve (e.g. saturated at ARI 1) has no optimum to locate
+            flat.append(d)
+            continue
         rows.append({"dataset": d, "argmax": ", ".join(f"{v:g}" for v in argmax), "best_ari": float(best),
                      "n_values": int(len(g)),
-                     "holds": any(lo - _TOL <= v <= hi + _TOL for v in argmax)})
+                     "holds": all(lo - _TOL <= v <= hi + _TOL for v in argmax)})
     det = pd.DataFrame(rows)
+    flat_note = f" Flat curve (no optimum to locate) on: {', '.join(flat)}." if flat else ""
+    if det.empty:
+        return "cannot be tested here", f"ARI does not vary over the grid on any dataset.{flat_note}", det
     ev = "; ".join(f"{r.dataset}: best ARI {r.best_ari:.3f} at {r.argmax}" for r in det.itertuples())
-    return _overall(det["holds"]), f"optimum at {_range(lo, hi)} on {_count(det['holds'])}. {ev}", det
+    return (_overall(det["holds"]),
+            f"Optimum at {format_range(lo, hi)} on {_count(det['holds'])}. {ev}.{flat_note}", det)
 
 
-def _range(lo: float, hi: float) -> str:
+def format_range(lo: float, hi: float) -> str:
+    """``"0.2-0.3"`` for a range, ``"0.7"`` for a single value."""
     return f"{lo:g}" if abs(lo - hi) < _TOL else f"{lo:g}-{hi:g}"
 
 
@@ -423,16 +425,16 @@ def _seed_variance(frame: pd.DataFrame) -> tuple[str, str, pd.DataFrame]:
     det = pd.DataFrame({"sd": g.std(ddof=1), "n_seeds": g.count()}).reset_index()
     det = det[det["n_seeds"] >= 2]
     if det.empty:
-        return "cannot be tested here", "needs scDMAC runs with at least two seeds on a dataset", pd.DataFrame()
+        return "cannot be tested here", "Needs scDMAC runs with at least two seeds on a dataset", pd.DataFrame()
     det["holds"] = det["sd"] < SEED_SD_LIMIT
     ev = "; ".join(f"{r.dataset}: sd {r.sd:.4f} over {r.n_seeds} seeds" for r in det.itertuples())
-    return _overall(det["holds"]), f"sd of ARI below {SEED_SD_LIMIT} on {_count(det['holds'])}. {ev}", det
+    return _overall(det["holds"]), f"Sd of ARI below {SEED_SD_LIMIT} on {_count(det['holds'])}. {ev}", det
 
 
 def _silhouette(frame: pd.DataFrame, against: Sequence[str] = ("PCA + k-means", "scDeepCluster-style")):
     main = _main_rows(frame)
     if "silhouette" not in main.columns:
-        return "cannot be tested here", "no silhouette column in the run frame", pd.DataFrame()
+        return "cannot be tested here", "No silhouette column in the run frame", pd.DataFrame()
     means = main.groupby(["dataset", "method"])["silhouette"].mean()
     rows = []
     for d in dict.fromkeys(main["dataset"]):
@@ -446,7 +448,7 @@ def _silhouette(frame: pd.DataFrame, against: Sequence[str] = ("PCA + k-means", 
     det = pd.DataFrame(rows)
     if det.empty:
         return ("cannot be tested here",
-                "needs scDMAC and PCA + k-means or scDeepCluster-style silhouettes on a dataset", det)
+                "Needs scDMAC and PCA + k-means or scDeepCluster-style silhouettes on a dataset", det)
     ev = "; ".join(f"{d}: scDMAC {g['scDMAC'].iloc[0]:.3f} vs " + ", ".join(
         f"{r.baseline} {r.baseline_value:.3f}" for r in g.itertuples()) for d, g in det.groupby("dataset", sort=False))
     return (_overall(det["holds"]),
@@ -503,15 +505,21 @@ def claims_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:
 def verdict_summary(verdicts: Sequence[Verdict], datasets: Sequence[str] | None = None) -> str:
     """A plain-language (markdown) paragraph generated from the verdicts."""
     by = {k: [v for v in verdicts if v.verdict == k] for k in VERDICTS}
-    ids = {k: ", ".join(str(v.claim_id) for v in by[k]) or "none" for k in VERDICTS}
-    parts = [f"Of the {len(verdicts)} claims checked, {len(by['holds'])} hold here (claims {ids['holds']}), "
-             f"{len(by['does not hold'])} do not hold (claims {ids['does not hold']}) and "
-             f"{len(by['cannot be tested here'])} cannot be tested with these runs "
-             f"(claims {ids['cannot be tested here']})."]
+
+    def _n(k: str, singular: str, plural: str) -> str:
+        ids = ", ".join(str(v.claim_id) for v in by[k])
+        n = len(by[k])
+        return f"{n} {singular if n == 1 else plural}" + (f" (claim{'s' if n > 1 else ''} {ids})" if n else "")
+
+    untestable = "cannot be tested with these runs"
+    parts = [f"Of the {len(verdicts)} claims checked, {_n('holds', 'holds here', 'hold here')}, "
+             f"{_n('does not hold', 'does not hold', 'do not hold')}, and "
+             f"{_n('cannot be tested here', untestable, untestable)}."]
     if datasets is not None:
         labels = ", ".join(stand_in_label(d) for d in datasets)
-        parts.append(f"The datasets are {labels}; none has the paper's exact size, so agreement or "
-                     f"disagreement is evidence about the method, not a re-measurement of the paper's numbers.")
+        parts.append(f"The datasets are {labels}; none is one of the paper's datasets at its full size, so "
+                     f"agreement or disagreement is evidence about the method, not a re-measurement of the "
+                     f"paper's numbers.")
     for v in by["does not hold"]:
         parts.append(f"Claim {v.claim_id} (\"{v.claim}\") does not hold: {v.evidence.split('. ')[0]}.")
     return " ".join(parts)
@@ -543,3 +551,59 @@ def reported_peak_points(param: str, dataset: str) -> tuple[float, float] | None
     col = paper_dataset(dataset)
     peaks: Mapping[str, tuple[float, float]] = SWEEPS[param]["peaks"]
     return peaks.get(col) if col else None
+
+
+# --------------------------------------------------------------------------- what the notebooks run
+def benchmark_methods(profile, *, include_ablations: bool = False) -> tuple[list[str], str]:
+    """The methods of Tables 2-4 (and 5 with ``include_ablations``), and a note on what was left out.
+
+    scVI runs only on profiles with ``include_scvi`` (its default training takes tens of minutes per
+    dataset on a CPU) and needs the optional scvi-tools; otherwise it is dropped and the note says
+    why. The notebooks share this list so that they request the same run specs (and hit the cache).
+    """
+    import importlib.util
+
+    from scdmac_lib.baselines import METHODS
+
+    methods = [m for m in METHODS if include_ablations or m not in ABLATIONS]
+    note = ""
+    if not profile.include_scvi:
+        methods.remove("scVI + k-means")
+        note = (f"scVI + k-means is not run on the {profile.name!r} profile: its default training takes "
+                "tens of minutes per dataset on a CPU. The 'paper' profile runs it.")
+    elif importlib.util.find_spec("scvi") is None:
+        methods.remove("scVI + k-means")
+        note = "scVI + k-means was not run: scvi-tools is not installed (pip install -e '.[baselines]')."
+    return methods, note
+
+
+def dataset_table(datasets: Sequence[str], *, shared: Path | None = None) -> pd.DataFrame:
+    """One row per dataset: our shape, the paper column it stands in for and that column's Table 1 shape."""
+    from scdmac_lib import simulate
+
+    try:
+        t1 = load_reported(1, shared=shared)
+    except FileNotFoundError:
+        t1 = None
+    manifest = None
+    try:
+        from scdmac_lib import data
+
+        manifest = data.list_datasets().set_index("name")
+    except Exception:  # noqa: BLE001 - the manifest is optional here: shapes are then left empty
+        manifest = None
+    rows = []
+    for d in datasets:
+        shape = simulate.parse_name(d)
+        if shape is None and manifest is not None and d in manifest.index:
+            shape = tuple(manifest.loc[d, c] for c in ("n_cells", "n_genes", "n_types"))
+        col = paper_dataset(d)
+        paper_shape = ""
+        if col and t1 is not None and col in t1.index:
+            r = t1.loc[col]
+            paper_shape = f"{r['cells']} x {r['genes']} x {r['cell_types']}"
+        ours = f"{shape[0]} x {shape[1]} x {shape[2]}" if shape is not None else ""
+        kind = "synthetic" if d.startswith("synth-") else ("stand-in" if col else "extra (no paper column)")
+        rows.append({"dataset": d, "role": kind, "cells x genes x types (ours)": ours,
+                     "paper dataset": col or "", "cells x genes x types (paper, Table 1)": paper_shape})
+    return pd.DataFrame(rows)

@@ -176,7 +176,9 @@ def test_verdict_ablation():
     ("mae.recon_weight", {0.6: 0.5, 0.7: 0.8, 0.8: 0.6}, "holds"),
     ("mae.recon_weight", {0.6: 0.5, 0.7: 0.5, 0.8: 0.6}, "does not hold"),
     ("mae.recon_weight", {0.6: 0.5, 0.8: 0.6}, "cannot be tested here"),
-    ("mae.mask_loss_weight", {0.5: 0.5, 0.65: 0.8, 0.8: 0.8}, "holds"),  # a tie at the optimum counts
+    ("mae.mask_loss_weight", {0.5: 0.5, 0.65: 0.8, 0.8: 0.7}, "holds"),
+    ("mae.mask_loss_weight", {0.5: 0.5, 0.65: 0.8, 0.8: 0.8}, "does not hold"),  # a tie outside the optimum
+    ("mae.mask_loss_weight", {0.5: 1.0, 0.65: 1.0, 0.8: 1.0}, "cannot be tested here"),  # flat curve
     ("mae.mask_loss_weight", {0.5: 0.9, 0.65: 0.8}, "does not hold"),
 ])
 def test_verdict_sweeps(param, points, expected):
@@ -217,7 +219,7 @@ def test_claims_table_and_summary():
     assert table.shape == (8, 5)
     assert set(table["verdict"]) <= set(report.VERDICTS)
     text = report.verdict_summary(verdicts, ["deng"])
-    assert "Of the 8 claims checked, 3 hold here" in text and "Deng (stand-in)" in text
+    assert "Of the 8 claims checked, 3 hold here (claims 1, 2, 8), 1 does not hold (claim 7)" in text and "Deng (stand-in)" in text
     with pytest.raises(ValueError, match="lacks the columns"):
         report.claim_verdicts(frame.drop(columns="ari"))
 

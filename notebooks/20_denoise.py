@@ -1,0 +1,142 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The ZINB denoising stage (Eq. 3-8)
+#
+# The first stage of scDMAC: a DCA-style autoencoder on the HVG counts with three output heads,
+# mean $\mu$, dispersion $\theta$ and dropout probability $\pi$, trained on the zero-inflated negative
+# binomial likelihood of the raw counts. This page shows its training curve, what it does to zeros,
+# to the mean-variance relation and to single genes, and what the fitted $\mu$, $\theta$, $\pi$ look
+# like, on the profile's walk-through dataset. No labels are used.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+seed = 0
+n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library defaults); 1 is fastest for small data
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import Markdown, display
+
+from scdmac_lib import experiments, model, pl, pl_stages, pp
+from scdmac_lib.config import make_config
+from scdmac_lib.profiles import get_profile
+
+pl.set_style()
+pl_stages.limit_threads(n_threads)
+prof = get_profile(profile)
+NAME = "20_denoise"
+dataset = prof.walkthrough_dataset
+adata = experiments.load_dataset(dataset)
+cfg = make_config(experiments.n_types(adata), seed=seed, device=device, **prof.config_overrides())
+dev = model.resolve_device(cfg.device)
+display(Markdown(f"Profile: **{prof.name}**; dataset: **{dataset}** ({adata.n_obs} cells x {adata.n_vars} genes); "
+                 f"device: `{dev}`; seed {seed}."))
+
+# %%
+t0 = time.perf_counter()
+prep = pp.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
+den = model.denoise(prep, cfg, device=dev)
+elapsed = time.perf_counter() - t0
+n_steps = len(den.history["loss"])
+display(Markdown(f"Trained for {n_steps} optimizer steps on {prep.counts.shape[1]} genes in {elapsed:.1f} s "
+                 f"(the budget allows {cfg.zinb.train.max_steps}; training stops earlier on a loss plateau)."))
+
+# %% [markdown]
+# ## Training curve (ZINB negative log-likelihood per entry)
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3.5))
+pl_stages.plot_loss_curves(den.history, keys=["zinb_nll"] if "zinb_nll" in den.history else None, ax=ax,
+                           title="ZINB autoencoder")
+pl_stages.save_figure(fig, f"{NAME}_loss")
+plt.show()
+
+# %% [markdown]
+# ## Zeros before and after
+#
+# The denoised mean $\mu$ is never exactly zero, so "zeros after denoising" is read two ways: the
+# entries whose mean rounds to zero ($\mu < 0.5$), and the fitted model's probability of a zero,
+# $\pi + (1-\pi)(\theta/(\theta+\mu))^\theta$, which should match the observed zeros if the model fits.
+
+# %%
+zeros = pl_stages.zero_fraction_summary(prep.counts, den.mean, den.dispersion, den.dropout)
+pl_stages.save_table(zeros, NAME)
+display(zeros.round(3))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+pl_stages.plot_bars(dict(zip(zeros["quantity"], zeros["fraction"], strict=True)), ax=axes[0],
+                    ylabel="fraction of entries", title="zeros: raw vs denoised",
+                    colors=[pl_stages.RAW_COLOR, pl_stages.HVG_COLOR, pl_stages.DENOISED_COLOR, "#e6b0aa"],
+                    rotation=25)
+axes[0].tick_params(axis="x", labelsize=7)
+pl_stages.plot_zero_calibration(prep.counts, den.mean, den.dispersion, den.dropout, ax=axes[1])
+fig.tight_layout()
+pl_stages.save_figure(fig, f"{NAME}_zeros")
+plt.show()
+
+# %% [markdown]
+# ## Mean-variance relation, raw vs denoised
+#
+# Both matrices on the same scale: each cell's HVG values normalized to the same total and log1p
+# transformed. Denoising should shrink the technical variance of lowly expressed genes.
+
+# %%
+raw_log = pl_stages.lognormalize(prep.counts, cfg.preprocess.target_sum)
+fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True, sharey=True)
+m_raw, v_raw = pl_stages.gene_mean_variance(raw_log)
+m_den, v_den = pl_stages.gene_mean_variance(den.denoised)
+pl_stages.plot_mean_variance(m_raw, v_raw, ax=axes[0], title="raw (log1p normalized)", poisson_line=False)
+pl_stages.plot_mean_variance(m_den, v_den, ax=axes[1], color=pl_stages.DENOISED_COLOR,
+                             title="denoised (log1p normalized mu)", poisson_line=False)
+fig.tight_layout()
+pl_stages.save_figure(fig, f"{NAME}_mean_variance")
+plt.show()
+display(Markdown(f"Median gene variance: raw {np.median(v_raw):.3f}, denoised {np.median(v_den):.3f}."))
+
+# %% [markdown]
+# ## A few genes, cell by cell
+#
+# Genes chosen across the range of zero fractions; each point is a cell (x: raw, y: denoised, both
+# log1p normalized). Points on the y-axis are raw zeros the model fills in.
+
+# %%
+genes = pl_stages.pick_genes(prep.counts, 4)
+names = [f"{adata.var_names[prep.genes[j]]} ({pl_stages.gene_zero_fraction(prep.counts)[j]:.0%} zeros)" for j in genes]
+fig = pl_stages.plot_gene_scatter(raw_log, den.denoised, genes, names=names)
+fig.tight_layout()
+pl_stages.save_figure(fig, f"{NAME}_genes")
+plt.show()
+
+# %% [markdown]
+# ## The fitted ZINB parameters
+
+# %%
+fig = pl_stages.plot_zinb_parameters(den.mean, den.dispersion, den.dropout)
+fig.tight_layout()
+pl_stages.save_figure(fig, f"{NAME}_parameters")
+plt.show()
+params = pd.DataFrame({name: pd.Series(np.asarray(v).ravel()).describe(percentiles=[0.1, 0.5, 0.9])
+                       for name, v in {"mu": den.mean, "theta": den.dispersion, "pi": den.dropout}.items()})
+display(params.T.round(3))
+
+# %% [markdown]
+# ## Session info
+
+# %%
+display(pl_stages.session_info(profile, str(dev)))

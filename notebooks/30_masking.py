@@ -1,0 +1,179 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The masking stage (Eq. 9-15)
+#
+# The second stage of scDMAC on the profile's walk-through dataset: the denoised matrix $X_z$ is
+# corrupted (each gene shuffled across cells into $X'$, a Bernoulli mask $M$ chooses which entries
+# take the shuffled value, giving $X_M$), and a masked autoencoder learns an embedding $Z$ from which
+# a mask predictor recovers $M$ and a decoder reconstructs $X_z$ with a weighted MSE. This page shows
+# the corruption, its statistics, the training curves, two label-free checks of what was learned
+# (mask-predictor AUC; reconstruction error on masked vs kept entries), and k-means on the
+# pretrained embedding against k-means on the PCA of the same denoised matrix.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+seed = 0
+n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library defaults); 1 is fastest for small data
+n_show_cells = 15
+n_show_genes = 25
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import Markdown, display
+
+from scdmac_lib import experiments, metrics, model, pl, pl_stages, pp
+from scdmac_lib.config import make_config
+from scdmac_lib.profiles import get_profile
+
+pl.set_style()
+pl_stages.limit_threads(n_threads)
+prof = get_profile(profile)
+NAME = "30_masking"
+dataset = prof.walkthrough_dataset
+adata = experiments.load_dataset(dataset)
+k = experiments.n_types(adata)
+cfg = make_config(k, seed=seed, device=device, n_threads=n_threads, **prof.config_overrides())
+p = cfg.mae.mask_ratio
+display(Markdown(f"Profile: **{prof.name}**; dataset: **{dataset}** ({adata.n_obs} cells x {adata.n_vars} genes, "
+                 f"k = {k}); masking ratio p = {p:g}, reconstruction weight lambda = {cfg.mae.recon_weight:g}, "
+                 f"mask-loss weight gamma_m = {cfg.mae.mask_loss_weight:g}; seed {seed}."))
+
+# %%
+res = model.fit_scdmac(adata.X, cfg)
+source = res.denoised.denoised if res.denoised is not None else res.preprocessed.lognorm
+x_in = pp.standardize(source) if cfg.preprocess.scale else source
+display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
+                 + ", ".join(f"{s} {t:.1f}" for s, t in res.timings.items()) + ". "
+                 + ("The masked stage's input is the denoised matrix, z-scored per gene." if cfg.preprocess.scale
+                    else "The masked stage's input is the denoised matrix.")))
+
+# %% [markdown]
+# ## The corruption, on a block of cells x genes
+#
+# $M_{ij} = 1$ marks an entry replaced by the shuffled value. Where the shuffled value happens to
+# equal the original (typically a zero meeting a zero in unscaled data), masking changes nothing.
+
+# %%
+rng = np.random.default_rng(seed)
+cells = np.sort(rng.choice(x_in.shape[0], size=min(n_show_cells, x_in.shape[0]), replace=False))
+genes = np.sort(rng.choice(x_in.shape[1], size=min(n_show_genes, x_in.shape[1]), replace=False))
+parts = pl_stages.corruption_parts(x_in, p, seed=seed)
+blocks = {t: v[np.ix_(cells, genes)] for t, v in parts.items()}
+fig, axes = plt.subplots(1, 4, figsize=(16, 3.4), layout="constrained")
+pl_stages.plot_matrix_blocks({t: v for t, v in blocks.items() if not t.startswith("M")}, axes=axes[[0, 1, 3]],
+                             cmap="RdBu_r", vmin=-3, vmax=3)
+pl_stages.plot_matrix_blocks({"M (1 = masked)": blocks["M (1 = masked)"]}, axes=[axes[2]], cmap="Greys",
+                             shared_scale=False, vmin=0, vmax=1)
+pl_stages.save_figure(fig, f"{NAME}_corruption")
+plt.show()
+
+# %% [markdown]
+# ## Masking statistics
+#
+# The realized masked fraction against the ratio p (with its spread over genes), and the fraction of
+# entries the corruption actually changes.
+
+# %%
+ratios = sorted({*prof.mask_ratios, p})
+stats = pl_stages.masking_statistics(x_in, ratios, seed=seed)
+pl_stages.save_table(stats, f"{NAME}_statistics")
+display(stats.round(4))
+fig, ax = plt.subplots(figsize=(5, 4))
+pl_stages.plot_masking_statistics(stats, ax=ax)
+plt.show()
+
+# %% [markdown]
+# ## Training curves of the masked autoencoder
+#
+# The mask predictor's binary cross-entropy is drawn against the entropy of Bernoulli(p): a predictor
+# that only knows the masking rate reaches exactly that value, so a curve that stays on the line has
+# learned nothing about which entries were masked.
+
+# %%
+hist = res.history["mae"]
+h_p = pl_stages.bernoulli_entropy(p)
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+pl_stages.plot_loss_curves(hist, keys=["reconstruction"], ax=axes[0], title="weighted reconstruction MSE")
+if "mask_bce" in hist:
+    pl_stages.plot_loss_curves(hist, keys=["mask_bce"], ax=axes[1], title="mask predictor BCE",
+                               reference={f"entropy of Bernoulli({p:g}) = {h_p:.3f}": h_p})
+else:
+    axes[1].set_visible(False)
+fig.tight_layout()
+pl_stages.save_figure(fig, f"{NAME}_training")
+plt.show()
+final_bce = float(np.mean(hist["mask_bce"][-20:])) if "mask_bce" in hist else float("nan")
+display(Markdown(f"{len(hist['loss'])} steps. Final mask BCE (mean of the last 20 steps): {final_bce:.3f} "
+                 f"nats, against the prior-only value {h_p:.3f}."))
+
+# %% [markdown]
+# ## Label-free diagnostics of the masked stage
+#
+# On a fresh mask: the mask predictor's AUC (0.5 = chance) and the reconstruction error on the masked
+# entries against the kept ones (from `model.mae_diagnostics`).
+
+# %%
+diag = res.diagnostics
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+pl_stages.plot_bars({"masked entries": diag["mse_masked"], "kept entries": diag["mse_kept"]}, ax=axes[0],
+                    colors=[pl_stages.DENOISED_COLOR, pl_stages.RAW_COLOR], ylabel="MSE",
+                    title="reconstruction error")
+pl_stages.plot_bars({"mask predictor": diag.get("mask_auc", float("nan"))}, ax=axes[1], ylabel="AUC",
+                    title="mask predictor AUC", colors=[pl_stages.DENOISED_COLOR], reference=0.5,
+                    reference_label="chance")
+axes[1].set_ylim(0, 1.05)
+fig.tight_layout()
+pl_stages.save_figure(fig, f"{NAME}_diagnostics")
+plt.show()
+
+# %% [markdown]
+# ## k-means on the pretrained embedding vs on the PCA of the denoised matrix
+#
+# Both clusterings are label-free (k-means with k set in the config). The ARI and NMI against the
+# annotated types are shown **as a diagnostic only**: does the masked stage add information to the
+# denoised matrix it starts from? The PCA of the raw log-normalized matrix is shown as a further
+# reference.
+
+# %%
+truth = adata.obs["cell_type"].to_numpy()
+candidates = {
+    "k-means on pretrained Z": pl_stages.kmeans_labels(res.pretrained_embedding, k, seed=seed),
+    "k-means on PCA(denoised)": pl_stages.kmeans_labels(x_in, k, seed=seed, n_pcs=50),
+    "k-means on PCA(raw log1p)": pl_stages.kmeans_labels(pp.standardize(res.preprocessed.lognorm), k, seed=seed,
+                                                         n_pcs=50),
+}
+comparison = pd.DataFrame([{"clustering": name, "ari (diagnostic)": metrics.ari(truth, lab),
+                            "nmi (diagnostic)": metrics.nmi(truth, lab), "non-empty clusters": int(np.unique(lab).size)}
+                           for name, lab in candidates.items()])
+comparison.insert(0, "dataset", dataset)
+pl_stages.save_table(comparison, NAME)
+display(comparison.round(3))
+fig, ax = plt.subplots(figsize=(6, 3.6))
+pl_stages.plot_bars(dict(zip(comparison["clustering"], comparison["ari (diagnostic)"], strict=True)), ax=ax,
+                    colors=[pl_stages.DENOISED_COLOR, pl_stages.HVG_COLOR, pl_stages.RAW_COLOR],
+                    ylabel="ARI vs annotated types", title="diagnostic: ARI of label-free k-means")
+pl_stages.save_figure(fig, NAME)
+plt.show()
+best = comparison.loc[comparison["ari (diagnostic)"].idxmax(), "clustering"]
+display(Markdown(f"Highest ARI here: **{best}** (profile {prof.name}, seed {seed}, one run)."))
+
+# %% [markdown]
+# ## Session info
+
+# %%
+display(pl_stages.session_info(profile, res.device))

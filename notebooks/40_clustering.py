@@ -1,0 +1,175 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The clustering stage (Eq. 16-23)
+#
+# The last stage of scDMAC on the profile's walk-through dataset: centers start from k-means on the
+# pretrained embedding $Z$; soft k-means weights $w_{ik}$ (Eq. 18) are sharpened by inflation (Eq. 19)
+# and drive a weighted k-means loss (Eq. 16); a Student-t soft assignment $q$ (Eq. 20) is pulled
+# towards its sharpened target $p$ (Eq. 21) by a KL loss (Eq. 22); encoder and centers are
+# fine-tuned on the weighted sum of Eq. 23. This page shows each of these quantities, the loss
+# curves, the embedding in 2-D, how the labels moved from the initial k-means to the final ones,
+# and how many clusters are still in use. Labels are used only to score and to colour.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+seed = 0
+n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library defaults); 1 is fastest for small data
+embedding_2d = "umap"  # "umap" (scanpy) or "tsne"
+n_heatmap_cells = 300
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import Markdown, display
+
+from scdmac_lib import cluster, experiments, metrics, model, pl, pl_stages
+from scdmac_lib.config import make_config
+from scdmac_lib.profiles import get_profile
+
+pl.set_style()
+pl_stages.limit_threads(n_threads)
+prof = get_profile(profile)
+NAME = "40_clustering"
+dataset = prof.walkthrough_dataset
+adata = experiments.load_dataset(dataset)
+k = experiments.n_types(adata)
+cfg = make_config(k, seed=seed, device=device, n_threads=n_threads, **prof.config_overrides())
+cc = cfg.cluster
+display(Markdown(
+    f"Profile: **{prof.name}**; dataset: **{dataset}** ({adata.n_obs} cells, k = {k} clusters requested). "
+    f"Loss weights (Eq. 23): alpha = {cc.rec_weight:g} (reconstruction), beta = {cc.mask_weight:g} (mask), "
+    f"phi = {cc.kmeans_weight:g} (weighted k-means), theta = {cc.kl_weight:g} (KL); inflation r = "
+    f"{cc.inflation:g}; Student-t dof = {cc.dof:g}; labels = argmax of `{cc.label_source}`; seed {seed}."
+))
+
+# %%
+res = model.fit_scdmac(adata.X, cfg)
+clu = res.clusters
+truth = adata.obs["cell_type"].to_numpy()
+display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
+                 + ", ".join(f"{s} {t:.1f}" for s, t in res.timings.items()) + "."))
+
+# %% [markdown]
+# ## Soft k-means weights, before and after inflation
+#
+# At the start of the fine-tune (pretrained $Z$, k-means centers) and at its end. Rows are a sample
+# of cells sorted by their cluster; a sharp block diagonal means confident assignments.
+
+# %%
+z0 = torch.from_numpy(res.pretrained_embedding)
+c0, _ = model.initial_centers(res.pretrained_embedding, k, seed=cfg.seed, n_init=cc.n_init)
+states = {"start": (z0, torch.from_numpy(c0), clu.initial_labels),
+          "end": (torch.from_numpy(clu.embedding), torch.from_numpy(clu.centers), clu.labels)}
+fig, axes = plt.subplots(2, 2, figsize=(9, 7.5))
+weights = {}
+for row, (when, (z, c, lab)) in enumerate(states.items()):
+    w_raw = cluster.soft_kmeans_weights(cluster.squared_distances(z, c), cc.temperature)
+    w_inf = cluster.inflate(w_raw, cc.inflation)
+    weights[when] = (w_raw.numpy(), w_inf.numpy())
+    pl_stages.plot_assignment_heatmap(w_raw.numpy(), lab, ax=axes[row, 0], n=n_heatmap_cells, seed=seed,
+                                      title=f"{when}: w before inflation")
+    pl_stages.plot_assignment_heatmap(w_inf.numpy(), lab, ax=axes[row, 1], n=n_heatmap_cells, seed=seed,
+                                      title=f"{when}: w after inflation (r = {cc.inflation:g})")
+fig.tight_layout()
+pl_stages.save_figure(fig, f"{NAME}_weights")
+plt.show()
+confidence = pd.DataFrame([{"state": when, "mean max w (before inflation)": w[0].max(axis=1).mean(),
+                            "mean max w (after inflation)": w[1].max(axis=1).mean()} for when, w in weights.items()])
+display(confidence.round(3))
+
+# %% [markdown]
+# ## Student-t assignment q and its target p (end of the fine-tune)
+
+# %%
+q = clu.q
+p = cluster.target_distribution(torch.from_numpy(q)).numpy()
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+pl_stages.plot_assignment_heatmap(q, clu.labels, ax=axes[0], n=n_heatmap_cells, seed=seed, title="q (Student-t)")
+pl_stages.plot_assignment_heatmap(p, clu.labels, ax=axes[1], n=n_heatmap_cells, seed=seed, title="target p = q^2 / f")
+fig.tight_layout()
+pl_stages.save_figure(fig, f"{NAME}_q_p")
+plt.show()
+display(Markdown(f"Mean max q: {q.max(axis=1).mean():.3f}; mean max p: {p.max(axis=1).mean():.3f}."))
+
+# %% [markdown]
+# ## Loss curves of the fine-tune
+#
+# Each term of Eq. 23, unweighted, per optimizer step (faint) and smoothed (solid).
+
+# %%
+hist = res.history["cluster"]
+terms = [t for t in ("loss", "reconstruction", "mask_bce", "weighted_kmeans", "kl") if t in hist]
+fig, axes = plt.subplots(1, len(terms), figsize=(3.4 * len(terms), 3.2))
+for ax, term in zip(np.ravel(axes), terms, strict=True):
+    pl_stages.plot_loss_curves(hist, keys=[term], ax=ax, title=term, window=10)
+    ax.get_legend().remove()
+fig.tight_layout()
+pl_stages.save_figure(fig, f"{NAME}_losses")
+plt.show()
+
+# %% [markdown]
+# ## The embedding in 2-D
+#
+# The pretrained and the final embedding, coloured by the annotated type and by the cluster labels
+# (initial k-means labels on the pretrained one, final labels on the final one).
+
+# %%
+coords_pre = pl_stages.embed_2d(res.pretrained_embedding, embedding_2d, seed=seed)
+coords_fin = pl_stages.embed_2d(clu.embedding, embedding_2d, seed=seed)
+fig, axes = plt.subplots(2, 2, figsize=(11, 9))
+pl_stages.plot_embedding_2d(coords_pre, truth, ax=axes[0, 0], title="pretrained Z: annotated type")
+pl_stages.plot_embedding_2d(coords_pre, clu.initial_labels, ax=axes[0, 1], title="pretrained Z: initial k-means")
+pl_stages.plot_embedding_2d(coords_fin, truth, ax=axes[1, 0], title="final Z: annotated type")
+pl_stages.plot_embedding_2d(coords_fin, clu.labels, ax=axes[1, 1], title="final Z: scDMAC clusters")
+for ax in axes.ravel():
+    ax.set_xlabel(f"{embedding_2d} 1")
+    ax.set_ylabel(f"{embedding_2d} 2")
+fig.tight_layout()
+pl_stages.save_figure(fig, NAME)
+plt.show()
+
+# %% [markdown]
+# ## Initial vs final labels
+
+# %%
+rows = []
+for name, lab, emb in (("initial (k-means on pretrained Z)", clu.initial_labels, res.pretrained_embedding),
+                       ("final (after fine-tune)", clu.labels, clu.embedding)):
+    s = metrics.score(truth, lab, emb)
+    rows.append({"dataset": dataset, "labels": name, "ari": s["ari"], "nmi": s["nmi"], "silhouette": s["silhouette"],
+                 "non-empty clusters": s["n_clusters_found"], "requested": k})
+scores = pd.DataFrame(rows)
+pl_stages.save_table(scores, NAME)
+display(scores.round(3))
+moved = float((metrics.ari(clu.initial_labels, clu.labels)))
+delta = scores["ari"].iloc[1] - scores["ari"].iloc[0]
+display(Markdown(
+    f"The fine-tune {'raised' if delta > 0 else 'lowered' if delta < 0 else 'left'} the ARI by {abs(delta):.3f} "
+    f"(profile {prof.name}, seed {seed}, one run); agreement between initial and final labels: ARI {moved:.3f}. "
+    f"{scores['non-empty clusters'].iloc[1]} of {k} requested clusters are non-empty at the end."
+))
+
+# %%
+fig, ax = plt.subplots(figsize=(max(4, 0.5 * k + 2), 3.2))
+pl_stages.plot_cluster_sizes(clu.initial_labels, clu.labels, k, ax=ax)
+plt.show()
+
+# %% [markdown]
+# ## Session info
+
+# %%
+display(pl_stages.session_info(profile, res.device))

@@ -1,0 +1,82 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Figure 4: t-SNE of the scDMAC embedding
+#
+# Regenerates the paper's visualization (Xu et al., 2026, Section 3.3, Fig. 4): a two-dimensional
+# t-SNE (scikit-learn, fixed random state) of scDMAC's final embedding on each dataset of the
+# profile, coloured once by the ground-truth cell types and once by scDMAC's clusters. The
+# embeddings are those of the cached Table 2-3 runs (the profile's first seed); t-SNE is only a
+# picture of the embedding, and distances between far-apart groups in it carry little meaning.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+datasets = None  # list of dataset names overriding the profile's (None: the profile's)
+seed = None  # which run's embedding to show (None: the profile's first seed)
+tsne_random_state = 0
+max_cells = 5000  # t-SNE on at most this many cells (a fixed random subset beyond it)
+n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import Markdown, display
+
+from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib.profiles import get_profile
+
+pl.set_style()
+torch.set_num_threads(n_threads)
+prof = get_profile(profile)
+NAME = "60_fig4_tsne"
+DATASETS = list(datasets or prof.datasets)
+SEED = prof.seeds[0] if seed is None else int(seed)
+display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; run seed {SEED}; "
+                 f"t-SNE random state {tsne_random_state}; device: `{device}`."))
+
+# %%
+specs = experiments.profile_specs(prof, ["scDMAC"], datasets=DATASETS, seeds=[SEED])  # Tables 2-3 specs
+panels = []
+for spec in specs:
+    res = experiments.run(spec, device=device)
+    truth = experiments.load_dataset(spec.dataset).obs[experiments.LABEL_KEY].to_numpy()
+    idx = np.arange(len(truth))
+    if len(idx) > max_cells:
+        idx = np.sort(np.random.default_rng(tsne_random_state).choice(len(idx), max_cells, replace=False))
+    xy = pl_results.tsne(res.embedding[idx], random_state=tsne_random_state)
+    panels.append((spec.dataset, xy, truth[idx], res.labels[idx], res.metrics))
+rows = [{"dataset": d, "cells shown": len(xy), "ARI": m["ari"], "NMI": m["nmi"], "silhouette": m.get("silhouette")}
+        for d, xy, _, _, m in panels]
+summary = pd.DataFrame(rows)
+_ = pl_stages.save_table(summary, NAME)
+display(summary.round(3))
+
+# %%
+fig, axes = plt.subplots(len(panels), 2, figsize=(9.5, 4.0 * len(panels)), squeeze=False)
+for (d, xy, truth, labels, m), (ax_t, ax_c) in zip(panels, axes, strict=True):
+    label = report.stand_in_label(d)
+    pl_results.plot_embedding(xy, truth, ax=ax_t, title=f"{label}: ground truth")
+    pl_results.plot_embedding(xy, labels, ax=ax_c, title=f"{label}: scDMAC clusters (ARI {m['ari']:.2f})")
+fig.tight_layout()
+pl_stages.save_figure(fig, NAME)
+plt.show()
+
+# %% [markdown]
+# ## Session info
+
+# %%
+display(pl_stages.session_info(profile, device))
+
