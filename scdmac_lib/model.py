@@ -44,6 +44,11 @@ def _batched(fn, x: torch.Tensor, *extra: torch.Tensor) -> list:
     return [fn(x[i : i + _EVAL_BATCH], *(e[i : i + _EVAL_BATCH] for e in extra)) for i in range(0, len(x), _EVAL_BATCH)]
 
 
+def dense_rows(matrix, idx: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Rows ``idx`` of a sparse CSR matrix as a dense tensor: the full count matrix is never densified."""
+    return torch.from_numpy(matrix[idx.cpu().numpy()].toarray()).to(device)
+
+
 @dataclass
 class DenoiseResult:
     """Output of the ZINB stage; ``denoised`` is the log1p-normalized ZINB mean (the paper's Xz)."""
@@ -59,7 +64,6 @@ class DenoiseResult:
 def denoise(prep: Preprocessed, cfg: ScDMACConfig, *, device: torch.device, progress: bool = False) -> DenoiseResult:
     """Train the ZINB autoencoder on the raw counts and return the denoised matrix (Eq. 3-8)."""
     x = torch.from_numpy(standardize(prep.lognorm)).to(device)
-    counts = torch.from_numpy(prep.counts.toarray()).to(device)
     sf = torch.from_numpy(prep.size_factors).to(device)
     knn = torch.from_numpy(prep.knn).to(device)
     zc = cfg.zinb
@@ -68,7 +72,7 @@ def denoise(prep: Preprocessed, cfg: ScDMACConfig, *, device: torch.device, prog
 
     def step(idx: torch.Tensor, _step: int) -> LossOutput:
         out = module(augment(x, idx, knn, cfg.augment, noise_gen), sf[idx])
-        return module.loss(counts[idx], out)
+        return module.loss(dense_rows(prep.counts, idx, device), out)
 
     module.train()
     history = fit(module.parameters(), step, n_obs=len(x), cfg=zc.train, generator=batch_gen,
