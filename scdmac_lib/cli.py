@@ -64,12 +64,34 @@ def _check_input(path: Path) -> None:
     if path.is_dir():
         msg = f"the input {path} is a folder: give an .h5ad file."
         raise ValueError(msg)
+    if path.suffix != ".h5ad":
+        msg = (f"the input {path} is not an .h5ad file: convert it first, for example "
+               "anndata.read_csv(path).write_h5ad('counts.h5ad') (cells as rows).")
+        raise ValueError(msg)
+    import h5py
+
+    if not h5py.is_hdf5(path):
+        msg = f"{path} is not an HDF5 file, so not an .h5ad file: was it saved with adata.write_h5ad?"
+        raise ValueError(msg)
+
+
+def _read(path: Path, label_key: str | None):
+    from scdmac_lib import data
+
+    try:
+        with warnings.catch_warnings():  # anndata warns about duplicate names; we refuse them below
+            warnings.filterwarnings("ignore", r"(Observation|Variable) names are not unique", UserWarning)
+            return data.read_h5ad(path, label_key=label_key)
+    except OSError as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        msg = f"cannot read {path}: the HDF5 file is damaged or truncated ({err}). Copy or write it again."
+        raise ValueError(msg) from None
 
 
 def cmd_cluster(args) -> int:
     import os
 
-    from scdmac_lib import data
     from scdmac_lib.checks import check_label_key, check_n_clusters, check_unique_names
     from scdmac_lib.config import make_config
     from scdmac_lib.metrics import score
@@ -80,7 +102,7 @@ def cmd_cluster(args) -> int:
     make_config(2, variant=args.variant, **overrides)  # unknown keys fail before the file is read
     _check_output(out)
     _check_input(Path(args.input))
-    adata = data.read_h5ad(args.input, label_key=args.label_key)
+    adata = _read(Path(args.input), args.label_key)
     check_label_key(adata.obs, args.label_key)
     check_unique_names(adata.obs_names, what="cell")
     check_unique_names(adata.var_names, what="gene")

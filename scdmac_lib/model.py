@@ -6,6 +6,7 @@ Stage functions take and return arrays; :func:`fit_scdmac` runs them in order an
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -302,7 +303,7 @@ def scdmac(
     adata.obsm[f"X_{key_added}"] = result.embedding
     adata.obs[f"{key_added}_cluster"] = pd.Categorical(result.labels.astype(str))
     adata.uns[key_added] = {
-        "config": to_dict(cfg),
+        "config": json.loads(json.dumps(to_dict(cfg))),  # tuples -> lists: h5ad cannot store tuples
         "history": {stage: {k: np.asarray(v) for k, v in h.items()} for stage, h in result.history.items()},
         "diagnostics": result.diagnostics,
         "timings": result.timings,

@@ -83,9 +83,8 @@ def cosine_knn(x: np.ndarray, n_neighbors: int, *, n_pcs: int = 50, seed: int = 
         return np.zeros((n_obs, 0), dtype=np.int64)
     n_comp = min(n_pcs, n_obs - 1, x.shape[1])
     pcs = PCA(n_components=n_comp, random_state=seed).fit_transform(standardize(x)) if n_comp >= 2 else x
-    nn = NearestNeighbors(n_neighbors=k + 1, metric="cosine").fit(pcs)
-    idx = nn.kneighbors(return_distance=False)  # excludes each point itself
-    return idx[:, :k].astype(np.int64)
+    nn = NearestNeighbors(n_neighbors=k, metric="cosine").fit(pcs)
+    return nn.kneighbors(return_distance=False).astype(np.int64)  # each point itself excluded
 
 
 def drop_empty_genes(counts: sp.csr_matrix) -> np.ndarray:

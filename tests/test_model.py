@@ -77,3 +77,12 @@ def test_non_integer_values_warn(adata_small, fast_overrides):
 def test_non_finite_loss_names_the_stage(adata_small, fast_overrides):
     with pytest.raises(FloatingPointError, match=r"masked autoencoder: the loss became .* at step 0"):
         fit_scdmac(adata_small.X, make_config(3, **{**fast_overrides, "mae.recon_weight": float("nan")}))
+
+
+def test_result_survives_writing_to_h5ad(adata_small, fast_overrides, tmp_path):
+    import anndata as ad
+
+    scdmac(adata_small, 3, **fast_overrides)
+    adata_small.write_h5ad(tmp_path / "out.h5ad")
+    back = ad.read_h5ad(tmp_path / "out.h5ad")
+    assert back.uns["scdmac"]["config"]["mae"]["hidden"].tolist() == [256, 128]
