@@ -47,7 +47,7 @@ NAME = "30_masking"
 dataset = prof.walkthrough_dataset
 adata = experiments.load_dataset(dataset)
 k = experiments.n_types(adata)
-cfg = make_config(k, seed=seed, device=device, n_threads=n_threads, **prof.config_overrides())
+cfg = make_config(k, seed=seed, device=device, **{**prof.config_overrides(), "n_threads": n_threads})
 p = cfg.mae.mask_ratio
 display(Markdown(f"Profile: **{prof.name}**; dataset: **{dataset}** ({adata.n_obs} cells x {adata.n_vars} genes, "
                  f"k = {k}); masking ratio p = {p:g}, reconstruction weight lambda = {cfg.mae.recon_weight:g}, "

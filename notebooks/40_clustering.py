@@ -47,7 +47,7 @@ NAME = "40_clustering"
 dataset = prof.walkthrough_dataset
 adata = experiments.load_dataset(dataset)
 k = experiments.n_types(adata)
-cfg = make_config(k, seed=seed, device=device, n_threads=n_threads, **prof.config_overrides())
+cfg = make_config(k, seed=seed, device=device, **{**prof.config_overrides(), "n_threads": n_threads})
 cc = cfg.cluster
 display(Markdown(
     f"Profile: **{prof.name}**; dataset: **{dataset}** ({adata.n_obs} cells, k = {k} clusters requested). "

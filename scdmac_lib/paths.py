@@ -59,3 +59,14 @@ def shared_dir() -> Path | None:
 def manifest_path() -> Path:
     """The dataset manifest shipped with the repository."""
     return REPO_ROOT / "data_manifest.csv"
+
+
+def display_path(path: Path) -> str:
+    """``path`` as shown on a page: relative to the repository or the results folder, never absolute."""
+    path = Path(path).resolve()
+    for base, prefix in ((REPO_ROOT, ""), (results_dir().resolve(), "$SCDMAC_RESULTS/")):
+        try:
+            return prefix + path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,10 @@ from scdmac_lib.checks import check_counts
 from scdmac_lib.config import PreprocessConfig
 
 logger = logging.getLogger(__name__)
+
+
+class HVGFallbackWarning(UserWarning):
+    """The requested highly-variable-gene flavor failed and another was used."""
 
 
 @dataclass
@@ -48,20 +53,33 @@ def normalize_log1p(counts: sp.csr_matrix, lib: np.ndarray, target_sum: float) -
 
 
 def select_genes(counts: sp.csr_matrix, cfg: PreprocessConfig) -> np.ndarray:
-    """Indices of the highly variable genes (scanpy), or of every gene when there are few."""
+    """Indices of the highly variable genes (scanpy), or of every gene when there are few.
+
+    ``seurat_v3`` (on counts) fits a loess to the mean-variance relation; when that fit is singular
+    (it is on worm_neuron) the selection falls back to the ``seurat`` flavor on log-normalized
+    counts, with a :class:`HVGFallbackWarning`.
+    """
     import anndata as ad
     import scanpy as sc
 
-    n_genes = counts.shape[1]
-    if n_genes <= cfg.n_top_genes:
-        return np.arange(n_genes)
+    if counts.shape[1] <= cfg.n_top_genes:
+        return np.arange(counts.shape[1])
+    flavor = cfg.hvg_flavor
+    if flavor == "seurat_v3":
+        adata = ad.AnnData(counts.copy())
+        try:
+            sc.pp.highly_variable_genes(adata, n_top_genes=cfg.n_top_genes, flavor="seurat_v3")
+            return np.flatnonzero(adata.var["highly_variable"].to_numpy())
+        except ValueError as err:
+            warnings.warn(
+                f"seurat_v3 gene selection failed ({err}); using the 'seurat' flavor on log-normalized "
+                "counts instead. Set preprocess.hvg_flavor to choose explicitly.",
+                HVGFallbackWarning, stacklevel=2)
+            flavor = "seurat"
     adata = ad.AnnData(counts.copy())
-    if cfg.hvg_flavor == "seurat_v3":
-        sc.pp.highly_variable_genes(adata, n_top_genes=cfg.n_top_genes, flavor="seurat_v3")
-    else:
-        sc.pp.normalize_total(adata, target_sum=cfg.target_sum)
-        sc.pp.log1p(adata)
-        sc.pp.highly_variable_genes(adata, n_top_genes=cfg.n_top_genes, flavor=cfg.hvg_flavor)
+    sc.pp.normalize_total(adata, target_sum=cfg.target_sum)
+    sc.pp.log1p(adata)
+    sc.pp.highly_variable_genes(adata, n_top_genes=cfg.n_top_genes, flavor=flavor)
     return np.flatnonzero(adata.var["highly_variable"].to_numpy())
 
 

@@ -1,0 +1,102 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Figures 1-3: the model diagrams
+#
+# Regenerates the paper's three schematic figures (Xu et al., 2026, Section 2): Fig. 1, the
+# scDMAC pipeline (preprocessing, augmentation, ZINB denoising, shuffle + Bernoulli corruption,
+# masked autoencoder with mask predictor, weighted soft k-means with Student-t self-training);
+# Fig. 2, the ZINB denoising autoencoder with its three output heads; Fig. 3, the masked autoencoder,
+# its mask predictor and its two losses. Unlike the paper's drawings these are drawn from this
+# project's actual configuration (`scdmac_lib.config`) with the chosen profile's overrides, so every
+# layer size and loss weight written on a box is the one the other notebooks train with.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+n_clusters = 10  # k written on the flowchart (a config field: the paper sets it to the number of cell types)
+variant = "scDMAC"  # or an ablation: "scDMAC-Z", "scDMAC-W", "scDMAC-P"
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from scdmac_lib import diagrams, pl_stages
+from scdmac_lib.config import flat_dict, make_config
+from scdmac_lib.profiles import get_profile
+
+prof = get_profile(profile)
+cfg = make_config(n_clusters, variant=variant, **prof.config_overrides())
+display(Markdown(
+    f"Profile: **{prof.name}**; variant: **{variant}**; config overrides of the profile: "
+    + (", ".join(f"`{k} = {v}`" for k, v in prof.config_overrides().items()) or "none")
+    + "."
+))
+
+# %% [markdown]
+# ## Fig. 1: the pipeline
+#
+# Each box carries the settings of its stage. The three trained stages (denoising, masked
+# autoencoder, clustering fine-tune) run one after the other; the clustering stage fine-tunes the
+# masked autoencoder's encoder together with the cluster centers.
+
+# %%
+fig = diagrams.flowchart(cfg)
+pl_stages.save_figure(fig, "fig1_flowchart")
+plt.show()
+
+# %% [markdown]
+# ## Fig. 2: the ZINB denoising autoencoder (Eq. 3-8)
+#
+# A DCA-style autoencoder on the (augmented) counts of the selected genes. The last decoder layer $D$
+# feeds three heads: the mean $\mu_i = s_i \exp(D W_\mu)$, the dispersion $\theta = \exp(D W_\theta)$
+# and the dropout probability $\pi = \operatorname{sigmoid}(D W_\pi)$; the loss is the ZINB negative
+# log-likelihood of the raw counts.
+
+# %%
+fig = diagrams.zinb_diagram(cfg)
+pl_stages.save_figure(fig, "fig2_zinb_autoencoder")
+plt.show()
+
+# %% [markdown]
+# ## Fig. 3: the masked autoencoder and the mask predictor (Eq. 9-15)
+#
+# The denoised matrix $X_z$ is corrupted to $X_M = M \odot X' + (1 - M) \odot X_z$ with $X'$ the
+# gene-wise shuffled matrix and $M_{ij} \sim \mathrm{Bernoulli}(p)$. The loss mixes the weighted
+# reconstruction error and the mask predictor's binary cross-entropy:
+#
+# $$\mathcal{L} = (1 - \gamma_m)\,\mathcal{L}_{\mathrm{rec}} + \gamma_m\,\mathcal{L}_{\mathrm{mask}},
+# \qquad \mathcal{L}_{\mathrm{rec}} = \frac{1}{nd}\sum_{ij} W_{ij}\,(X_{z,ij} - \hat X_{ij})^2,
+# \quad W_{ij} = \begin{cases}\lambda & M_{ij} = 1\\ 1 - \lambda & M_{ij} = 0.\end{cases}$$
+
+# %%
+fig = diagrams.mae_diagram(cfg)
+pl_stages.save_figure(fig, "fig3_masked_autoencoder")
+plt.show()
+
+# %%
+mc = cfg.mae
+display(Markdown(
+    f"With this configuration: masking ratio $p = {mc.mask_ratio:g}$, "
+    f"$\\lambda = {mc.recon_weight:g}$, $\\gamma_m = {mc.mask_loss_weight:g}$, "
+    f"latent size {mc.latent}, encoder {' → '.join(str(h) for h in mc.hidden)}."
+))
+settings = {k: str(v) for k, v in flat_dict(cfg).items() if k.startswith(("mae.", "zinb.")) and ".train." not in k}
+display(pd.Series(settings, name="value").to_frame())
+
+# %% [markdown]
+# ## Session info
+
+# %%
+display(pl_stages.session_info(profile, device))

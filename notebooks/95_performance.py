@@ -1,0 +1,149 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Performance: where scDMAC's time goes, and how it compares
+#
+# Not a paper item: this page shows the project's performance benchmark (`benchmarks/run.py`). Per
+# stage of scDMAC (preprocess, denoise, masked AE, clustering) it gives the wall time, the optimizer
+# steps, cells per second and the achieved fp32 FLOP rate of the training loops as a fraction of this
+# machine's own matrix-multiply rate (measured in the same process, at the same layer shapes); end to
+# end it compares scDMAC with scVI + k-means (scvi-tools' default training), the scanpy Leiden
+# pipeline and PCA + k-means on Zeisel (stand-in: 3005 cells x 4000 genes), worm_neuron and simulated
+# ZINB count matrices, with each case's peak memory (RSS, each case in its own process). The
+# numbers are read from `results/benchmarks/benchmark.csv`, written by one command; the book never
+# reruns the benchmark. The targets below are the project's, computed from the CSV.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+benchmark_csv = None  # path of the benchmark CSV (None: results/benchmarks/benchmark.csv)
+
+# %%
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from scdmac_lib import paths, pl, pl_stages
+from scdmac_lib.profiles import get_profile
+
+pl.set_style()
+prof = get_profile(profile)
+NAME = "95_performance"
+BENCH = paths.REPO_ROOT / "benchmarks"
+sys.path.insert(0, str(BENCH))  # the benchmark's own modules: its table, plot and targets logic
+_spec = importlib.util.spec_from_file_location("benchmark_run", BENCH / "run.py")
+bench = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = bench
+_spec.loader.exec_module(bench)
+import flops  # noqa: E402  (benchmarks/flops.py)
+
+CSV = paths.results_dir() / "benchmarks" / "benchmark.csv" if benchmark_csv is None else Path(benchmark_csv)
+COMMAND = ".venv/bin/python benchmarks/run.py"
+display(Markdown(f"Profile: **{prof.name}** (this page only reads the benchmark's CSV; the profile decides "
+                 f"nothing but the tiny fallback measurement). Benchmark CSV: `{paths.display_path(CSV)}`."))
+
+# %%
+have = CSV.exists()
+if have:
+    frame = pd.read_csv(CSV)
+    ok = frame[frame["status"] == "ok"]
+    quick = bool(ok["quick"].any()) if len(ok) else False
+    first = ok.iloc[0]
+    display(Markdown(
+        f"Measured on **{first['device']}** with **{int(first['torch_threads'])}** torch threads; torch "
+        f"{first['torch']}, scanpy {first['scanpy']}, scvi-tools {first['scvi'] or 'not installed'}; commit "
+        f"`{first['commit']}`; finished {ok['finished_at'].max()}. Largest-square fp32 matmul rate of this "
+        f"machine: **{ok['peak_matmul_gflops'].max():.0f} GFLOP/s**."
+        + ("\n\n**This CSV came from `--quick` (tiny training budgets): its times are not the method's.**"
+           if quick else "")))
+else:
+    display(Markdown(
+        f"**No benchmark results yet** (`{paths.display_path(CSV)}` is absent). Produce them with\n\n"
+        f"```\n{COMMAND}\n```\n\n(all sizes, about half an hour to an hour on a 2-core CPU; add `--skip-scvi` to "
+        f"leave scVI out, `--sizes 10000` for fewer simulated sizes, or `--quick` to check the machinery in two "
+        f"minutes), then re-execute this notebook. Below, a tiny measurement in this kernel instead."))
+
+# %% [markdown]
+# ## Per case: seconds per stage, throughput, memory, accuracy
+#
+# `*_s` are scDMAC's stage wall times, `*_mm%` the training loops' achieved FLOP rate (analytic
+# matmul FLOPs per step x steps / loop seconds) as a percentage of the rate of the same matrix
+# multiplies run bare. Baselines have only an end-to-end time. Skipped or failed cases are listed
+# with the reason.
+
+# %%
+if have:
+    summary = bench.summary_table(frame)
+    pl_stages.save_table(summary, NAME)
+    display(summary.round(3))
+    for _, row in frame[frame["status"] != "ok"].drop_duplicates(["dataset", "method"]).iterrows():
+        display(Markdown(f"- {row['status']}: {row['method']} on {row['dataset']}: {row['note']}"))
+
+# %%
+if have:
+    fig = bench.plot(frame)
+    pl_stages.save_figure(fig, NAME)
+    plt.show()
+
+# %% [markdown]
+# ## Targets
+#
+# PASS / FAIL is computed here from the CSV; `n/a` means the run that decides it is not in the CSV
+# (for example scVI skipped, or the 100k size not run).
+
+# %%
+if have:
+    targets = bench.evaluate_targets(frame)
+    display(targets)
+    n_fail = int((targets["verdict"] == "FAIL").sum())
+    n_pass = int((targets["verdict"] == "PASS").sum())
+    display(Markdown(f"**{n_pass} of {len(targets)} targets pass, {n_fail} fail.**"))
+
+# %% [markdown]
+# ## Fallback: a tiny measurement in this kernel
+#
+# Only when there is no CSV: the matmul rate at the denoising stage's layer shapes, and one scDMAC
+# fit on the profile's walk-through dataset with the profile's budgets, timed per stage.
+
+# %%
+if not have:
+    from scdmac_lib import experiments
+    from scdmac_lib.config import make_config
+    from scdmac_lib.model import fit_scdmac, resolve_device
+
+    adata = experiments.load_dataset(prof.walkthrough_dataset)
+    cfg = make_config(experiments.n_types(adata), device=device, **prof.config_overrides())
+    t0 = time.perf_counter()
+    res = fit_scdmac(adata.X, cfg)
+    total = time.perf_counter() - t0
+    n_genes = res.preprocessed.counts.shape[1]
+    dev = resolve_device(device)
+    rows = [{"stage": s, "wall_s": res.timings.get(s), "steps": len(res.history.get(s, {}).get("loss", [])),
+             "matmul GFLOP/step": flops.step_flops(s, n_genes, adata.n_obs, cfg) / 1e9 if s != "preprocess" else None}
+            for s in bench.STAGES]
+    display(Markdown(f"scDMAC on `{prof.walkthrough_dataset}` ({adata.n_obs} cells), profile budgets: "
+                     f"{total:.1f} s end to end."))
+    display(pd.DataFrame(rows))
+    rate = flops.stage_reference_rate("denoise", n_genes, cfg, device=dev, min_seconds=0.1)
+    display(Markdown(f"Matmul rate at the denoising stage's shapes here: {rate / 1e9:.1f} GFLOP/s."))
+
+# %% [markdown]
+# ## Session info
+
+# %%
+display(pl_stages.session_info(profile, device))

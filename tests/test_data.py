@@ -1,0 +1,438 @@
+"""Tests for scdmac_lib.data and scdmac_lib._readers.
+
+Manifest, checksums, readers, cache and user files.
+
+Tests that need the real raw files use the local mirror (``paths.mirror_dir()``, by default
+``../shared/raw`` beside the checkout) and are skipped, with the reason, when there is none.
+Every test points ``SCDMAC_CACHE`` at a temporary folder: nothing is written into the repo.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import shutil
+import subprocess
+import sys
+
+import anndata
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from scdmac_lib import _readers, data, paths
+
+RAW = paths.mirror_dir()
+SHARED = paths.shared_dir()
+AVAILABLE = ["zeisel", "pollen", "deng", "worm_neuron", "mouse_bladder", "pbmc10x"]
+PAPER = ["adam_paper", "deng_paper", "muraro_paper", "pollen_paper", "chen_paper", "zeisel_paper"]
+
+needs_raw = pytest.mark.skipif(
+    RAW is None or not (RAW / "SOURCES.csv").is_file(),
+    reason="no local mirror of the raw files "
+    "(set SCDMAC_MIRROR, or place shared/raw beside the checkout)",
+)
+needs_shared_data = pytest.mark.skipif(
+    SHARED is None or not (SHARED / "data").is_dir(),
+    reason="no shared/data folder holding the reference .h5ad files",
+)
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """A temporary cache, and the real mirror (when there is one)."""
+    monkeypatch.setenv("SCDMAC_CACHE", str(tmp_path / "cache"))
+    if RAW is not None:
+        monkeypatch.setenv("SCDMAC_MIRROR", str(RAW))
+    return tmp_path
+
+
+def _small_adata(obs_names=("c0", "c1", "c2"), var_names=("g0", "g1")) -> anndata.AnnData:
+    x = sp.csr_matrix(np.array([[1, 0], [2, 3], [0, 5]], dtype=np.float32))
+    obs = pd.DataFrame({"cell_type": pd.Categorical(["a", "b", "a"])}, index=list(obs_names))
+    return anndata.AnnData(x, obs=obs, var=pd.DataFrame(index=list(var_names)))
+
+
+def _files(name: str) -> list:
+    row = data.list_datasets().set_index("name").loc[name]
+    return [RAW / f for f in row["filename"].split(";")]
+
+
+# --- manifest ---------------------------------------------------------------------------------
+
+
+def test_manifest_columns_and_rows():
+    frame = data.list_datasets()
+    assert tuple(frame.columns) == data.MANIFEST_COLUMNS
+    assert frame["name"].is_unique
+    assert frame["available"].dtype == bool
+    by_name = frame.set_index("name")
+    assert by_name.loc[AVAILABLE, "available"].all()
+    assert set(by_name.loc[["zeisel", "pollen", "deng"], "role"]) == {"stand-in"}
+    assert set(by_name.loc[["worm_neuron", "mouse_bladder", "pbmc10x"], "role"]) == {"extra"}
+    paper = by_name.loc[PAPER]
+    assert (paper["role"] == "paper").all()
+    assert not paper["available"].any()
+    assert (paper[["url", "sha256", "filename", "reader"]] == "").all().all()
+    stand_ins = by_name.loc[["zeisel", "pollen", "deng"], "stands_for"]
+    assert set(stand_ins) == {"Zeisel", "Pollen", "Deng"}
+
+
+def test_manifest_has_no_absolute_paths():
+    text = paths.manifest_path().read_text()
+    assert "/work/" not in text
+    assert "\\" not in text
+    frame = pd.read_csv(paths.manifest_path(), dtype=str, keep_default_na=False)
+    for cell in frame.to_numpy().ravel():
+        for part in cell.split(";"):
+            assert not part.startswith(("/", "~")), part
+
+
+@pytest.mark.skipif(SHARED is None, reason="no shared/ folder with the paper's tables")
+def test_paper_rows_have_table1_shapes():
+    table1 = pd.read_csv(SHARED / "paper" / "reported_table1_datasets.csv").set_index("dataset")
+    by_name = data.list_datasets().set_index("name")
+    for dataset, rec in table1.iterrows():
+        row = by_name.loc[f"{dataset.lower()}_paper"]
+        ours = (row["n_cells"], row["n_genes"], row["n_types"])
+        assert ours == (rec["cells"], rec["genes"], rec["cell_types"])
+        assert row["stands_for"] == dataset
+
+
+@needs_raw
+def test_available_files_match_sources_csv():
+    with (RAW / "SOURCES.csv").open(newline="") as handle:
+        sources = {r["file"]: r for r in csv.DictReader(handle)}
+    frame = data.list_datasets()
+    for _, row in frame[frame["available"]].iterrows():
+        columns = (row[c].split(";") for c in ("filename", "url", "sha256"))
+        for filename, url, sha256 in zip(*columns, strict=True):
+            assert filename in sources, filename
+            assert sources[filename]["sha256"] == sha256
+            assert sources[filename]["url"] == url
+            assert sources[filename]["dataset"] == row["name"]
+
+
+def test_import_is_light():
+    heavy = ("anndata", "h5py", "pooch", "rdata", "scanpy")
+    code = f"import sys, scdmac_lib.data; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# --- errors that need no raw file -------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize("func", [data.load, data.fetch])
+def test_unknown_dataset(func):
+    with pytest.raises(ValueError, match=r"unknown dataset 'no_such_dataset'.*zeisel, pollen"):
+        func("no_such_dataset")
+
+
+@pytest.mark.parametrize("func", [data.load, data.fetch])
+@pytest.mark.parametrize("name", ["adam_paper", "zeisel_paper"])
+@pytest.mark.usefixtures("env")
+def test_paper_dataset_is_unavailable(func, name):
+    with pytest.raises(ValueError, match=rf"dataset '{name}' is not available"):
+        func(name)
+
+
+@pytest.mark.usefixtures("env")
+def test_unavailable_stand_in_is_suggested():
+    with pytest.raises(ValueError, match=r"Use the stand-in 'deng' instead"):
+        data.load("deng_paper")
+
+
+# --- readers on the real raw files -------------------------------------------------------------
+
+
+@needs_raw
+@pytest.mark.parametrize(
+    ("name", "reader", "shape", "columns"),
+    [
+        ("zeisel", _readers.mat_zeisel, (3005, 4000), {"cell_type": 7, "cell_type2": 48}),
+        ("pollen", _readers.rdata_pollen, (249, 6982), {"cell_type": 11}),
+        ("deng", _readers.rda_deng, (133, 17706), {"cell_type": 5, "cell_type_coarse": 2}),
+        ("worm_neuron", _readers.h5_xy, (4186, 13488), {"cell_type": 10}),
+        ("mouse_bladder", _readers.h5_xy, (2100, 20670), {"cell_type": 16}),
+        ("pbmc10x", _readers.h5_xy, (4271, 2000), {"cell_type": 8}),
+    ],
+)
+def test_reader_on_raw_file(name, reader, shape, columns):
+    adata = reader(_files(name))
+    assert adata.shape == shape
+    assert sp.issparse(adata.X)
+    assert adata.X.format == "csr"
+    assert adata.X.dtype == np.float32
+    assert {c: adata.obs[c].nunique() for c in adata.obs.columns} == columns
+    data.validate(adata)
+    assert isinstance(adata.uns["value_transform"], str)
+
+
+@needs_raw
+def test_numeric_labels_become_strings():
+    adata = _readers.h5_xy(_files("worm_neuron"))  # Y is float64 there: 1.0 -> '1'
+    assert sorted(adata.obs["cell_type"].cat.categories, key=int) == [str(i) for i in range(1, 11)]
+
+
+@needs_raw
+def test_reader_refuses_wrong_number_of_files():
+    with pytest.raises(ValueError, match=r"reader 'mat_zeisel' takes 4 file\(s\), got 1"):
+        _readers.mat_zeisel(_files("zeisel")[:1])
+
+
+def test_reader_refuses_h5_without_x_y(tmp_path):
+    import h5py
+
+    path = tmp_path / "bad.h5"
+    with h5py.File(path, "w") as handle:
+        handle["X"] = np.ones((3, 2))
+    with pytest.raises(ValueError, match=r"bad\.h5 lacks the HDF5 dataset\(s\) \['Y'\]"):
+        _readers.h5_xy([path])
+
+
+# --- load() against the shared reference files --------------------------------------------------
+
+
+@needs_raw
+@needs_shared_data
+@pytest.mark.parametrize("name", AVAILABLE)
+def test_load_equals_shared_file(env, name):
+    adata = data.load(name)
+    ref = anndata.read_h5ad(SHARED / "data" / f"{name}.h5ad")
+    assert adata.shape == ref.shape
+    assert (adata.X != ref.X).nnz == 0  # exactly the same counts
+    assert list(adata.obs_names) == list(ref.obs_names)
+    assert list(adata.var_names) == list(ref.var_names)
+    assert list(adata.obs.columns) == list(ref.obs.columns)
+    for col in ref.obs.columns:
+        assert list(adata.obs[col].cat.categories) == list(ref.obs[col].cat.categories)
+        np.testing.assert_array_equal(adata.obs[col].astype(str).to_numpy(),
+                                      ref.obs[col].astype(str).to_numpy())
+    assert adata.uns["dataset"] == name
+    row = data.list_datasets().set_index("name").loc[name]
+    assert list(adata.uns["source"]["sha256"]) == row["sha256"].split(";")
+    assert (env / "cache" / "datasets" / f"{name}.h5ad").is_file()
+
+
+# --- the cache ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def count_conversions(monkeypatch):
+    """Count calls of the h5_xy reader (pbmc10x's)."""
+    calls = []
+    original = _readers.READERS["h5_xy"]
+
+    def counted(files):
+        calls.append(files)
+        return original(files)
+
+    monkeypatch.setitem(_readers.READERS, "h5_xy", counted)
+    return calls
+
+
+@needs_raw
+def test_cache_is_reused(env, count_conversions, monkeypatch):
+    first = data.load("pbmc10x")
+    assert len(count_conversions) == 1
+    monkeypatch.setattr(data, "fetch", lambda _name: pytest.fail("the raw files were read again"))
+    second = data.load("pbmc10x")
+    assert len(count_conversions) == 1
+    assert (first.X != second.X).nnz == 0
+    assert list(second.uns["source"]["sha256"]) == list(first.uns["source"]["sha256"])
+    assert not list((env / "cache" / "datasets").glob(".*partial*"))  # no temporary file left
+
+
+@needs_raw
+def test_truncated_cache_is_rebuilt(env, count_conversions, caplog):
+    first = data.load("pbmc10x")
+    cached = env / "cache" / "datasets" / "pbmc10x.h5ad"
+    cached.write_bytes(cached.read_bytes()[: cached.stat().st_size // 2])
+    with caplog.at_level(logging.WARNING, logger="scdmac_lib.data"):
+        again = data.load("pbmc10x")
+    assert "unreadable" in caplog.text
+    assert "rebuilding" in caplog.text
+    assert len(count_conversions) == 2
+    assert (first.X != again.X).nnz == 0
+    assert anndata.read_h5ad(cached).shape == (4271, 2000)  # the rebuilt cache is whole
+
+
+@needs_raw
+def test_stale_cache_is_rebuilt(env, count_conversions, caplog):
+    data.load("pbmc10x")
+    cached = env / "cache" / "datasets" / "pbmc10x.h5ad"
+    stale = anndata.read_h5ad(cached)
+    stale.uns["source"]["sha256"] = ["0" * 64]
+    stale.write_h5ad(cached)
+    with caplog.at_level(logging.WARNING, logger="scdmac_lib.data"):
+        data.load("pbmc10x")
+    assert "other raw files" in caplog.text
+    assert len(count_conversions) == 2
+
+
+# --- checksums ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tampered_mirror(env, monkeypatch):
+    """A mirror whose copy of pbmc10x's raw file has one byte changed."""
+    mirror = env / "mirror"
+    mirror.mkdir()
+    raw = bytearray((RAW / "10X_PBMC_top2000.h5").read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    (mirror / "10X_PBMC_top2000.h5").write_bytes(bytes(raw))
+    monkeypatch.setenv("SCDMAC_MIRROR", str(mirror))
+    return mirror
+
+
+@needs_raw
+@pytest.mark.parametrize("func", [data.fetch, data.load])
+@pytest.mark.usefixtures("tampered_mirror")
+def test_checksum_mismatch_in_mirror(func):
+    expected = data.list_datasets().set_index("name").loc["pbmc10x", "sha256"]
+    match = (rf"sha256 checksum mismatch for 10X_PBMC_top2000\.h5 .*"
+             rf"expected {expected}, got [0-9a-f]{{64}}.*mirror")
+    with pytest.raises(ValueError, match=match):
+        func("pbmc10x")
+
+
+@needs_raw
+def test_checksum_mismatch_in_cache(env, monkeypatch):
+    empty = env / "empty_mirror"
+    empty.mkdir()
+    monkeypatch.setenv("SCDMAC_MIRROR", str(empty))
+    raw_dir = env / "cache" / "raw"
+    raw_dir.mkdir(parents=True)
+    (raw_dir / "10X_PBMC_top2000.h5").write_bytes(b"not the published file")
+    match = r"sha256 checksum mismatch for 10X_PBMC_top2000\.h5.*delete .* and fetch again"
+    with pytest.raises(ValueError, match=match):
+        data.fetch("pbmc10x")
+
+
+@needs_raw
+def test_download_goes_through_pooch_and_is_verified(env, monkeypatch):
+    import pooch
+
+    empty = env / "empty_mirror"
+    empty.mkdir()
+    monkeypatch.setenv("SCDMAC_MIRROR", str(empty))
+    seen = {}
+
+    def fake_retrieve(url, known_hash, fname, path, progressbar):  # noqa: ARG001
+        seen.update(url=url, known_hash=known_hash)
+        target = path / fname
+        shutil.copyfile(RAW / fname, target)
+        return str(target)
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    (path,) = data.fetch("pbmc10x")
+    row = data.list_datasets().set_index("name").loc["pbmc10x"]
+    assert path == env / "cache" / "raw" / "10X_PBMC_top2000.h5"
+    assert seen == {"url": row["url"], "known_hash": f"sha256:{row['sha256']}"}
+    monkeypatch.setattr(pooch, "retrieve", lambda *_a, **_k: pytest.fail("downloaded twice"))
+    assert data.fetch("pbmc10x") == [path]  # the verified download is reused
+
+
+def test_download_failure_is_a_clear_oserror(env, monkeypatch):
+    import pooch
+
+    empty = env / "empty_mirror"
+    empty.mkdir()
+    monkeypatch.setenv("SCDMAC_MIRROR", str(empty))
+
+    def offline(*_args, **_kwargs):
+        msg = "no network"
+        raise ConnectionError(msg)
+
+    monkeypatch.setattr(pooch, "retrieve", offline)
+    with pytest.raises(OSError, match=r"could not download 10X_PBMC_top2000\.h5 .*SCDMAC_MIRROR"):
+        data.fetch("pbmc10x")
+
+
+# --- read_h5ad on a user's own file -------------------------------------------------------------
+
+
+def test_read_h5ad_good_file(tmp_path):
+    path = tmp_path / "in.h5ad"
+    _small_adata().write_h5ad(path)
+    adata = data.read_h5ad(path, label_key="cell_type")
+    assert adata.shape == (3, 2)
+
+
+def test_read_h5ad_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"in\.h5ad"):
+        data.read_h5ad(tmp_path / "in.h5ad")
+
+
+def test_read_h5ad_truncated(tmp_path):
+    path = tmp_path / "in.h5ad"
+    _small_adata().write_h5ad(path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    match = r"in\.h5ad is not a readable \.h5ad file \(truncated or wrong format\?\)"
+    with pytest.raises(ValueError, match=match):
+        data.read_h5ad(path)
+
+
+def test_read_h5ad_text_file(tmp_path):
+    path = tmp_path / "in.h5ad"
+    path.write_text("cell,g0,g1\nc0,1,2\n")
+    with pytest.raises(ValueError, match=r"in\.h5ad is not a readable \.h5ad file .*not HDF5"):
+        data.read_h5ad(path)
+
+
+def test_read_h5ad_missing_label_key(tmp_path):
+    path = tmp_path / "in.h5ad"
+    _small_adata().write_h5ad(path)
+    with pytest.raises(ValueError, match=r"obs\['celltype'\] is missing"):
+        data.read_h5ad(path, label_key="celltype")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"obs_names": ("c0", "c0", "c2")}, r"duplicate cell names \(c0, \.\.\.\)"),
+     ({"var_names": ("g0", "g0")}, r"duplicate gene names \(g0, \.\.\.\)")],
+)
+def test_read_h5ad_duplicate_names(tmp_path, kwargs, match):
+    path = tmp_path / "in.h5ad"
+    with pytest.warns(UserWarning, match="names are not unique"):
+        adata = _small_adata(**kwargs)
+    adata.write_h5ad(path)
+    with pytest.raises(ValueError, match=match):
+        data.read_h5ad(path)
+
+
+def test_read_h5ad_negative_values(tmp_path):
+    path = tmp_path / "in.h5ad"
+    adata = _small_adata()
+    adata.X = adata.X.toarray() - 3
+    adata.write_h5ad(path)
+    with pytest.raises(ValueError, match=r"X holds negative values"):
+        data.read_h5ad(path)
+
+
+# --- validate -----------------------------------------------------------------------------------
+
+
+def test_validate_accepts_canonical():
+    data.validate(_small_adata())
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda a: setattr(a, "X", a.X.toarray()), r"X must be a CSR sparse matrix"),
+        (lambda a: setattr(a, "X", a.X.astype(np.float64)), r"X must be float32"),
+        (lambda a: setattr(a, "X", a.X * np.float32(0.5)), r"X holds non-integer values"),
+        (lambda a: a.obs.__setitem__("cell_type", ["a", "b", "a"]),
+         r"obs\['cell_type'\] must be categorical"),
+        (lambda a: a.obs.drop(columns="cell_type", inplace=True), r"obs\['cell_type'\] is missing"),
+    ],
+)
+def test_validate_refuses(change, match):
+    adata = _small_adata()
+    change(adata)
+    with pytest.raises(ValueError, match=match):
+        data.validate(adata)

@@ -1,0 +1,171 @@
+"""The papermill runner, the generated table of contents, the diagrams and the book build."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+
+import pytest
+
+from scdmac_lib import notebooks, paths
+
+FAILING = textwrap.dedent('''\
+    # %% [markdown]
+    # # A notebook that fails
+    #
+    # Used by the tests only.
+
+    # %% tags=["parameters"]
+    profile = "quick"
+    device = "auto"
+
+    # %%
+    x = 1
+
+    # %%
+    raise RuntimeError("boom from the test notebook")
+    ''')
+
+
+def test_registry_finds_the_notebooks():
+    names = list(notebooks.NOTEBOOKS)
+    assert "05_model_diagrams" in names
+    assert names == sorted(names)
+    info = notebooks.NOTEBOOKS["05_model_diagrams"]
+    assert info["paper_item"].startswith("Figures 1-3")
+    assert info["description"]
+    assert {"profile", "device", "n_clusters"} <= set(info["parameters"])
+    assert info["parameters"]["profile"] == "quick"
+    for name, info in notebooks.NOTEBOOKS.items():
+        assert info["path"] == paths.REPO_ROOT / "notebooks" / f"{name}.py"
+        assert {"profile", "device"} <= set(info["parameters"]), name
+
+
+def test_discover_reads_title_and_parameters(tmp_path):
+    (tmp_path / "10_b.py").write_text(FAILING)
+    (tmp_path / "02_a.py").write_text(FAILING.replace("A notebook that fails", "Table 9: things"))
+    found = notebooks.discover(tmp_path)
+    assert list(found) == ["02_a", "10_b"]
+    assert found["02_a"]["paper_item"] == "Table 9: things"
+    assert found["10_b"]["description"] == "Used by the tests only."
+    assert found["10_b"]["parameters"] == {"profile": "quick", "device": "auto"}
+
+
+def test_unknown_notebook_and_parameter_are_refused():
+    with pytest.raises(ValueError, match="unknown notebook"):
+        notebooks.run_notebook("no_such_notebook", profile="smoke")
+    with pytest.raises(ValueError, match="has no parameter"):
+        notebooks.run_notebook("05_model_diagrams", profile="smoke", parameters={"n_clustres": 3})
+    with pytest.raises(ValueError, match="unknown profile"):
+        notebooks.run_notebook("05_model_diagrams", profile="huge")
+
+
+def test_cli_error_is_one_line(capsys):
+    assert notebooks.main(["run", "no_such_notebook", "--profile", "smoke"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("scdmac-notebooks: error: unknown notebook")
+
+
+def test_toc_lists_existing_pages_in_order(tmp_path):
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    for page in ("intro", "rerun", "methods"):
+        (tmp_path / f"{page}.md").write_text(f"# {page}\n")
+    names = list(notebooks.NOTEBOOKS)[:2]
+    for name in reversed(names):
+        (executed / f"{name}.ipynb").write_text("{}")
+    (executed / f"{names[0]}.failed.ipynb").write_text("{}")
+    toc = notebooks.toc(tmp_path, executed)
+    assert toc["root"] == "intro"
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    assert files == ["methods", *(f"executed/{n}" for n in names), "rerun"]
+
+
+def test_diagrams_follow_the_config():
+    import matplotlib.pyplot as plt
+
+    from scdmac_lib import diagrams
+    from scdmac_lib.config import make_config
+
+    def texts(fig):
+        return "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+
+    cfg = make_config(7, **{"mae.hidden": (96, 48), "mae.latent": 12, "mae.recon_weight": 0.8,
+                            "mae.mask_loss_weight": 0.55, "zinb.hidden": (300,), "zinb.bottleneck": 20,
+                            "preprocess.n_top_genes": 900})
+    try:
+        flow, zinb, mae = diagrams.flowchart(cfg), diagrams.zinb_diagram(cfg), diagrams.mae_diagram(cfg)
+        assert "k = 7" in texts(flow)
+        assert "900 \u2192 300 \u2192 20" in texts(zinb)
+        assert "\u03bb = 0.8" in texts(mae)
+        assert "\u03b3_m = 0.55" in texts(mae)
+        assert "[12]" in texts(mae)
+        ablated = diagrams.mae_diagram(make_config(7, variant="scDMAC-P"))
+        assert "no mask predictor" in texts(ablated)
+    finally:
+        plt.close("all")
+
+
+@pytest.mark.slow
+def test_model_diagrams_notebook_runs_on_smoke(tmp_path, monkeypatch):
+    results = tmp_path / "results"
+    # the papermill kernel inherits this process's environment
+    monkeypatch.setitem(os.environ, "SCDMAC_RESULTS", str(results))
+    executed = tmp_path / "executed"
+    out = notebooks.run_notebook("05_model_diagrams", profile="smoke", executed_dir=executed)
+    assert out == executed / "05_model_diagrams.ipynb"
+    for name in ("fig1_flowchart", "fig2_zinb_autoencoder", "fig3_masked_autoencoder"):
+        png = results / "figures" / f"{name}.png"
+        assert png.is_file(), png
+        assert png.stat().st_size > 10_000
+    nb = json.loads(out.read_text())
+    meta = nb["metadata"]["papermill"]
+    assert meta["parameters"] == {"profile": "smoke", "device": "auto"}
+    assert not os.path.isabs(meta["input_path"])
+    assert not os.path.isabs(meta["output_path"])
+    assert str(paths.REPO_ROOT) not in out.read_text()
+    assert not list(executed.glob(".*"))  # no temp file left
+
+
+@pytest.mark.slow
+def test_failing_notebook_leaves_failed_copy(tmp_path):
+    sources = tmp_path / "nbs"
+    sources.mkdir()
+    (sources / "99_fail.py").write_text(FAILING)
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    (executed / "99_fail.ipynb").write_text("{}")  # a stale page from an earlier success
+    with pytest.raises(notebooks.NotebookError, match=r"99_fail failed at cell In \[4\] \(cell index \d+: raise Runt.*RuntimeError: boom"):
+        notebooks.run_notebook("99_fail", profile="smoke", source_dir=sources, executed_dir=executed)
+    assert (executed / "99_fail.failed.ipynb").is_file()
+    assert not (executed / "99_fail.ipynb").exists()
+    assert not list(executed.glob(".*"))
+
+
+@pytest.mark.slow
+def test_book_builds_strict(tmp_path):
+    index = notebooks.build_book(output_dir=tmp_path)
+    assert index == tmp_path / "_build" / "html" / "index.html"
+    assert index.is_file()
+    assert (tmp_path / "_build" / "html" / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    intro = (tmp_path / "_build" / "html" / "intro.html").read_text()
+    assert "_static/mathjax/tex-chtml.js" in intro
+    assert "cdn.jsdelivr" not in intro
+
+
+@pytest.fixture(scope="session")
+def shared_results(tmp_path_factory):
+    """One results folder (run cache) for every notebook of the opt-in full run."""
+    return tmp_path_factory.mktemp("results")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("SCDMAC_TEST_ALL_NOTEBOOKS") != "1",
+                    reason="set SCDMAC_TEST_ALL_NOTEBOOKS=1 to execute every notebook (about 2 min)")
+@pytest.mark.parametrize("name", list(notebooks.NOTEBOOKS))
+def test_every_notebook_runs_on_smoke(name, tmp_path, monkeypatch, shared_results):
+    monkeypatch.setitem(os.environ, "SCDMAC_RESULTS", str(shared_results))
+    out = notebooks.run_notebook(name, profile="smoke", executed_dir=tmp_path / "executed")
+    assert out.is_file()
