@@ -52,7 +52,7 @@ display(Markdown(f"Profile: **{prof.name}**; dataset: **{dataset}** ({adata.n_ob
 # %%
 t0 = time.perf_counter()
 prep = pp.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
-den = model.denoise(prep, cfg, device=dev)
+den = model.denoise(prep, cfg, device=dev, keep_parameters=True)
 elapsed = time.perf_counter() - t0
 n_steps = len(den.history["loss"])
 display(Markdown(f"Trained for {n_steps} optimizer steps on {prep.counts.shape[1]} genes in {elapsed:.1f} s "

@@ -103,7 +103,7 @@ proc = subprocess.run([sys.executable, "-m", "scdmac_lib.cli", *argv], capture_o
                       cwd=workdir, check=False)
 display(Markdown(f"`scdmac cluster {in_path.name} -k {demo_types} -o {out_path.name} --label-key cell_type "
                  f"--set ...` exited with status **{proc.returncode}** and printed:"))
-print(proc.stdout.strip() or proc.stderr.strip())
+print((proc.stdout.strip() or proc.stderr.strip()).replace(str(workdir) + "/", ""))
 clustered = ad.read_h5ad(out_path)
 display(Markdown(f"Keys in the output file: obs {list(clustered.obs.columns)}, obsm {list(clustered.obsm)}, "
                  f"uns['scdmac'] {list(clustered.uns['scdmac'])}."))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from scipy.special import expit
 
 from scdmac_lib import cluster as cl
 from scdmac_lib._utils import thread_limit
@@ -62,8 +63,15 @@ class DenoiseResult:
     module: ZINBAutoencoder | None = None
 
 
-def denoise(prep: Preprocessed, cfg: ScDMACConfig, *, device: torch.device, progress: bool = False) -> DenoiseResult:
-    """Train the ZINB autoencoder on the raw counts and return the denoised matrix (Eq. 3-8)."""
+def denoise(
+    prep: Preprocessed, cfg: ScDMACConfig, *, device: torch.device, progress: bool = False,
+    keep_parameters: bool = False,
+) -> DenoiseResult:
+    """Train the ZINB autoencoder on the raw counts and return the denoised matrix (Eq. 3-8).
+
+    The output is computed batch by batch into one preallocated matrix; the per-entry ZINB
+    parameters (three more cells x genes matrices) are kept only with ``keep_parameters``.
+    """
     x = torch.from_numpy(standardize(prep.lognorm)).to(device)
     sf = torch.from_numpy(prep.size_factors).to(device)
     knn = torch.from_numpy(prep.knn).to(device)
@@ -79,15 +87,23 @@ def denoise(prep: Preprocessed, cfg: ScDMACConfig, *, device: torch.device, prog
     history = fit(module.parameters(), step, n_obs=len(x), cfg=zc.train, generator=batch_gen,
                   stage="denoise (ZINB AE)", progress=progress, device=device)
     module.eval()
-    outs = _batched(lambda xb, sb: module(xb, sb), x, sf)
-    mean = torch.cat([o[MEAN] for o in outs]).cpu().numpy()
-    scale = mean / prep.size_factors[:, None]
-    normalized = scale / scale.sum(axis=1, keepdims=True) * cfg.preprocess.target_sum
+    shape = tuple(x.shape)
+    denoised = np.empty(shape, dtype=np.float32)
+    params = {key: np.empty(shape, dtype=np.float32) for key in (MEAN, DISPERSION, DROPOUT_LOGITS)} if keep_parameters else {}
+    with torch.no_grad():
+        for i in range(0, shape[0], _EVAL_BATCH):
+            rows = slice(i, i + _EVAL_BATCH)
+            out = module(x[rows], sf[rows])
+            scale = out[MEAN] / sf[rows, None]  # Xz: the mean at unit size factor, then normalized
+            normalized = scale / scale.sum(dim=1, keepdim=True) * cfg.preprocess.target_sum
+            denoised[rows] = torch.log1p(normalized).cpu().numpy()
+            for key, array in params.items():
+                array[rows] = out[key].cpu().numpy()
     return DenoiseResult(
-        denoised=np.log1p(normalized).astype(np.float32),
-        mean=mean,
-        dispersion=torch.cat([o[DISPERSION] for o in outs]).cpu().numpy(),
-        dropout=torch.sigmoid(torch.cat([o[DROPOUT_LOGITS] for o in outs])).cpu().numpy(),
+        denoised=denoised,
+        mean=params.get(MEAN),
+        dispersion=params.get(DISPERSION),
+        dropout=expit(params[DROPOUT_LOGITS]) if keep_parameters else None,
         history=history,
         module=module,
     )

@@ -362,12 +362,13 @@ def _jupyter_book() -> str:
     return found
 
 
-def build_book(*, strict: bool = True, output_dir: Path | None = None) -> Path:
+def build_book(*, strict: bool = True, output_dir: Path | None = None, book: Path | None = None) -> Path:
     """Generate ``book/_toc.yml`` and build the book; return the path of ``index.html``.
 
-    Runs ``jupyter-book build book --config _config.yml --path-output OUTPUT_DIR -W -n --keep-going``
+    Runs ``jupyter-book build BOOK --config _config.yml --path-output OUTPUT_DIR -W -n --keep-going``
     (``-W`` only when ``strict``); the HTML lands in ``OUTPUT_DIR/_build/html`` (default: the
-    repository root, so ``_build/html``).
+    repository root, so ``_build/html``). ``book`` defaults to ``book/`` (a copy elsewhere, with its
+    own ``executed/``, is built the same way: the tests do that).
 
     Raises
     ------
@@ -375,8 +376,9 @@ def build_book(*, strict: bool = True, output_dir: Path | None = None) -> Path:
         When the build fails (with ``strict``, on any warning).
     """
     out = Path(output_dir) if output_dir is not None else paths.REPO_ROOT
-    write_toc()
-    cmd = [_jupyter_book(), "build", str(book_dir()), "--config", str(book_config()),
+    book = Path(book) if book is not None else book_dir()
+    write_toc(book, book / "executed")
+    cmd = [_jupyter_book(), "build", str(book), "--config", str(book_config()),
            "--path-output", str(out), "-n", "--keep-going"]
     if strict:
         cmd.insert(-2, "-W")

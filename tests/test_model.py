@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
+import torch
 
 from scdmac_lib.config import make_config
 from scdmac_lib.metrics import ari
-from scdmac_lib.model import fit_scdmac, scdmac
+from scdmac_lib.model import denoise, fit_scdmac, scdmac
 
 
 def test_scanpy_shaped_entry_point_writes_documented_keys(adata_small, fast_overrides):
@@ -20,7 +21,10 @@ def test_scanpy_shaped_entry_point_writes_documented_keys(adata_small, fast_over
 def test_stage_outputs_have_the_right_shapes(adata_small, fast_overrides):
     res = fit_scdmac(adata_small.X, make_config(3, **fast_overrides))
     n, g = adata_small.shape
-    assert res.denoised.denoised.shape == (n, g) and (res.denoised.dropout <= 1).all()
+    assert res.denoised.denoised.shape == (n, g) and res.denoised.mean is None
+    full = denoise(res.preprocessed, make_config(3, **fast_overrides), device=torch.device("cpu"), keep_parameters=True)
+    assert full.denoised.shape == (n, g) and np.isfinite(full.denoised).all()
+    assert full.mean.shape == (n, g) and ((full.dropout >= 0) & (full.dropout <= 1)).all()
     assert res.clusters.q.shape == (n, 3) and np.allclose(res.clusters.q.sum(1), 1, atol=1e-5)
     assert res.clusters.weights.shape == (n, 3)
     for stage in ("denoise", "mae", "cluster"):

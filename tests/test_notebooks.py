@@ -155,17 +155,21 @@ def test_book_builds_strict(tmp_path):
     assert "cdn.jsdelivr" not in intro
 
 
-@pytest.fixture(scope="session")
-def shared_results(tmp_path_factory):
-    """One results folder (run cache) for every notebook of the opt-in full run."""
-    return tmp_path_factory.mktemp("results")
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("SCDMAC_TEST_ALL_NOTEBOOKS") != "1",
-                    reason="set SCDMAC_TEST_ALL_NOTEBOOKS=1 to execute every notebook (about 2 min)")
-@pytest.mark.parametrize("name", list(notebooks.NOTEBOOKS))
-def test_every_notebook_runs_on_smoke(name, tmp_path, monkeypatch, shared_results):
-    monkeypatch.setitem(os.environ, "SCDMAC_RESULTS", str(shared_results))
-    out = notebooks.run_notebook(name, profile="smoke", executed_dir=tmp_path / "executed")
-    assert out.is_file()
+def test_every_notebook_runs_on_smoke_and_the_book_builds(tmp_path, monkeypatch):
+    """The whole chain on a clean machine: every notebook on the smoke profile, then a strict book."""
+    import shutil
+
+    monkeypatch.setitem(os.environ, "SCDMAC_RESULTS", str(tmp_path / "results"))
+    book = tmp_path / "book"
+    shutil.copytree(notebooks.book_dir(), book, ignore=shutil.ignore_patterns("executed", "_toc.yml"))
+    for name in notebooks.NOTEBOOKS:
+        out = notebooks.run_notebook(name, profile="smoke", executed_dir=book / "executed")
+        assert out.is_file()
+        text = out.read_text()
+        assert str(paths.REPO_ROOT) not in text and str(tmp_path) not in text, f"{name} shows an absolute path"
+    index = notebooks.build_book(book=book, output_dir=tmp_path)
+    html = tmp_path / "_build" / "html"
+    for name in notebooks.NOTEBOOKS:
+        assert (html / "executed" / f"{name}.html").is_file(), name
+    assert "cdn.jsdelivr" not in index.read_text()
