@@ -10,7 +10,7 @@ subprocess prints one JSON line, which the driver collects into ``results/benchm
 prints a table with the issue's targets and PASS/FAIL. Datasets: zeisel and worm_neuron (real) and
 simulated ZINB counts of ``--sizes`` cells x 2000 genes x 10 clusters (cached as ``.h5ad`` under
 ``results/benchmarks/data``, simulated in their own subprocess so the simulator's memory is not
-charged to any method). Methods: scDMAC (default config), scVI + k-means (scvi-tools' default
+charged to any method). Methods: scDMAC (the default profile's budgets, ``--profile``), scVI + k-means (scvi-tools' default
 training), the scanpy Leiden pipeline and PCA + k-means, all on the same data, device and threads.
 The device is picked automatically (CUDA when available).
 """
@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from scdmac_lib.profiles import DEFAULT_PROFILE
+
 HERE = Path(__file__).resolve().parent
 MARK = "BENCH_JSON "
 METHODS = ("scDMAC", "scVI + k-means", "Leiden (Seurat-style)", "PCA + k-means")
@@ -38,7 +40,7 @@ SIM_GENES, SIM_CLUSTERS = 2000, 10
 QUICK_OVERRIDES = {"zinb.train.max_steps": 30, "zinb.train.min_steps": 10, "mae.train.max_steps": 30,
                    "mae.train.min_steps": 10, "cluster.train.max_steps": 10, "cluster.train.min_steps": 10,
                    "cluster.n_init": 2}
-COLUMNS = ["dataset", "n_cells", "n_genes", "method", "stage", "status", "wall_s", "train_s", "steps",
+COLUMNS = ["dataset", "n_cells", "n_genes", "method", "profile", "stage", "status", "wall_s", "train_s", "steps",
            "cells_per_s", "flops_per_step", "achieved_gflops", "matmul_gflops", "matmul_fraction",
            "peak_matmul_gflops", "rss_gib", "ari", "nmi", "device", "torch_threads", "quick", "note",
            "python", "torch", "scanpy", "scvi", "commit", "finished_at"]
@@ -109,14 +111,21 @@ def _versions() -> dict:
     return out
 
 
-def _scdmac_case(x, k: int, *, quick: bool, device: str, record: dict) -> object:
+def profile_overrides(profile: str) -> dict:
+    """A profile's training budgets for scDMAC; its thread count is left to ``--threads``."""
+    from scdmac_lib.profiles import get_profile
+
+    return {key: v for key, v in get_profile(profile).config_overrides().items() if key != "n_threads"}
+
+
+def _scdmac_case(x, k: int, *, quick: bool, profile: str, device: str, record: dict) -> object:
     """Fit scDMAC with the training loop timed per stage (the loop itself is not changed)."""
     from scdmac_lib import model
     from scdmac_lib.config import make_config
 
     import flops
 
-    cfg = make_config(k, device=device, **(QUICK_OVERRIDES if quick else {}))
+    cfg = make_config(k, device=device, **(QUICK_OVERRIDES if quick else profile_overrides(profile)))
     loops: dict[str, float] = {}
     original = model.fit
 
@@ -187,7 +196,8 @@ def run_case(case: dict) -> dict:
     record["device"] = str(resolve_device(case["device"]))
     method = case["method"]
     if method == "scDMAC":
-        labels = _scdmac_case(adata.X, k, quick=case["quick"], device=case["device"], record=record)
+        labels = _scdmac_case(adata.X, k, quick=case["quick"], profile=case["profile"], device=case["device"],
+                              record=record)
     else:
         kwargs = {"seed": 0}
         if method == "scVI + k-means":
@@ -219,7 +229,7 @@ def records_to_rows(records: list[dict]) -> list[dict]:
     """One row per case and stage (scDMAC) plus a ``total`` row per case, in :data:`COLUMNS` order."""
     rows = []
     for rec in records:
-        base = {c: rec.get(c, "") for c in ("dataset", "method", "status", "device", "torch_threads", "note",
+        base = {c: rec.get(c, "") for c in ("dataset", "method", "profile", "status", "device", "torch_threads", "note",
                                              "python", "torch", "scanpy", "scvi", "commit", "finished_at")}
         base.update(n_cells=rec.get("n_cells", _nan()), n_genes=rec.get("n_genes", _nan()),
                     quick=bool(rec.get("quick", False)), rss_gib=rec.get("peak_rss_gib", _nan()),
@@ -394,7 +404,7 @@ def plan(args) -> list[dict]:
     for ds in datasets:
         for method in args.methods:
             case = {"dataset": ds, "method": method, "device": args.device, "quick": args.quick,
-                    "threads": args.threads}
+                    "profile": args.profile, "threads": args.threads}
             if method == "scVI + k-means":
                 n = int(ds.removeprefix("sim-")) if ds.startswith("sim-") else 0
                 if args.skip_scvi:
@@ -422,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="bound scVI's epochs (default: scvi-tools' own default)")
     parser.add_argument("--quick", action="store_true",
                         help="tiny training budgets and one 2000-cell simulation: checks the machinery")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE,
+                        help=f"profile whose training budgets scDMAC uses (default {DEFAULT_PROFILE})")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads of every case (torch, OpenMP, BLAS); default: torch's own")

@@ -23,7 +23,7 @@ import torch
 from scdmac_lib import cluster as cl
 from scdmac_lib._utils import thread_limit
 from scdmac_lib.config import ScDMACConfig, make_config
-from scdmac_lib.model import dense_rows, denoise, fit_scdmac, initial_centers, resolve_device
+from scdmac_lib.model import count_rows, denoise, fit_scdmac, initial_centers, resolve_device
 from scdmac_lib.nn import LATENT, LossOutput
 from scdmac_lib.pp import Preprocessed, preprocess, standardize
 from scdmac_lib.train import fit
@@ -119,7 +119,7 @@ def _zinb_cluster(x, cfg: ScDMACConfig, mode: str, *, progress: bool) -> MethodO
                     target["p"] = cl.target_distribution(cl.soft_assign(z_all, centers, cfg.cluster.dof))
             xb = xin[idx] + noise_sd * torch.randn(xin[idx].shape, generator=gen, device=device)
             out = module(xb, sf[idx])
-            zinb = module.loss(dense_rows(prep.counts, idx, device), out).loss
+            zinb = module.loss(count_rows(prep.counts, idx, device), out).loss
             z = out[LATENT]
             if mode == "dec":
                 clus = cl.kl_divergence(target["p"][idx], cl.soft_assign(z, centers, cfg.cluster.dof))

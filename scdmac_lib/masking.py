@@ -20,11 +20,12 @@ def shuffle_genes(x: torch.Tensor, generator: torch.Generator | None = None) -> 
     if n_cells < 2:
         return x.clone()
     order = torch.randperm(n_cells, generator=generator, device=x.device)  # random cell order
-    rank = torch.empty_like(order)
-    rank[order] = torch.arange(n_cells, device=x.device)  # position of each cell in that order
     offsets = torch.randint(1, n_cells, (1, n_genes), generator=generator, device=x.device)
-    donors = order[(rank.unsqueeze(1) + offsets) % n_cells]  # (n, g) donor cell of each entry
-    return x.gather(0, donors)
+    donors = torch.arange(n_cells, device=x.device).unsqueeze(1) + offsets  # positions in that order
+    donors = torch.where(donors >= n_cells, donors - n_cells, donors)  # rotate (cheaper than %)
+    out = torch.empty_like(x)
+    out[order] = x[order].gather(0, donors)
+    return out
 
 
 def bernoulli_mask(

@@ -20,6 +20,7 @@ from scdmac_lib._utils import thread_limit
 from scdmac_lib.augment import augment
 from scdmac_lib.checks import check_n_clusters
 from scdmac_lib.config import ScDMACConfig, make_config, to_dict
+from scdmac_lib.distributions import SparseCounts
 from scdmac_lib.masking import corrupt
 from scdmac_lib.nn import DISPERSION, DROPOUT_LOGITS, MASK_LOGITS, MEAN, RECONSTRUCTION, LossOutput, MaskedAutoencoder, ZINBAutoencoder
 from scdmac_lib.pp import Preprocessed, preprocess, standardize
@@ -46,9 +47,16 @@ def _batched(fn, x: torch.Tensor, *extra: torch.Tensor) -> list:
     return [fn(x[i : i + _EVAL_BATCH], *(e[i : i + _EVAL_BATCH] for e in extra)) for i in range(0, len(x), _EVAL_BATCH)]
 
 
-def dense_rows(matrix, idx: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """Rows ``idx`` of a sparse CSR matrix as a dense tensor: the full count matrix is never densified."""
-    return torch.from_numpy(matrix[idx.cpu().numpy()].toarray()).to(device)
+def count_rows(matrix, idx: torch.Tensor, device: torch.device) -> torch.Tensor | SparseCounts:
+    """Rows ``idx`` of a sparse CSR count matrix for the ZINB loss; the whole matrix is never densified.
+
+    Mostly-zero rows come as :class:`SparseCounts` (the loss's count terms then run on the nonzero
+    entries only); denser ones (above half nonzero) as a dense tensor, which is faster there.
+    """
+    rows = matrix[idx.cpu().numpy()]
+    if rows.nnz > 0.5 * rows.shape[0] * rows.shape[1]:
+        return torch.from_numpy(rows.toarray()).to(device)
+    return SparseCounts.from_csr(rows, device)
 
 
 @dataclass
@@ -81,7 +89,7 @@ def denoise(
 
     def step(idx: torch.Tensor, _step: int) -> LossOutput:
         out = module(augment(x, idx, knn, cfg.augment, noise_gen), sf[idx])
-        return module.loss(dense_rows(prep.counts, idx, device), out)
+        return module.loss(count_rows(prep.counts, idx, device), out)
 
     module.train()
     history = fit(module.parameters(), step, n_obs=len(x), cfg=zc.train, generator=batch_gen,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from scdmac_lib.distributions import zinb_nll
+from scdmac_lib.distributions import SparseCounts, zinb_nll, zinb_nll_sparse
 
 LATENT = "latent"
 MEAN = "mean"
@@ -76,9 +76,10 @@ class ZINBAutoencoder(nn.Module):
         }
 
     @staticmethod
-    def loss(counts: torch.Tensor, out: dict[str, torch.Tensor]) -> LossOutput:
-        """ZINB negative log-likelihood of the raw counts (Eq. 8)."""
-        nll = zinb_nll(counts, out[MEAN], out[DISPERSION], out[DROPOUT_LOGITS])
+    def loss(counts: torch.Tensor | SparseCounts, out: dict[str, torch.Tensor]) -> LossOutput:
+        """ZINB negative log-likelihood of the raw counts (Eq. 8), dense or :class:`SparseCounts`."""
+        nll_fn = zinb_nll_sparse if isinstance(counts, SparseCounts) else zinb_nll
+        nll = nll_fn(counts, out[MEAN], out[DISPERSION], out[DROPOUT_LOGITS])
         return LossOutput(nll, {"zinb_nll": nll.item()})
 
 

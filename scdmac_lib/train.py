@@ -41,7 +41,8 @@ def fit(
     Stops at the step budget or when the smoothed loss has not improved by 0.1% for ``cfg.patience``
     steps. A non-finite loss raises :class:`FloatingPointError` naming the stage and the step.
     """
-    optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    fused = torch.device(device).type in {"cpu", "cuda"}  # one kernel for all parameters
+    optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused)
     n_steps = step_budget(n_obs, cfg)
     steps_per_epoch = math.ceil(n_obs / min(cfg.batch_size, n_obs))
     history: dict[str, list[float]] = {"loss": []}
