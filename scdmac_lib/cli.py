@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, TypeError, FileNotFoundError, KeyError) as err:
             sys.stderr.write(f"scdmac: error: {_message(err)}\n")
             return 2
-        except (FloatingPointError, RuntimeError, ImportError, OSError) as err:
+        except (FloatingPointError, MemoryError, RuntimeError, ImportError, OSError) as err:
             sys.stderr.write(f"scdmac: failed: {err}\n")
             return 1
         except KeyboardInterrupt:

@@ -32,6 +32,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -365,10 +366,11 @@ def _jupyter_book() -> str:
 def build_book(*, strict: bool = True, output_dir: Path | None = None, book: Path | None = None) -> Path:
     """Generate ``book/_toc.yml`` and build the book; return the path of ``index.html``.
 
-    Runs ``jupyter-book build BOOK --config _config.yml --path-output OUTPUT_DIR -W -n --keep-going``
-    (``-W`` only when ``strict``); the HTML lands in ``OUTPUT_DIR/_build/html`` (default: the
-    repository root, so ``_build/html``). ``book`` defaults to ``book/`` (a copy elsewhere, with its
-    own ``executed/``, is built the same way: the tests do that).
+    Runs ``jupyter-book build BOOK --config _config.yml --path-output STAGING -W -n --keep-going``
+    (``-W`` only when ``strict``) into a fresh staging folder, then swaps the finished HTML into
+    ``OUTPUT_DIR/_build/html`` (default: the repository root, so ``_build/html``): a build that fails
+    or is killed leaves the previous book in place, never a half-built one. ``book`` defaults to
+    ``book/`` (a copy elsewhere, with its own ``executed/``, is built the same way: the tests do that).
 
     Raises
     ------
@@ -378,23 +380,33 @@ def build_book(*, strict: bool = True, output_dir: Path | None = None, book: Pat
     out = Path(output_dir) if output_dir is not None else paths.REPO_ROOT
     book = Path(book) if book is not None else book_dir()
     write_toc(book, book / "executed")
+    (out / "_build").mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out / "_build"))
     cmd = [_jupyter_book(), "build", str(book), "--config", str(book_config()),
-           "--path-output", str(out), "-n", "--keep-going"]
+           "--path-output", str(staging), "-n", "--keep-going"]
     if strict:
         cmd.insert(-2, "-W")
     logger.info("building the book: %s", " ".join(cmd[1:]))
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=paths.REPO_ROOT, capture_output=True, text=True, check=False)
-    logger.debug("%s", proc.stdout)
-    index = out / "_build" / "html" / "index.html"
-    if proc.returncode != 0 or not index.is_file():
-        lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
-        problems = [line for line in lines if "WARNING" in line or "ERROR" in line or "Error" in line]
-        tail = "\n".join((problems or lines)[-15:])
-        msg = f"jupyter-book build failed (exit {proc.returncode}):\n{tail}"
-        raise BookBuildError(msg)
-    logger.info("book built in %.1f s -> %s", time.perf_counter() - start, index)
-    return index
+    try:
+        proc = subprocess.run(cmd, cwd=paths.REPO_ROOT, capture_output=True, text=True, check=False)
+        logger.debug("%s", proc.stdout)
+        built = staging / "_build" / "html"
+        if proc.returncode != 0 or not (built / "index.html").is_file():
+            lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+            problems = [line for line in lines if "WARNING" in line or "ERROR" in line or "Error" in line]
+            tail = "\n".join((problems or lines)[-15:])
+            msg = f"jupyter-book build failed (exit {proc.returncode}):\n{tail}"
+            raise BookBuildError(msg)
+        html = out / "_build" / "html"
+        old = staging / "previous"
+        if html.exists():
+            os.replace(html, old)
+        os.replace(built, html)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    logger.info("book built in %.1f s -> %s", time.perf_counter() - start, _rel(html / "index.html"))
+    return html / "index.html"
 
 
 # ----------------------------------------------------------------------------- command line

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 
 import pytest
 
@@ -144,25 +149,41 @@ def test_failing_notebook_leaves_failed_copy(tmp_path):
     assert not list(executed.glob(".*"))
 
 
+def _book_copy(tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(notebooks.book_dir(), book, ignore=shutil.ignore_patterns("executed", "_toc.yml"))
+    (book / "executed").mkdir()
+    return book
+
+
 @pytest.mark.slow
-def test_book_builds_strict(tmp_path):
-    index = notebooks.build_book(output_dir=tmp_path)
+def test_book_builds_strict_and_a_killed_build_keeps_the_previous_book(tmp_path):
+    book = _book_copy(tmp_path)
+    start = time.perf_counter()
+    index = notebooks.build_book(book=book, output_dir=tmp_path)
+    duration = time.perf_counter() - start
     assert index == tmp_path / "_build" / "html" / "index.html"
-    assert index.is_file()
     assert (tmp_path / "_build" / "html" / "_static" / "mathjax" / "tex-chtml.js").is_file()
     intro = (tmp_path / "_build" / "html" / "intro.html").read_text()
     assert "_static/mathjax/tex-chtml.js" in intro
     assert "cdn.jsdelivr" not in intro
+    before = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "_build" / "html").rglob("*.html")}
+
+    code = f"from scdmac_lib import notebooks; notebooks.build_book(book={str(book)!r}, output_dir={str(tmp_path)!r})"
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    time.sleep(duration / 3)  # a build takes about as long again: kill it a third of the way in
+    assert proc.poll() is None, "the build ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    after = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "_build" / "html").rglob("*.html")}
+    assert after == before  # the previous book, whole; the killed build's staging folder is never read
 
 
 @pytest.mark.slow
 def test_every_notebook_runs_on_smoke_and_the_book_builds(tmp_path, monkeypatch):
     """The whole chain on a clean machine: every notebook on the smoke profile, then a strict book."""
-    import shutil
-
     monkeypatch.setitem(os.environ, "SCDMAC_RESULTS", str(tmp_path / "results"))
-    book = tmp_path / "book"
-    shutil.copytree(notebooks.book_dir(), book, ignore=shutil.ignore_patterns("executed", "_toc.yml"))
+    book = _book_copy(tmp_path)
     for name in notebooks.NOTEBOOKS:
         out = notebooks.run_notebook(name, profile="smoke", executed_dir=book / "executed")
         assert out.is_file()
@@ -173,3 +194,21 @@ def test_every_notebook_runs_on_smoke_and_the_book_builds(tmp_path, monkeypatch)
     for name in notebooks.NOTEBOOKS:
         assert (html / "executed" / f"{name}.html").is_file(), name
     assert "cdn.jsdelivr" not in index.read_text()
+
+
+@pytest.mark.slow
+def test_a_rerun_from_scratch_gives_identical_tables(tmp_path, monkeypatch):
+    """Table 2/3 computed twice, each time in fresh kernels with an empty run cache."""
+    import pandas as pd
+
+    tables = {}
+    for attempt in ("first", "second"):
+        results = tmp_path / attempt
+        monkeypatch.setitem(os.environ, "SCDMAC_RESULTS", str(results))
+        notebooks.run_notebook("50_table2_3_ari_nmi", profile="smoke", executed_dir=tmp_path / f"executed_{attempt}")
+        tables[attempt] = {p.name: p.read_bytes() for p in (results / "tables").glob("*_ari.csv")}
+        tables[attempt] |= {p.name: p.read_bytes() for p in (results / "tables").glob("*_nmi.csv")}
+        runs = pd.read_csv(results / "tables" / "50_table2_3_ari_nmi_runs.csv")
+        tables[attempt]["runs"] = runs[["dataset", "method", "seed", "ari", "nmi", "acc"]].to_csv().encode()
+    assert len(tables["first"]) >= 3
+    assert tables["first"] == tables["second"]

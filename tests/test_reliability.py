@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from scdmac_lib import experiments as ex
 
@@ -216,6 +217,27 @@ def test_command_reports_a_non_finite_loss_with_stage_and_step(tmp_path):
     assert "Traceback" not in proc.stderr
     assert not (results / "runs").exists() or not any((results / "runs").iterdir())
     assert not list((results / "stages").glob("*.npz")) if (results / "stages").exists() else True
+
+
+@pytest.mark.parametrize("error", [MemoryError, torch.OutOfMemoryError])
+def test_out_of_memory_names_the_stage_the_size_and_what_to_lower(error, monkeypatch, tmp_path):
+    from scdmac_lib import cli, model
+    from scdmac_lib.config import make_config
+    from scdmac_lib.simulate import zinb_clusters
+
+    def exhausted(*_args, **_kwargs):
+        raise error("cannot allocate")
+
+    monkeypatch.setattr(model, "train_mae", exhausted)
+    adata = zinb_clusters(60, 40, 3, seed=0)
+    with pytest.raises(MemoryError, match=r"ran out of memory in the mae stage on cpu \(60 cells x 40 genes; .*"
+                                          r"Lower preprocess\.n_top_genes \(now 2000\)"):
+        model.fit_scdmac(adata.X, make_config(3, device="cpu", **TINY))
+    path = tmp_path / "in.h5ad"
+    adata.write_h5ad(path)
+    code = cli.main(["cluster", str(path), "-k", "3", "-o", str(tmp_path / "out.h5ad"), "--device", "cpu", "-q"])
+    assert code == 1
+    assert not (tmp_path / "out.h5ad").exists()
 
 
 # --- (5) fuzzing the whole pipeline ----------------------------------------------------------------
