@@ -205,7 +205,8 @@ def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as npz:
-                return DenoiseResult(npz["denoised"], {"loss": npz["loss"].tolist(), "zinb_nll": npz["loss"].tolist()})
+                return DenoiseResult(npz["denoised"], {"loss": npz["loss"].tolist(), "zinb_nll": npz["loss"].tolist()},
+                                     seconds=float(npz["seconds"]) if "seconds" in npz.files else None)
         except (OSError, ValueError, KeyError) as err:
             logger.warning("discarding the cached denoising stage %s (%s)", path, err)
             path.unlink(missing_ok=True)
@@ -220,7 +221,7 @@ def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
     with tmp.open("wb") as fh:
-        np.savez(fh, denoised=den.denoised, loss=np.asarray(den.history["loss"]))
+        np.savez(fh, denoised=den.denoised, loss=np.asarray(den.history["loss"]), seconds=np.float64(den.seconds))
     os.replace(tmp, path)
     return den
 

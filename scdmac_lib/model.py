@@ -70,6 +70,7 @@ class DenoiseResult:
     dispersion: np.ndarray | None = None  # theta (n, g)
     dropout: np.ndarray | None = None  # pi (n, g)
     module: ZINBAutoencoder | None = None
+    seconds: float | None = None  # wall time of the stage when it was computed (it may come from a cache)
 
 
 def denoise(
@@ -81,6 +82,7 @@ def denoise(
     The output is computed batch by batch into one preallocated matrix; the per-entry ZINB
     parameters (three more cells x genes matrices) are kept only with ``keep_parameters``.
     """
+    start = time.perf_counter()
     x = torch.from_numpy(standardize(prep.lognorm)).to(device)
     sf = torch.from_numpy(prep.size_factors).to(device)
     knn = torch.from_numpy(prep.knn).to(device)
@@ -115,6 +117,7 @@ def denoise(
         dropout=expit(params[DROPOUT_LOGITS]) if keep_parameters else None,
         history=history,
         module=module,
+        seconds=time.perf_counter() - start,
     )
 
 
@@ -314,6 +317,8 @@ def fit_scdmac(
                     msg = f"the denoised matrix has shape {den.denoised.shape}, expected {prep.lognorm.shape}."
                     raise ValueError(msg)
                 history["denoise"] = den.history
+            if denoised is not None and denoised.seconds is not None:
+                timings["denoise"] = denoised.seconds  # the shared stage's own compute time
         with _stage("mae", timings, shape, device, cfg):
             source = den.denoised if den is not None else prep.lognorm
             x_in = torch.from_numpy(standardize(source) if cfg.preprocess.scale else source).to(device)

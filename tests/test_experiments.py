@@ -93,3 +93,4 @@ def test_shared_denoising_stage_gives_the_same_result_as_a_direct_fit(tmp_path, 
     other = ex.run(ex.make_spec(spec.dataset, "scDMAC-W", 0, dict(spec.overrides)), results=tmp_path)
     assert len(list((tmp_path / "stages").glob("denoise-*.npz"))) == 1  # reused, not recomputed
     assert other.labels.shape == cached.labels.shape
+    assert other.timings["denoise"] == cached.timings["denoise"] > 0  # the shared stage's own time

@@ -194,6 +194,9 @@ def test_every_notebook_runs_on_smoke_and_the_book_builds(tmp_path, monkeypatch)
     for name in notebooks.NOTEBOOKS:
         assert (html / "executed" / f"{name}.html").is_file(), name
     assert "cdn.jsdelivr" not in index.read_text()
+    check = subprocess.run([sys.executable, str(paths.REPO_ROOT / "tools" / "check_book.py"), "--html", str(html),
+                            "--shots", str(tmp_path / "shots")], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-2000:]
 
 
 @pytest.mark.slow
