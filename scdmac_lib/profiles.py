@@ -1,7 +1,8 @@
 """Named profiles: whole sets of settings for the book's runs.
 
 ``smoke`` runs in seconds on synthetic data (for tests); ``quick`` (the default) builds the whole
-book on a 2-core CPU in minutes with shorter training and fewer seeds; ``paper`` uses the full
+book on a 2-core CPU in about 15 minutes with shorter training (300/300/100 steps), one seed and
+three points per sweep; ``paper`` uses the full
 training budgets, five seeds and every sweep point (hours on a CPU, fast on a GPU).
 """
 
@@ -63,12 +64,12 @@ PROFILES: dict[str, Profile] = {
     "quick": Profile(
         name="quick",
         datasets=STAND_INS + EXTRAS,
-        seeds=(0, 1),
+        seeds=(0,),  # one seed keeps the whole book near 15 minutes on 2 cores; paper: five
         overrides=(*_budget(300, 100, 100), ("n_threads", 2)),
         sweep_datasets=("deng", "pollen"),
         sweep_seeds=(0,),
-        mask_ratios=(0.1, 0.3, 0.5, 0.7),
-        recon_weights=(0.6, 0.7, 0.8, 0.9),
+        mask_ratios=(0.1, 0.3, 0.5),
+        recon_weights=(0.5, 0.7, 0.9),
         mask_loss_weights=(0.5, 0.65, 0.8),
         walkthrough_dataset="pollen",
     ),
