@@ -129,9 +129,12 @@ def cmd_data(args) -> int:
 
     if args.action == "list":
         frame = data.list_datasets()
-        sys.stdout.write(frame.to_string(index=False) + "\n")
+        columns = ["name", "stands_for", "role", "available", "n_cells", "n_genes", "n_types", "accession"]
+        sys.stdout.write(frame[columns].fillna("").to_string(index=False) + "\n")
+        sys.stdout.write("(sources, checksums and notes: data_manifest.csv)\n")
         return 0
-    names = args.names or [n for n, ok in zip(data.list_datasets()["name"], data.list_datasets()["available"]) if ok]
+    listed = data.list_datasets()
+    names = args.names or listed.loc[listed["available"], "name"].tolist()
     for name in names:
         if args.action == "fetch":
             adata = data.load(name)

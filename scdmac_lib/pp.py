@@ -49,7 +49,8 @@ def size_factors(counts: sp.csr_matrix) -> np.ndarray:
 def normalize_log1p(counts: sp.csr_matrix, lib: np.ndarray, target_sum: float) -> np.ndarray:
     """``log1p(x_ij / lib_i * target_sum)`` as a dense float32 matrix (Eq. 1-2)."""
     scaled = sp.diags((target_sum / lib).astype(np.float32)) @ counts
-    return np.log1p(scaled.toarray()).astype(np.float32)
+    dense = scaled.toarray().astype(np.float32, copy=False)
+    return np.log1p(dense, out=dense)  # in place: one cells x genes matrix, not three
 
 
 def select_genes(counts: sp.csr_matrix, cfg: PreprocessConfig) -> np.ndarray:
@@ -85,9 +86,18 @@ def select_genes(counts: sp.csr_matrix, cfg: PreprocessConfig) -> np.ndarray:
 
 def standardize(x: np.ndarray) -> np.ndarray:
     """Z-score each gene (column); constant genes become zero."""
-    mean = x.mean(axis=0, keepdims=True)
-    sd = x.std(axis=0, keepdims=True)
-    return ((x - mean) / np.where(sd > 0, sd, 1.0)).astype(np.float32)
+    mean, sd = column_mean_sd(x)
+    out = np.subtract(x, mean.astype(np.float32), dtype=np.float32)
+    out /= np.where(sd > 0, sd, 1.0).astype(np.float32)
+    return out
+
+
+def column_mean_sd(x: np.ndarray, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and standard deviation in float64, two passes over row chunks (no full-size temporaries)."""
+    n = x.shape[0]
+    mean = sum(x[i : i + chunk].sum(axis=0, dtype=np.float64) for i in range(0, n, chunk)) / n
+    sq = sum(((x[i : i + chunk] - mean) ** 2).sum(axis=0) for i in range(0, n, chunk))
+    return mean, np.sqrt(sq / n)
 
 
 def cosine_knn(x: np.ndarray, n_neighbors: int, *, n_pcs: int = 50, seed: int = 0) -> np.ndarray:

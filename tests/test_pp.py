@@ -42,3 +42,31 @@ def test_empty_genes_are_ignored_and_few_genes_kept_whole(adata_small):
 def test_standardize_handles_constant_genes():
     out = pp.standardize(np.array([[1.0, 5.0], [3.0, 5.0]], dtype=np.float32))
     np.testing.assert_allclose(out, [[-1.0, 0.0], [1.0, 0.0]])
+
+
+def test_standardize_in_chunks_matches_numpy_in_float64():
+    x = np.random.default_rng(1).gamma(2.0, 3.0, (1000, 9)).astype(np.float32)
+    mean, sd = pp.column_mean_sd(x, chunk=128)
+    np.testing.assert_allclose(mean, x.astype(np.float64).mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(sd, x.astype(np.float64).std(axis=0), rtol=1e-10)
+    z = pp.standardize(x)
+    assert z.dtype == np.float32
+    np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(z.std(axis=0), 1, atol=1e-5)
+
+
+def test_hvg_falls_back_when_the_seurat_v3_fit_is_singular(monkeypatch):
+    import scanpy as sc
+
+    real = sc.pp.highly_variable_genes
+
+    def singular(adata, **kwargs):
+        if kwargs.get("flavor") == "seurat_v3":
+            raise ValueError("reciprocal condition number 5.5e-15")
+        return real(adata, **kwargs)
+
+    monkeypatch.setattr(sc.pp, "highly_variable_genes", singular)
+    counts = sp.csr_matrix(np.random.default_rng(0).poisson(1.0, (80, 60)).astype(np.float32))
+    with pytest.warns(pp.HVGFallbackWarning, match="seurat_v3 gene selection failed"):
+        genes = pp.select_genes(counts, PreprocessConfig(n_top_genes=20))
+    assert len(genes) == 20
