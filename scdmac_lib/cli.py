@@ -208,9 +208,16 @@ def _message(err: BaseException) -> str:
     return str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
 
 
+_SHOWN: set[str] = set()
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ARG001
+    """One line per distinct warning (the input is checked by the command and again by the stages)."""
     name = "" if issubclass(category, NotCountsWarning) else f"{category.__name__}: "
-    sys.stderr.write(f"scdmac: warning: {name}{message}\n")
+    text = f"scdmac: warning: {name}{message}"
+    if text not in _SHOWN:
+        _SHOWN.add(text)
+        sys.stderr.write(text + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     with warnings.catch_warnings():
         warnings.simplefilter("always", NotCountsWarning)
+        _SHOWN.clear()
         warnings.showwarning = _show_warning
         try:
             return args.func(args)

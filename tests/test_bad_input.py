@@ -79,3 +79,8 @@ def test_run_all_gives_one_row_per_case(tmp_path):
     assert list(frame["case"]) == ["k_below_2", "bad_set_syntax"]
     assert frame["as expected"].all()
     assert set(frame.columns) >= {"case", "what is wrong", "exit status", "message"}
+
+
+def test_a_warning_is_shown_once(tmp_path):
+    outcome = bi.run_case(CASES["non_integer"], tmp_path)
+    assert outcome["message"].count("X holds non-integer values") == 1, outcome["message"]
