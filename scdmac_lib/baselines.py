@@ -67,7 +67,9 @@ def leiden(x, n_clusters: int, *, seed: int = 0, n_neighbors: int = 15, n_iter: 
     t0 = time.perf_counter()
     pcs = pca_embedding(preprocess(x, seed=seed), seed=seed)
     adata = ad.AnnData(obsm={"X_pca": pcs}, obs={"i": np.arange(len(pcs))})
-    sc.pp.neighbors(adata, n_neighbors=n_neighbors, use_rep="X_pca", random_state=seed)
+    # exact kNN (sklearn): above 4096 cells scanpy's default (pynndescent) can hand back a sparse
+    # array that scanpy 1.11 cannot read (AttributeError: 'csr_array' object has no attribute 'getnnz')
+    sc.pp.neighbors(adata, n_neighbors=n_neighbors, use_rep="X_pca", random_state=seed, transformer="sklearn")
     low, high, resolution = 0.01, 5.0, 1.0
     best = None
     for _ in range(n_iter):
