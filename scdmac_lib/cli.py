@@ -58,35 +58,11 @@ def _check_output(path: Path) -> None:
 
 
 def _check_input(path: Path) -> None:
-    if not path.exists():
-        msg = f"input file {path} does not exist."
-        raise FileNotFoundError(msg)
-    if path.is_dir():
-        msg = f"the input {path} is a folder: give an .h5ad file."
-        raise ValueError(msg)
-    if path.suffix != ".h5ad":
+    """The command reads .h5ad files only (the rest is checked by :func:`scdmac_lib.data.read_h5ad`)."""
+    if path.suffix != ".h5ad" and not path.is_dir():
         msg = (f"the input {path} is not an .h5ad file: convert it first, for example "
                "anndata.read_csv(path).write_h5ad('counts.h5ad') (cells as rows).")
         raise ValueError(msg)
-    import h5py
-
-    if not h5py.is_hdf5(path):
-        msg = f"{path} is not an HDF5 file, so not an .h5ad file: was it saved with adata.write_h5ad?"
-        raise ValueError(msg)
-
-
-def _read(path: Path, label_key: str | None):
-    from scdmac_lib import data
-
-    try:
-        with warnings.catch_warnings():  # anndata warns about duplicate names; we refuse them below
-            warnings.filterwarnings("ignore", r"(Observation|Variable) names are not unique", UserWarning)
-            return data.read_h5ad(path, label_key=label_key)
-    except OSError as err:
-        if isinstance(err, FileNotFoundError):
-            raise
-        msg = f"cannot read {path}: the HDF5 file is damaged or truncated ({err}). Copy or write it again."
-        raise ValueError(msg) from None
 
 
 def cmd_cluster(args) -> int:
@@ -102,7 +78,9 @@ def cmd_cluster(args) -> int:
     make_config(2, variant=args.variant, **overrides)  # unknown keys fail before the file is read
     _check_output(out)
     _check_input(Path(args.input))
-    adata = _read(Path(args.input), args.label_key)
+    from scdmac_lib import data
+
+    adata = data.read_h5ad(Path(args.input), label_key=args.label_key)
     check_label_key(adata.obs, args.label_key)
     check_unique_names(adata.obs_names, what="cell")
     check_unique_names(adata.var_names, what="gene")

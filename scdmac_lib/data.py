@@ -397,10 +397,10 @@ def read_h5ad(path: str | os.PathLike[str], *, label_key: str | None = None) -> 
 
     path = Path(path)
     if not path.exists():
-        msg = f"no such file: {path}"
+        msg = f"input file {path} does not exist."
         raise FileNotFoundError(msg)
     if path.is_dir():
-        msg = f"{path} is a folder, not an .h5ad file."
+        msg = f"the input {path} is a folder: give an .h5ad file."
         raise ValueError(msg)
     if not h5py.is_hdf5(path):
         msg = (
