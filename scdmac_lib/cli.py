@@ -68,7 +68,8 @@ def _check_input(path: Path) -> None:
 def cmd_cluster(args) -> int:
     import os
 
-    from scdmac_lib.checks import check_label_key, check_n_clusters, check_unique_names
+    from scdmac_lib import data
+    from scdmac_lib.checks import check_n_clusters
     from scdmac_lib.config import make_config
     from scdmac_lib.metrics import score
     from scdmac_lib.model import scdmac
@@ -78,12 +79,7 @@ def cmd_cluster(args) -> int:
     make_config(2, variant=args.variant, **overrides)  # unknown keys fail before the file is read
     _check_output(out)
     _check_input(Path(args.input))
-    from scdmac_lib import data
-
-    adata = data.read_h5ad(Path(args.input), label_key=args.label_key)
-    check_label_key(adata.obs, args.label_key)
-    check_unique_names(adata.obs_names, what="cell")
-    check_unique_names(adata.var_names, what="gene")
+    adata = data.read_h5ad(Path(args.input), label_key=args.label_key)  # checks labels, names, counts
     check_n_clusters(args.n_clusters, adata.n_obs)
     scdmac(adata, args.n_clusters, variant=args.variant, seed=args.seed, device=args.device,
            progress=not args.quiet, key_added=args.key_added, **overrides)

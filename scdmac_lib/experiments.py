@@ -205,7 +205,8 @@ def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as npz:
-                return DenoiseResult(npz["denoised"], {"loss": npz["loss"].tolist(), "zinb_nll": npz["loss"].tolist()},
+                loss = npz["loss"].tolist()
+                return DenoiseResult(npz["denoised"], {"loss": loss, "zinb_nll": list(loss)},
                                      seconds=float(npz["seconds"]) if "seconds" in npz.files else None)
         except (OSError, ValueError, KeyError) as err:
             logger.warning("discarding the cached denoising stage %s (%s)", path, err)
