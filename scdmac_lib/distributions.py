@@ -68,7 +68,15 @@ def log_zinb_positive(
 def zinb_nll(
     x: torch.Tensor, mu: torch.Tensor, theta: torch.Tensor, zi_logits: torch.Tensor
 ) -> torch.Tensor:
-    """Mean negative log-likelihood per entry (paper Eq. 8), a scalar."""
+    """Mean negative log-likelihood per entry (paper Eq. 8), a scalar.
+
+    Float32 CPU tensors go through the fused kernel of :mod:`scdmac_lib.zinb_cpu` (same value and
+    gradient, one pass); other devices through :func:`log_zinb_positive` and autograd.
+    """
+    from scdmac_lib import zinb_cpu
+
+    if zinb_cpu.supports(x, mu, theta, zi_logits):
+        return zinb_cpu.zinb_nll_fused(x, mu, theta, zi_logits)
     return -log_zinb_positive(x, mu, theta, zi_logits).mean()
 
 

@@ -32,15 +32,14 @@ def bernoulli_mask(
     shape: tuple[int, int], p: float | torch.Tensor, generator: torch.Generator | None = None,
     device: torch.device | str = "cpu",
 ) -> torch.Tensor:
-    """``M_ij ~ Bernoulli(p_j)`` (1 = masked); ``p`` is a scalar or one probability per gene."""
+    """``M_ij ~ Bernoulli(p_j)`` as booleans (True = masked); ``p`` is a scalar or one probability per gene."""
     probs = torch.as_tensor(p, dtype=torch.float32, device=device)
-    return (torch.rand(shape, generator=generator, device=device) < probs).float()
+    return torch.rand(shape, generator=generator, device=device) < probs
 
 
 def corrupt(
     x: torch.Tensor, p: float | torch.Tensor, generator: torch.Generator | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return ``(X_M, M)`` with ``X_M = M * shuffle(X) + (1 - M) * X`` (Eq. 10)."""
+    """Return ``(X_M, M)`` with ``X_M = M * shuffle(X) + (1 - M) * X`` (Eq. 10), ``M`` as 0/1 floats."""
     mask = bernoulli_mask(tuple(x.shape), p, generator, device=x.device)
-    shuffled = shuffle_genes(x, generator)
-    return mask * shuffled + (1.0 - mask) * x, mask
+    return torch.where(mask, shuffle_genes(x, generator), x), mask.float()

@@ -139,8 +139,8 @@ class MaskedAutoencoder(nn.Module):
 
         Entry weights are ``lambda`` where ``M = 1`` (masked) and ``1 - lambda`` elsewhere.
         """
-        weights = mask * recon_weight + (1.0 - mask) * (1.0 - recon_weight)
-        rec = (weights * (out[RECONSTRUCTION] - x).pow(2)).mean()
+        weights = (1.0 - recon_weight) + (2.0 * recon_weight - 1.0) * mask
+        rec = (weights * (out[RECONSTRUCTION] - x).square()).mean()
         if self.mask_predictor is None:
             return rec, None
         return rec, nn.functional.binary_cross_entropy_with_logits(out[MASK_LOGITS], mask)

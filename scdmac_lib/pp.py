@@ -53,30 +53,58 @@ def normalize_log1p(counts: sp.csr_matrix, lib: np.ndarray, target_sum: float) -
     return np.log1p(dense, out=dense)  # in place: one cells x genes matrix, not three
 
 
-def select_genes(counts: sp.csr_matrix, cfg: PreprocessConfig) -> np.ndarray:
-    """Indices of the highly variable genes (scanpy), or of every gene when there are few.
+def seurat_v3_genes(counts: sp.csr_matrix, n_top_genes: int, span: float = 0.3) -> np.ndarray:
+    """Indices (ascending) of the ``n_top_genes`` genes of largest standardized variance on counts.
 
-    ``seurat_v3`` (on counts) fits a loess to the mean-variance relation; when that fit is singular
-    (it is on worm_neuron) the selection falls back to the ``seurat`` flavor on log-normalized
-    counts, with a :class:`HVGFallbackWarning`.
+    The variance-stabilizing selection of Seurat v3 (Stuart et al., Cell 2019), as scanpy's
+    ``flavor="seurat_v3"``: a loess fit (degree 2) of log10 variance on log10 mean gives each gene an
+    expected standard deviation ``sd``; counts are standardized by it, clipped at ``sqrt(n_cells)``,
+    and genes are ranked by the variance of the standardized values. Raises ``ValueError`` when the
+    loess fit is singular.
     """
-    import anndata as ad
-    import scanpy as sc
+    from skmisc.loess import loess
 
+    n_cells = counts.shape[0]
+    total = np.asarray(counts.sum(axis=0, dtype=np.float64)).ravel()
+    total_sq = np.bincount(counts.indices, weights=np.square(counts.data, dtype=np.float64), minlength=counts.shape[1])
+    mean = total / n_cells
+    var = (total_sq - n_cells * mean**2) / (n_cells - 1)
+    varying = var > 0
+    fit = loess(np.log10(mean[varying]), np.log10(var[varying]), span=span, degree=2)
+    fit.fit()
+    log_expected_var = np.zeros_like(mean)  # constant genes: sd 1 (their standardized variance is 0)
+    log_expected_var[varying] = fit.outputs.fitted_values
+    sd = np.sqrt(10.0**log_expected_var)
+    clipped = np.minimum(counts.data, (mean + sd * np.sqrt(n_cells))[counts.indices])
+    clipped_sum = np.bincount(counts.indices, weights=clipped, minlength=counts.shape[1])
+    clipped_sq = np.bincount(counts.indices, weights=np.square(clipped), minlength=counts.shape[1])
+    # sum over all cells of (x - mean)^2, the zeros included, over (n - 1) sd^2
+    standardized_var = (n_cells * mean**2 + clipped_sq - 2 * mean * clipped_sum) / ((n_cells - 1) * sd**2)
+    return np.sort(np.argsort(-standardized_var, kind="stable")[:n_top_genes])
+
+
+def select_genes(counts: sp.csr_matrix, cfg: PreprocessConfig) -> np.ndarray:
+    """Indices of the highly variable genes, or of every gene when there are few.
+
+    ``seurat_v3`` (on counts, :func:`seurat_v3_genes`) fits a loess to the mean-variance relation;
+    when that fit is singular (it is on worm_neuron) the selection falls back to scanpy's ``seurat``
+    flavor on log-normalized counts, with a :class:`HVGFallbackWarning`.
+    """
     if counts.shape[1] <= cfg.n_top_genes:
         return np.arange(counts.shape[1])
     flavor = cfg.hvg_flavor
     if flavor == "seurat_v3":
-        adata = ad.AnnData(counts.copy())
         try:
-            sc.pp.highly_variable_genes(adata, n_top_genes=cfg.n_top_genes, flavor="seurat_v3")
-            return np.flatnonzero(adata.var["highly_variable"].to_numpy())
+            return seurat_v3_genes(counts, cfg.n_top_genes)
         except ValueError as err:
             warnings.warn(
                 f"seurat_v3 gene selection failed ({err}); using the 'seurat' flavor on log-normalized "
                 "counts instead. Set preprocess.hvg_flavor to choose explicitly.",
                 HVGFallbackWarning, stacklevel=2)
             flavor = "seurat"
+    import anndata as ad
+    import scanpy as sc
+
     adata = ad.AnnData(counts.copy())
     sc.pp.normalize_total(adata, target_sum=cfg.target_sum)
     sc.pp.log1p(adata)
@@ -101,9 +129,8 @@ def column_mean_sd(x: np.ndarray, chunk: int = 8192) -> tuple[np.ndarray, np.nda
 
 
 def cosine_knn(x: np.ndarray, n_neighbors: int, *, n_pcs: int = 50, seed: int = 0) -> np.ndarray:
-    """Indices of each cell's ``n_neighbors`` nearest cells by cosine distance on the top PCs."""
+    """Indices of each cell's ``n_neighbors`` nearest cells by cosine distance on the top PCs (self excluded)."""
     from sklearn.decomposition import PCA
-    from sklearn.neighbors import NearestNeighbors
 
     n_obs = x.shape[0]
     k = min(n_neighbors, n_obs - 1)
@@ -111,8 +138,26 @@ def cosine_knn(x: np.ndarray, n_neighbors: int, *, n_pcs: int = 50, seed: int = 
         return np.zeros((n_obs, 0), dtype=np.int64)
     n_comp = min(n_pcs, n_obs - 1, x.shape[1])
     pcs = PCA(n_components=n_comp, random_state=seed).fit_transform(standardize(x)) if n_comp >= 2 else x
-    nn = NearestNeighbors(n_neighbors=k, metric="cosine").fit(pcs)
-    return nn.kneighbors(return_distance=False).astype(np.int64)  # each point itself excluded
+    return top_cosine_neighbours(pcs, k)
+
+
+def top_cosine_neighbours(points: np.ndarray, k: int, chunk: int = 1024) -> np.ndarray:
+    """Exact kNN by cosine similarity: blocks of ``chunk`` rows against all rows, one matrix multiply and
+    a top-k each (memory ``chunk x n``). A point is not its own neighbour; zero rows are similar to none.
+    """
+    import torch
+
+    unit = torch.from_numpy(np.asarray(points, dtype=np.float32))
+    norms = unit.norm(dim=1, keepdim=True)
+    unit = unit / torch.where(norms > 0, norms, 1.0)
+    out = np.empty((unit.shape[0], k), dtype=np.int64)
+    for start in range(0, unit.shape[0], chunk):
+        block = unit[start : start + chunk]
+        sims = block @ unit.T
+        rows = torch.arange(block.shape[0])
+        sims[rows, rows + start] = -torch.inf
+        out[start : start + chunk] = sims.topk(k, dim=1).indices.numpy()
+    return out
 
 
 def drop_empty_genes(counts: sp.csr_matrix) -> np.ndarray:

@@ -32,3 +32,28 @@ def test_disabled_augmentation_is_identity():
     x = torch.randn(10, 5)
     assert torch.equal(augment(x, torch.arange(10), torch.zeros(10, 0, dtype=torch.long),
                                AugmentConfig(enabled=False)), x)
+
+
+def test_augment_masks_swaps_and_adds_noise_at_the_configured_rates():
+    n, g = 400, 500
+    x_all = torch.arange(1.0, n + 1).unsqueeze(1).expand(n, g).clone()  # row i holds i + 1
+    knn = torch.roll(torch.arange(n), -1).unsqueeze(1)  # each cell's one neighbour is the next cell
+    idx = torch.arange(n)
+    cfg = AugmentConfig(mask_rate=0.1, swap_rate=0.2, noise_var=1e-6)
+    out = augment(x_all, idx, knn, cfg, gen())
+    masked = out.abs() < 0.01
+    swapped = (out - x_all[knn[:, 0]]).abs() < 0.01
+    assert abs(masked.float().mean().item() - 0.1) < 0.005
+    assert abs(swapped.float().mean().item() - 0.2 * 0.9) < 0.005  # swapped and not masked
+    noise = out - torch.where(masked, 0.0, torch.where(swapped, x_all[knn[:, 0]], x_all))
+    assert abs(noise.var().item() - 1e-6) < 1e-7
+
+
+def test_augment_is_reproducible_and_leaves_the_input_alone():
+    x_all = torch.randn(30, 20)
+    before = x_all.clone()
+    knn = torch.randint(30, (30, 3))
+    idx = torch.arange(0, 30, 2)
+    cfg = AugmentConfig()
+    assert torch.equal(augment(x_all, idx, knn, cfg, gen(3)), augment(x_all, idx, knn, cfg, gen(3)))
+    assert torch.equal(x_all, before)

@@ -13,8 +13,8 @@ def test_shuffle_keeps_each_genes_values():
 def test_mask_fraction_matches_p_per_gene():
     p = torch.tensor([0.1, 0.3, 0.8])
     mask = bernoulli_mask((20000, 3), p, torch.Generator().manual_seed(1))
-    assert torch.allclose(mask.mean(0), p, atol=0.015)
-    assert set(mask.unique().tolist()) <= {0.0, 1.0}
+    assert mask.dtype == torch.bool
+    assert torch.allclose(mask.float().mean(0), p, atol=0.015)
 
 
 def test_corrupt_keeps_unmasked_entries():

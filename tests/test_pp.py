@@ -56,17 +56,36 @@ def test_standardize_in_chunks_matches_numpy_in_float64():
 
 
 def test_hvg_falls_back_when_the_seurat_v3_fit_is_singular(monkeypatch):
-    import scanpy as sc
+    def singular(*args, **kwargs):
+        raise ValueError("reciprocal condition number 5.5e-15")
 
-    real = sc.pp.highly_variable_genes
-
-    def singular(adata, **kwargs):
-        if kwargs.get("flavor") == "seurat_v3":
-            raise ValueError("reciprocal condition number 5.5e-15")
-        return real(adata, **kwargs)
-
-    monkeypatch.setattr(sc.pp, "highly_variable_genes", singular)
+    monkeypatch.setattr(pp, "seurat_v3_genes", singular)
     counts = sp.csr_matrix(np.random.default_rng(0).poisson(1.0, (80, 60)).astype(np.float32))
     with pytest.warns(pp.HVGFallbackWarning, match="seurat_v3 gene selection failed"):
         genes = pp.select_genes(counts, PreprocessConfig(n_top_genes=20))
     assert len(genes) == 20
+
+
+def test_seurat_v3_selection_matches_scanpy(adata_e2e):
+    import anndata as ad
+    import scanpy as sc
+
+    counts = pp.as_csr(adata_e2e.X)
+    reference = ad.AnnData(counts.copy())
+    sc.pp.highly_variable_genes(reference, n_top_genes=60, flavor="seurat_v3")
+    expected = np.flatnonzero(reference.var["highly_variable"].to_numpy())
+    np.testing.assert_array_equal(pp.seurat_v3_genes(counts, 60), expected)
+
+
+def test_cosine_neighbours_match_an_exhaustive_search():
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(300, 8)).astype(np.float32)
+    points[5] = 0.0  # a zero row: similar to none
+    ours = pp.top_cosine_neighbours(points, 6, chunk=64)  # several blocks
+    unit = points / np.maximum(np.linalg.norm(points, axis=1, keepdims=True), 1e-30)
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -np.inf)
+    expected = np.argsort(-sims, axis=1, kind="stable")[:, :6]
+    assert not (ours == np.arange(300)[:, None]).any()
+    rows = np.arange(300) != 5  # the zero row's neighbours are all ties
+    np.testing.assert_array_equal(np.sort(ours[rows], axis=1), np.sort(expected[rows], axis=1))
