@@ -8,6 +8,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from scdmac_lib import zinb_cpu
+
 EPS = 1e-8
 
 
@@ -73,8 +75,6 @@ def zinb_nll(
     Float32 CPU tensors go through the fused kernel of :mod:`scdmac_lib.zinb_cpu` (same value and
     gradient, one pass); other devices through :func:`log_zinb_positive` and autograd.
     """
-    from scdmac_lib import zinb_cpu
-
     if zinb_cpu.supports(x, mu, theta, zi_logits):
         return zinb_cpu.zinb_nll_fused(x, mu, theta, zi_logits)
     return -log_zinb_positive(x, mu, theta, zi_logits).mean()
