@@ -137,8 +137,10 @@ def cosine_knn(x: np.ndarray, n_neighbors: int, *, n_pcs: int = 50, seed: int = 
     if k < 1:
         return np.zeros((n_obs, 0), dtype=np.int64)
     n_comp = min(n_pcs, n_obs - 1, x.shape[1])
-    pcs = PCA(n_components=n_comp, random_state=seed).fit_transform(standardize(x)) if n_comp >= 2 else x
-    return top_cosine_neighbours(pcs, k)
+    z = standardize(x)
+    if n_comp < 2 or not z.any():  # too few dimensions, or every gene constant: nothing to project
+        return top_cosine_neighbours(x if n_comp < 2 else z, k)
+    return top_cosine_neighbours(PCA(n_components=n_comp, random_state=seed).fit_transform(z), k)
 
 
 def top_cosine_neighbours(points: np.ndarray, k: int, chunk: int = 1024) -> np.ndarray:
