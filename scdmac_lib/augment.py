@@ -63,6 +63,4 @@ def augment(
     if knn.shape[1] > 0 and cfg.swap_rate > 0:
         swap = u < cfg.swap_rate * (1.0 - cfg.mask_rate)
         x = torch.where(swap, random_neighbours(x_all, batch_idx, knn, generator), x)
-    x.masked_fill_(u >= 1.0 - cfg.mask_rate, 0.0)
-    noise = torch.randn(x.shape, generator=generator, device=x.device)
-    return x.add_(noise, alpha=cfg.noise_var**0.5)
+    return gaussian_noise(x.masked_fill_(u >= 1.0 - cfg.mask_rate, 0.0), cfg.noise_var, generator)

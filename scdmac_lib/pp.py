@@ -137,9 +137,11 @@ def cosine_knn(x: np.ndarray, n_neighbors: int, *, n_pcs: int = 50, seed: int = 
     if k < 1:
         return np.zeros((n_obs, 0), dtype=np.int64)
     n_comp = min(n_pcs, n_obs - 1, x.shape[1])
+    if n_comp < 2:
+        return top_cosine_neighbours(x, k)
     z = standardize(x)
-    if n_comp < 2 or not z.any():  # too few dimensions, or every gene constant: nothing to project
-        return top_cosine_neighbours(x if n_comp < 2 else z, k)
+    if not z.any():  # every gene constant: no direction for PCA to find
+        return top_cosine_neighbours(z, k)
     return top_cosine_neighbours(PCA(n_components=n_comp, random_state=seed).fit_transform(z), k)
 
 

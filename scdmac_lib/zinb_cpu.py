@@ -112,7 +112,7 @@ class _FusedZINBNLL(torch.autograd.Function):
     def forward(ctx, x, mu, theta, logits):
         grads = [torch.empty(mu.shape, dtype=torch.float32) for _ in range(3)]
         numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
-        value = _nll_and_grads(_flat(x.float()), _flat(mu), _flat(theta), _flat(logits),
+        value = _nll_and_grads(_flat(x), _flat(mu), _flat(theta), _flat(logits),
                                *(_flat(g) for g in grads), 1.0 / mu.numel())
         ctx.save_for_backward(*grads)
         return torch.tensor(value, dtype=mu.dtype)
