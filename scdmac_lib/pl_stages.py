@@ -377,8 +377,8 @@ def corruption_parts(x, p: float, seed: int = 0) -> dict[str, np.ndarray]:
     gen = torch.Generator().manual_seed(seed)
     mask = bernoulli_mask(tuple(xt.shape), p, gen)
     shuffled = shuffle_genes(xt, gen)
-    xm = torch.where(mask, shuffled, xt)
-    return {"X_z": xt.numpy(), "X' (genes shuffled)": shuffled.numpy(), "M (1 = masked)": mask.float().numpy(),
+    xm = torch.lerp(xt, shuffled, mask)
+    return {"X_z": xt.numpy(), "X' (genes shuffled)": shuffled.numpy(), "M (1 = masked)": mask.numpy(),
             "X_M": xm.numpy()}
 
 

@@ -13,7 +13,7 @@ def test_shuffle_keeps_each_genes_values():
 def test_mask_fraction_matches_p_per_gene():
     p = torch.tensor([0.1, 0.3, 0.8])
     mask = bernoulli_mask((20000, 3), p, torch.Generator().manual_seed(1))
-    assert mask.dtype == torch.bool
+    assert mask.dtype == torch.float32 and set(mask.unique().tolist()) == {0.0, 1.0}
     assert torch.allclose(mask.float().mean(0), p, atol=0.015)
 
 
@@ -23,6 +23,15 @@ def test_corrupt_keeps_unmasked_entries():
     keep = mask == 0
     assert torch.equal(x_m[keep], x[keep])
     assert 0.2 < mask.mean().item() < 0.4
+
+
+def test_corrupt_takes_masked_entries_exactly_from_the_shuffled_matrix():
+    x = torch.randn(100, 20, generator=torch.Generator().manual_seed(2)) * 1e6
+    x_m, mask = corrupt(x, 0.3, torch.Generator().manual_seed(3))
+    gen = torch.Generator().manual_seed(3)
+    bernoulli_mask(tuple(x.shape), 0.3, gen)  # the same draws as corrupt: the mask, then the shuffle
+    shuffled = shuffle_genes(x, gen)
+    assert torch.equal(x_m[mask == 1], shuffled[mask == 1])
 
 
 def test_same_generator_seed_same_corruption():

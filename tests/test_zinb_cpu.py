@@ -48,6 +48,29 @@ def test_fused_matches_where_both_zero_count_terms_underflow():
         np.testing.assert_allclose(ours.double().numpy(), ref.numpy(), rtol=1e-4, atol=1e-12)
 
 
+def test_fused_matches_on_both_sides_of_the_small_count_shortcut():
+    # integer counts below 16 use the rising factorial; 16 and up and fractions do not (theta is
+    # kept below 1e7: beyond, float64 lgamma(x + theta) - lgamma(theta) in the reference cancels)
+    counts = np.array([1, 2, 7, 15, 16, 40, 2.5, 0.25])
+    thetas = np.array([1e-4, 0.3, 3.0, 1e4, 1e6])
+    x, theta = (torch.tensor(v.ravel(), dtype=torch.float32) for v in np.meshgrid(counts, thetas))
+    mu, logits = torch.full_like(x, 4.0), torch.full_like(x, -2.0)
+    params = [t.clone().requires_grad_() for t in (mu, theta, logits)]
+    value = zinb_nll_fused(x, *params)
+    ref_value, ref_grads = reference(x, mu, theta, logits)
+    assert value.item() == pytest.approx(ref_value, rel=1e-6)
+    for ours, ref in zip(torch.autograd.grad(value, params), ref_grads, strict=True):
+        np.testing.assert_allclose(ours.double().numpy(), ref.numpy(), rtol=1e-4, atol=1e-9)
+
+
+def test_fused_stays_finite_for_huge_dispersions():
+    x = torch.tensor([1.0, 15.0, 16.0, 2.5])
+    params = [torch.full_like(x, v).requires_grad_() for v in (4.0, 1e20, -2.0)]
+    value = zinb_nll_fused(x, *params)
+    assert np.isfinite(value.item())
+    assert all(torch.isfinite(g).all() for g in torch.autograd.grad(value, params))
+
+
 def test_fused_is_deterministic():
     x, mu, theta, logits = random_batch(3)
     first = [zinb_nll_fused(x, mu, theta, logits).item() for _ in range(2)]
