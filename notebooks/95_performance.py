@@ -19,8 +19,9 @@
 # machine's own matrix-multiply rate (measured in the same process, at the same layer shapes); end to
 # end it compares scDMAC with scVI + k-means (scvi-tools' default training), the scanpy Leiden
 # pipeline and PCA + k-means on Zeisel (stand-in: 3005 cells x 4000 genes), worm_neuron and simulated
-# ZINB count matrices, with each case's peak memory (RSS, each case in its own process). The
-# numbers are read from `results/benchmarks/benchmark.csv`, written by one command; the book never
+# ZINB count matrices, with each case's peak memory (RSS, each case in its own process). Times
+# exclude one-time Python imports for every method alike (column `import_s`; the targets table also
+# gives the scVI ratio with them included). The numbers are read from `results/benchmarks/benchmark.csv`, written by one command; the book never
 # reruns the benchmark. The targets below are the project's, computed from the CSV.
 
 # %% tags=["parameters"]
