@@ -333,7 +333,8 @@ def summary_table(frame):
     """Wide per-case view: seconds per stage, total, cells/s, RSS, ARI and the loops' matmul fraction."""
     ok = frame[frame["status"] == "ok"]
     tot = ok[ok["stage"] == "total"].set_index(["dataset", "method"])
-    out = tot[["n_cells", "wall_s", "import_s", "cells_per_s", "rss_gib", "ari"]].rename(columns={"wall_s": "total_s"})
+    columns = ["n_cells", "wall_s", "import_s", "cells_per_s", "rss_gib", "ari"]  # import_s: absent from older CSVs
+    out = tot.reindex(columns=columns).rename(columns={"wall_s": "total_s"})
     out["n_cells"] = out["n_cells"].astype(int)
     st = ok[(ok["method"] == "scDMAC") & (ok["stage"] != "total")]
     if len(st):

@@ -105,7 +105,8 @@ if have:
 # ## Targets
 #
 # PASS / FAIL is computed here from the CSV; `n/a` means the run that decides it is not in the CSV
-# (for example scVI skipped, or the 100k size not run).
+# (for example scVI skipped, or the 100k size not run); `info` rows are shown for reference and are
+# not targets.
 
 # %%
 if have:
@@ -113,7 +114,8 @@ if have:
     display(targets)
     n_fail = int((targets["verdict"] == "FAIL").sum())
     n_pass = int((targets["verdict"] == "PASS").sum())
-    display(Markdown(f"**{n_pass} of {len(targets)} targets pass, {n_fail} fail.**"))
+    n_targets = int((targets["verdict"] != "info").sum())
+    display(Markdown(f"**{n_pass} of {n_targets} targets pass, {n_fail} fail.**"))
 
 # %% [markdown]
 # ## Fallback: a tiny measurement in this kernel
