@@ -73,7 +73,7 @@ def zinb_nll(
     """Mean negative log-likelihood per entry (paper Eq. 8), a scalar.
 
     Float32 CPU tensors go through the fused kernel of :mod:`scdmac_lib.zinb_cpu` (same value and
-    gradient, one pass); other devices through :func:`log_zinb_positive` and autograd.
+    gradient, one pass); other dtypes and devices through :func:`log_zinb_positive` and autograd.
     """
     if zinb_cpu.supports(x, mu, theta, zi_logits):
         return zinb_cpu.zinb_nll_fused(x, mu, theta, zi_logits)

@@ -84,6 +84,12 @@ def _softplus(v):
     return max(v, 0.0) + math.log1p(math.exp(-abs(v)))
 
 
+@numba.njit(inline="always", cache=True)
+def _sigmoid(v):
+    """``1 / (1 + e^-v)`` without overflow."""
+    return 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
+
+
 @numba.njit(parallel=True, cache=True)
 def _nll_and_grads(x, mu, theta, logits, grad_mu, grad_theta, grad_logits, scale):
     """``-scale * sum log P(x)``; writes ``-scale * dlog P`` into the three gradient arrays."""
@@ -104,7 +110,7 @@ def _nll_and_grads(x, mu, theta, logits, grad_mu, grad_theta, grad_logits, scale
             else:  # both terms underflow: the same in log space
                 c = t * log_theta_a - lg
                 log_p = _softplus(c) - _softplus(-lg)
-                s_c = 1.0 / (1.0 + math.exp(-c)) if c >= 0 else math.exp(c) / (1.0 + math.exp(c))
+                s_c = _sigmoid(c)
             d_logit = (1.0 - pi) - s_c
             d_mu = -s_c * t * a
             d_theta = s_c * dc_dtheta
