@@ -239,9 +239,40 @@ def mat_zeisel(files: Sequence[Path]) -> anndata.AnnData:
                     value_transform=transform)
 
 
+def h5ad_came(files: Sequence[Path]) -> anndata.AnnData:
+    """Read CAME's sample of the Baron et al. 2016 human pancreas data (``raw-Baron_human.h5ad``).
+
+    How the source was made: the CAME authors (Liu et al. 2023) ship in their PyPI package
+    (``came==0.1.13``, member ``came/sample_data.zip``) a 2,142-cell sample of four donors of GEO
+    GSE84133 (inDrop) as an ``.h5ad`` with raw UMI counts in ``X`` and the published cell types in
+    ``obs['cell_type1']``. Counts are used as stored; ``obs['donor']`` is kept.
+
+    Parameters
+    ----------
+    files
+        One path: the ``.h5ad`` file.
+
+    Returns
+    -------
+    AnnData with ``obs['cell_type']`` (14 types, several with fewer than 10 cells) and ``obs['donor']``.
+    """
+    import anndata
+
+    (path,) = _one(files, "h5ad_came")
+    source = anndata.read_h5ad(path)
+    missing = [key for key in ("cell_type1", "donor") if key not in source.obs]
+    if missing:
+        msg = f"{path.name} lacks the obs column(s) {missing}: expected CAME's 'cell_type1' and 'donor'."
+        raise ValueError(msg)
+    labels = {"cell_type": _labels(source.obs["cell_type1"]), "donor": _labels(source.obs["donor"])}
+    return _anndata(source.X, labels, value_transform="none (UMI counts as stored)",
+                    obs_names=source.obs_names, var_names=source.var_names)
+
+
 READERS: dict[str, Callable[[Sequence[Path]], anndata.AnnData]] = {
     "h5_xy": h5_xy,
     "rda_deng": rda_deng,
     "rdata_pollen": rdata_pollen,
     "mat_zeisel": mat_zeisel,
+    "h5ad_came": h5ad_came,
 }
