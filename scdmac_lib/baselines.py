@@ -23,6 +23,7 @@ import torch
 from scdmac_lib import cluster as cl
 from scdmac_lib._utils import thread_limit
 from scdmac_lib.config import ScDMACConfig, make_config
+from scdmac_lib.diagnose import stage_labels
 from scdmac_lib.model import count_rows, denoise, fit_scdmac, initial_centers, resolve_device
 from scdmac_lib.nn import LATENT, LossOutput
 from scdmac_lib.pp import Preprocessed, preprocess, standardize
@@ -39,6 +40,7 @@ class MethodOutput:
     history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     diagnostics: dict[str, float] = field(default_factory=dict)
     config: dict = field(default_factory=dict)
+    stage_labels: dict[str, np.ndarray] = field(default_factory=dict)  # k-means on each stage (scDMAC)
 
 
 def pca_embedding(prep: Preprocessed, n_comps: int = 50, *, seed: int = 0) -> np.ndarray:
@@ -197,7 +199,7 @@ def scdmac_method(variant: str):
         cfg = make_config(n_clusters, variant=variant, seed=seed, device=device, **(overrides or {}))
         res = fit_scdmac(x, cfg, progress=progress, denoised=denoised)
         return MethodOutput(res.labels, res.embedding, res.timings, res.history, res.diagnostics,
-                            config={"variant": variant})
+                            config={"variant": variant}, stage_labels=stage_labels(res))
 
     run.__name__ = variant
     return run

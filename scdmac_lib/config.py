@@ -33,6 +33,7 @@ class AugmentConfig:
     mask_rate: float = 0.1  # paper: 10% of genes set to zero
     noise_var: float = 0.6  # paper: Gaussian noise of variance 0.6 (on the log-normalized scale)
     swap_rate: float = 0.2  # paper: swap with a kNN neighbour at a ratio of 0.2
+    before_scaling: bool = False  # True: augment the log values, then z-score (a masked zero = no expression)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,10 @@ class ZINBAEConfig:
     hidden: tuple[int, ...] = (256,)  # project choice: wider than DCA's 64-32-64 so that a step
     bottleneck: int = 64  # budget suffices (DCA itself trains for hundreds of epochs)
     clamp_outputs: bool = True  # DCA's MeanAct/DispAct clamps (exp outputs kept in [1e-5, 1e6] / [1e-4, 1e4])
+    scale_input: bool = True  # project choice (as DCA): z-score genes of the log1p input to the ZINB AE
+    likelihood: Literal["zinb", "nb"] = "zinb"  # paper Eq. 3-4: ZINB; "nb" drops the dropout head (pi = 0)
+    dropout_ridge: float = 0.0  # DCA's ridge penalty lambda * mean(pi^2) on the dropout probability
+    output: Literal["mu", "zinb_mean"] = "mu"  # Xz from the NB mean mu (DCA) or the ZINB mean (1 - pi) mu
     train: TrainConfig = field(default_factory=TrainConfig)
 
 
@@ -71,7 +76,8 @@ class MAEConfig:
     recon_weight: float = 0.7  # paper Eq. 14 lambda; Fig. 6 peak at 0.7
     mask_loss_weight: float = 0.65  # paper Eq. 15 gamma_m; Fig. 7 peak at 0.65
     use_mask_predictor: bool = True  # False = scDMAC-P
-    mask_predictor_input: Literal["latent", "residual"] = "latent"  # paper: a linear layer on Z
+    mask_predictor_input: Literal["latent", "hidden", "input", "residual"] = "latent"  # paper: linear on Z
+    loss_mix: Literal["convex", "additive"] = "convex"  # Eq. 15: (1-g) L_rec + g L_mask, or L_rec + g L_mask
     train: TrainConfig = field(default_factory=TrainConfig)
 
 
@@ -89,6 +95,7 @@ class ClusterConfig:
     target_update_steps: int = 50  # refresh the target distribution p every this many steps
     n_init: int = 20  # k-means restarts for the initial centers
     label_source: Literal["q", "w"] = "q"
+    center_update: Literal["adam", "closed_form"] = "adam"  # Eq. 17: gradient steps or weighted means
     train: TrainConfig = field(
         default_factory=lambda: TrainConfig(lr=1e-4, epochs=30, min_steps=100, max_steps=500)
     )

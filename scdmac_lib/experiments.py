@@ -24,10 +24,11 @@ from typing import Any
 import numpy as np
 
 from scdmac_lib import paths
+from scdmac_lib.diagnose import score_stages
 from scdmac_lib.metrics import score
 
 logger = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: stage-by-stage scores in the metrics; the resolved config in the key
 LABEL_KEY = "cell_type"
 
 
@@ -45,9 +46,28 @@ class RunSpec:
                 "overrides": sorted([k, v] for k, v in self.overrides)}
 
     def key(self) -> str:
-        """Stable 16-hex-digit hash of the spec and the result schema."""
-        payload = json.dumps({"schema": SCHEMA_VERSION, **self.as_dict()}, sort_keys=True, default=list)
+        """Stable 16-hex-digit hash of the spec, the result schema and the resolved configuration.
+
+        The configuration the spec resolves to (the defaults with the overrides applied) enters the
+        key, so a changed default never returns a result computed under the old one, while a spec
+        that pins every key it depends on keeps its cached result across such changes.
+        """
+        payload = json.dumps({"schema": SCHEMA_VERSION, "config": resolved_config(self), **self.as_dict()},
+                             sort_keys=True, default=list)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def resolved_config(spec: RunSpec) -> dict[str, Any]:
+    """Flat config a spec runs under (``n_clusters`` aside, which the dataset fixes).
+
+    scDMAC variants resolve their own variant; the baselines build on the same defaults.
+    """
+    from scdmac_lib.config import VARIANTS, flat_dict, make_config
+
+    variant = spec.method if spec.method in VARIANTS else "scDMAC"
+    flat = flat_dict(make_config(2, variant=variant, **dict(spec.overrides)))
+    flat.pop("n_clusters")
+    return flat
 
 
 @dataclass
@@ -72,12 +92,12 @@ def make_spec(dataset: str, method: str, seed: int = 0, overrides: dict[str, Any
 
 
 def load_dataset(name: str):
-    """A manifest dataset by name, or a simulated one named ``synth-CELLSxGENESxCLUSTERS``."""
+    """A manifest dataset by name, or a simulated one (``synth-CELLSxGENESxCLUSTERS`` or a preset name)."""
     from scdmac_lib import simulate
 
-    shape = simulate.parse_name(name)
-    if shape is not None:
-        return simulate.zinb_clusters(*shape, seed=0)
+    simulated = simulate.from_name(name)
+    if simulated is not None:
+        return simulated
     from scdmac_lib import data
 
     return data.load(name)
@@ -254,7 +274,7 @@ def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results:
         out = METHODS[spec.method](adata.X, n_types(adata), seed=spec.seed, device=device,
                                    progress=progress, overrides=overrides, **extra)
     out.timings["wall"] = time.perf_counter() - t0
-    metrics = score(truth, out.labels, out.embedding)
+    metrics = {**score(truth, out.labels, out.embedding), **score_stages(out.stage_labels, truth)}
     from scdmac_lib.model import resolve_device
 
     _write(spec, out, metrics, str(resolve_device(device)), results)

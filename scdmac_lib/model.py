@@ -21,10 +21,11 @@ from scdmac_lib._utils import thread_limit
 from scdmac_lib.augment import augment
 from scdmac_lib.checks import check_n_clusters
 from scdmac_lib.config import ScDMACConfig, make_config, to_dict
+from scdmac_lib.diagnose import cluster_sizes
 from scdmac_lib.distributions import SparseCounts
 from scdmac_lib.masking import corrupt
 from scdmac_lib.nn import DISPERSION, DROPOUT_LOGITS, MASK_LOGITS, MEAN, RECONSTRUCTION, LossOutput, MaskedAutoencoder, ZINBAutoencoder
-from scdmac_lib.pp import Preprocessed, preprocess, standardize
+from scdmac_lib.pp import Preprocessed, column_mean_sd, preprocess, standardize
 from scdmac_lib.train import fit
 
 logger = logging.getLogger(__name__)
@@ -80,20 +81,35 @@ def denoise(
 ) -> DenoiseResult:
     """Train the ZINB autoencoder on the raw counts and return the denoised matrix (Eq. 3-8).
 
-    The output is computed batch by batch into one preallocated matrix; the per-entry ZINB
-    parameters (three more cells x genes matrices) are kept only with ``keep_parameters``.
+    The network reads the log-normalized values (z-scored per gene with ``zinb.scale_input``),
+    augmented afresh for every minibatch; with ``augment.before_scaling`` the augmentations act on
+    the log values and the z-scoring follows, so a masked entry is zero expression. The output is
+    computed batch by batch into one preallocated matrix; the per-entry ZINB parameters (three
+    more cells x genes matrices) are kept only with ``keep_parameters``.
     """
     start = time.perf_counter()
-    x = torch.from_numpy(standardize(prep.lognorm)).to(device)
+    zc = cfg.zinb
+    log_values = torch.from_numpy(prep.lognorm).to(device)
+    if zc.scale_input:
+        mean, sd = (torch.from_numpy(v.astype(np.float32)).to(device) for v in column_mean_sd(prep.lognorm))
+        sd = torch.where(sd > 0, sd, torch.ones_like(sd))
+        x = (log_values - mean) / sd
+    else:
+        x = log_values
     sf = torch.from_numpy(prep.size_factors).to(device)
     knn = torch.from_numpy(prep.knn).to(device)
-    zc = cfg.zinb
-    module = ZINBAutoencoder(x.shape[1], zc.hidden, zc.bottleneck, clamp_outputs=zc.clamp_outputs).to(device)
+    module = ZINBAutoencoder(x.shape[1], zc.hidden, zc.bottleneck, clamp_outputs=zc.clamp_outputs,
+                             likelihood=zc.likelihood).to(device)
     batch_gen, noise_gen = _generators(cfg.seed, device)
 
+    def model_input(idx: torch.Tensor) -> torch.Tensor:
+        if zc.scale_input and cfg.augment.before_scaling:
+            return (augment(log_values, idx, knn, cfg.augment, noise_gen) - mean) / sd
+        return augment(x, idx, knn, cfg.augment, noise_gen)
+
     def step(idx: torch.Tensor, _step: int) -> LossOutput:
-        out = module(augment(x, idx, knn, cfg.augment, noise_gen), sf[idx])
-        return module.loss(count_rows(prep.counts, idx, device), out)
+        out = module(model_input(idx), sf[idx])
+        return module.loss(count_rows(prep.counts, idx, device), out, dropout_ridge=zc.dropout_ridge)
 
     module.train()
     history = fit(module.parameters(), step, n_obs=len(x), cfg=zc.train, generator=batch_gen,
@@ -107,6 +123,8 @@ def denoise(
             rows = slice(i, i + _EVAL_BATCH)
             out = module(x[rows], sf[rows])
             scale = out[MEAN] / sf[rows, None]  # Xz: the mean at unit size factor, then normalized
+            if zc.output == "zinb_mean":
+                scale = scale * torch.sigmoid(-out[DROPOUT_LOGITS])  # (1 - pi) mu
             normalized = scale / scale.sum(dim=1, keepdim=True) * cfg.preprocess.target_sum
             denoised[rows] = torch.log1p(normalized).cpu().numpy()
             for key, array in params.items():
@@ -141,7 +159,7 @@ def train_mae(x: torch.Tensor, cfg: ScDMACConfig, *, device: torch.device, progr
         xb = x[idx]
         x_masked, mask = corrupt(xb, mc.mask_ratio, mask_gen)
         return module.loss(xb, mask, module(x_masked), recon_weight=mc.recon_weight,
-                           mask_loss_weight=mc.mask_loss_weight)
+                           mask_loss_weight=mc.mask_loss_weight, loss_mix=mc.loss_mix)
 
     module.train()
     history = fit(module.parameters(), step, n_obs=len(x), cfg=mc.train, generator=batch_gen,
@@ -204,25 +222,46 @@ def initial_centers(z: np.ndarray, n_clusters: int, *, seed: int, n_init: int) -
     return km.cluster_centers_.astype(np.float32), km.labels_
 
 
+def weighted_mean_centers(z: torch.Tensor, w: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
+    """Eq. 17: ``c_k = sum_i w_ik z_i / sum_i w_ik``; a center with no weight keeps its place."""
+    mass = w.sum(dim=0)  # (k,)
+    updated = (w.T @ z) / mass.clamp_min(1e-12).unsqueeze(1)
+    return torch.where((mass > 1e-6).unsqueeze(1), updated, centers)
+
+
 def finetune_clusters(
     module: MaskedAutoencoder, x: torch.Tensor, cfg: ScDMACConfig, *, device: torch.device, progress: bool = False
 ) -> ClusterResult:
     """Fine-tune encoder and centers on alpha*L_rec + beta*L_mask + phi*L_wkm + theta*L_KL (Eq. 23).
 
-    Centers start from k-means on Z. The soft k-means weights are detached, so the centers'
-    gradient step moves them towards the weighted mean of Eq. 17. The target p is refreshed on all
-    cells every ``target_update_steps`` steps, as in DEC.
+    Centers start from k-means on Z. The target p is refreshed on all cells every
+    ``target_update_steps`` steps, as in DEC. With ``cluster.center_update="adam"`` the centers are
+    parameters: their gradient step on the weighted k-means loss (weights detached) moves them
+    towards the weighted means of Eq. 17. With ``"closed_form"`` they are set to those weighted
+    means at every refresh, and only the encoder is trained.
     """
     cc = cfg.cluster
     z0 = embed(module, x).cpu().numpy()
     centers0, init_labels = initial_centers(z0, cfg.n_clusters, seed=cfg.seed, n_init=cc.n_init)
-    centers = torch.nn.Parameter(torch.from_numpy(centers0).to(device))
+    closed_form = cc.center_update == "closed_form"
+    centers = torch.from_numpy(centers0).to(device)
+    if not closed_form:
+        centers = torch.nn.Parameter(centers)
     batch_gen, mask_gen = _generators(cfg.seed + 20, device)
     target: dict[str, torch.Tensor] = {}
 
+    def refresh() -> None:
+        z_all = embed(module, x)
+        with torch.no_grad():
+            if closed_form:
+                w = cl.inflate(cl.soft_kmeans_weights(cl.squared_distances(z_all, centers), cc.temperature),
+                               cc.inflation)
+                centers.copy_(weighted_mean_centers(z_all, w, centers))
+            target["p"] = cl.target_distribution(cl.soft_assign(z_all, centers, cc.dof))
+
     def step(idx: torch.Tensor, step_i: int) -> LossOutput:
         if step_i % cc.target_update_steps == 0:
-            target["p"] = cl.target_distribution(cl.soft_assign(embed(module, x), centers.detach(), cc.dof))
+            refresh()
         xb = x[idx]
         rec, bce = _mae_step_terms(module, xb, cfg, mask_gen)
         z = module.embed(xb)
@@ -238,7 +277,8 @@ def finetune_clusters(
         return LossOutput(total, parts)
 
     module.train()
-    history = fit([*module.parameters(), centers], step, n_obs=len(x), cfg=cc.train, generator=batch_gen,
+    params = [*module.parameters()] + ([] if closed_form else [centers])
+    history = fit(params, step, n_obs=len(x), cfg=cc.train, generator=batch_gen,
                   stage="clustering fine-tune", progress=progress, device=device)
     z = embed(module, x)
     with torch.no_grad():
@@ -330,7 +370,7 @@ def fit_scdmac(
         with _stage("cluster", timings, shape, device, cfg):
             clusters = finetune_clusters(module, x_in, cfg, device=device, progress=progress)
             history["cluster"] = clusters.history
-    diagnostics["n_nonempty_clusters"] = int(np.unique(clusters.labels).size)
+    diagnostics.update(cluster_sizes(clusters.labels, cfg.n_clusters))
     return ScDMACResult(clusters.labels, clusters.embedding, pretrained, x_in.cpu().numpy(), clusters, den, prep, history,
                         diagnostics, timings, cfg, str(device))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 STAND_INS = ("deng", "pollen", "zeisel")
-EXTRAS = ("worm_neuron", "mouse_bladder", "pbmc10x")
+EXTRAS = ("worm_neuron", "mouse_bladder", "pbmc10x", "baron_human")
 SMOKE_DATASET = "synth-400x300x4"
 
 
@@ -31,6 +31,7 @@ class Profile:
     mask_loss_weights: tuple[float, ...]  # Fig. 7 (paper: 0.5 to 0.8)
     walkthrough_dataset: str  # dataset of the stage walk-through notebooks
     include_scvi: bool = False  # scVI's default training is slow on a CPU: paper profile only
+    study_seeds: tuple[int, ...] = (0,)  # seeds of the method study (scdmac_lib.study)
 
     def config_overrides(self) -> dict[str, Any]:
         """The profile's overrides as a dict for :func:`scdmac_lib.config.make_config`."""
@@ -60,6 +61,7 @@ PROFILES: dict[str, Profile] = {
         recon_weights=(0.6, 0.8),
         mask_loss_weights=(0.5, 0.8),
         walkthrough_dataset=SMOKE_DATASET,
+        study_seeds=(0, 1),
     ),
     "quick": Profile(
         name="quick",
@@ -72,6 +74,7 @@ PROFILES: dict[str, Profile] = {
         recon_weights=(0.5, 0.7, 0.9),
         mask_loss_weights=(0.5, 0.65, 0.8),
         walkthrough_dataset="pollen",
+        study_seeds=(0, 1, 2),
     ),
     "paper": Profile(
         name="paper",
@@ -85,6 +88,7 @@ PROFILES: dict[str, Profile] = {
         mask_loss_weights=(0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8),
         walkthrough_dataset="zeisel",
         include_scvi=True,
+        study_seeds=(0, 1, 2, 3, 4),
     ),
 }
 DEFAULT_PROFILE = "quick"

@@ -594,7 +594,7 @@ def dataset_table(datasets: Sequence[str], *, shared: Path | None = None) -> pd.
         manifest = None
     rows = []
     for d in datasets:
-        shape = simulate.parse_name(d)
+        shape = simulate.shape_of(d)
         if shape is None and manifest is not None and d in manifest.index:
             shape = tuple(manifest.loc[d, c] for c in ("n_cells", "n_genes", "n_types"))
         col = paper_dataset(d)
@@ -603,7 +603,7 @@ def dataset_table(datasets: Sequence[str], *, shared: Path | None = None) -> pd.
             r = t1.loc[col]
             paper_shape = f"{r['cells']} x {r['genes']} x {r['cell_types']}"
         ours = f"{shape[0]} x {shape[1]} x {shape[2]}" if shape is not None else ""
-        kind = "synthetic" if d.startswith("synth-") else ("stand-in" if col else "extra (no paper column)")
+        kind = "synthetic" if simulate.shape_of(d) is not None else ("stand-in" if col else "extra (no paper column)")
         rows.append({"dataset": d, "role": kind, "cells x genes x types (ours)": ours,
                      "paper dataset": col or "", "cells x genes x types (paper, Table 1)": paper_shape})
     return pd.DataFrame(rows)

@@ -90,3 +90,47 @@ def test_result_survives_writing_to_h5ad(adata_small, fast_overrides, tmp_path):
     adata_small.write_h5ad(tmp_path / "out.h5ad")
     back = ad.read_h5ad(tmp_path / "out.h5ad")
     assert back.uns["scdmac"]["config"]["mae"]["hidden"].tolist() == [256, 128]
+
+
+def test_weighted_mean_centers_is_eq17_and_keeps_weightless_centers():
+    from scdmac_lib.model import weighted_mean_centers
+
+    z = torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0]])
+    w = torch.tensor([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 1.0, 0.0]])
+    old = torch.full((3, 2), 9.0)
+    new = weighted_mean_centers(z, w, old)
+    assert torch.allclose(new[0], torch.tensor([2.0 / 3.0, 0.0]))
+    assert torch.allclose(new[1], torch.tensor([2.0 / 3.0, 8.0 / 3.0]))
+    assert torch.equal(new[2], old[2])  # no cell weighs on it: it stays
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"cluster.center_update": "closed_form"}, {"zinb.likelihood": "nb"}, {"zinb.output": "zinb_mean"},
+     {"augment.before_scaling": True}, {"zinb.scale_input": False}, {"zinb.dropout_ridge": 1.0},
+     {"mae.mask_predictor_input": "hidden"}, {"mae.mask_predictor_input": "input"}, {"mae.loss_mix": "additive"}],
+)
+def test_every_reading_switch_runs_end_to_end(adata_small, fast_overrides, overrides):
+    res = fit_scdmac(adata_small.X, make_config(3, **fast_overrides, **overrides))
+    assert res.labels.shape == (adata_small.n_obs,) and np.isfinite(res.embedding).all()
+    assert np.isfinite(res.denoised.denoised).all()
+
+
+def test_closed_form_centers_are_the_weighted_means_of_the_final_embedding_refresh(adata_small, fast_overrides):
+    cfg = make_config(3, **{**fast_overrides, "cluster.center_update": "closed_form"})
+    res = fit_scdmac(adata_small.X, cfg)
+    assert not np.allclose(res.clusters.centers, res.clusters.initial_centers)  # they moved
+
+
+def test_zinb_mean_output_downweights_dropout(adata_small, fast_overrides):
+    cfg = make_config(3, **fast_overrides)
+    prep = fit_scdmac(adata_small.X, cfg).preprocessed
+    torch.manual_seed(0)
+    mu_out = denoise(prep, cfg, device=torch.device("cpu"), keep_parameters=True)
+    torch.manual_seed(0)
+    ex_out = denoise(prep, make_config(3, **{**fast_overrides, "zinb.output": "zinb_mean"}),
+                     device=torch.device("cpu"), keep_parameters=True)
+    assert np.allclose(mu_out.mean, ex_out.mean)  # the same fit
+    scale = mu_out.mean / prep.size_factors[:, None] * (1 - ex_out.dropout)
+    expected = np.log1p(scale / scale.sum(1, keepdims=True) * 1e4)
+    assert np.allclose(ex_out.denoised, expected, atol=1e-4)

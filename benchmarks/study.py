@@ -1,0 +1,86 @@
+"""The method study (scdmac_lib.study): every arm on every dataset and seed, then the rule's choice.
+
+Runs come from the shared run cache, so a stopped study resumes where it stopped and the book's
+study page reads the same runs. Each worker process takes one (dataset, seed) at a time and runs
+every arm on it, so arms that share the denoising stage compute it once. Usage::
+
+    .venv/bin/python benchmarks/study.py [--profile quick] [--seeds 0 1 2] [--workers 2]
+    .venv/bin/python benchmarks/study.py --combination nb_likelihood inflation_1   # rule 7's run
+
+Writes ``results/study/study.csv`` (one row per run) and prints the paired summary and the decision.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+
+from scdmac_lib import paths
+from scdmac_lib import study as st
+from scdmac_lib.profiles import get_profile
+
+
+def run_task(specs) -> list[dict]:
+    """Run (or read) one worker's specs; one row per run."""
+    from scdmac_lib import experiments as ex
+
+    rows = []
+    for name, spec in specs:
+        res = ex.run(spec, device="cpu")
+        rows.append(st.run_row(name, res))
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="quick")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="default: the profile's study seeds")
+    parser.add_argument("--datasets", nargs="+", default=None, help="default: the profile's datasets")
+    parser.add_argument("--arms", nargs="+", default=None, help="default: every arm")
+    parser.add_argument("--combination", nargs="*", default=None, help="run rule 7's combination of these arms")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    profile = get_profile(args.profile)
+    seeds = args.seeds or list(profile.study_seeds)
+    datasets = args.datasets or list(profile.datasets)
+    arms = [st.arm(a) for a in args.arms] if args.arms else list(st.ARMS)
+    if args.combination is not None:
+        arms = [st.arm("baseline"), st.combination(args.combination)]
+    specs = st.study_specs(profile, arms, datasets=datasets, seeds=seeds)
+    tasks: dict[tuple[str, int], list] = {}
+    for name, spec in specs:
+        tasks.setdefault((spec.dataset, spec.seed), []).append((name, spec))
+    order = sorted(tasks, key=lambda t: (t[1], datasets.index(t[0])))  # every dataset at seed 0 first
+    t0 = time.perf_counter()
+    rows = []
+    with ProcessPoolExecutor(max_workers=args.workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(run_task, tasks[t]): t for t in order}
+        for fut in as_completed(futures):
+            rows += fut.result()
+            dataset, seed = futures[fut]
+            sys.stdout.write(f"[{time.perf_counter() - t0:7.0f} s] {dataset} seed {seed}: "
+                             f"{len(tasks[(dataset, seed)])} runs\n")
+            sys.stdout.flush()
+    frame = st.runs_frame(rows)
+    out = paths.results_dir() / "study"
+    out.mkdir(parents=True, exist_ok=True)
+    name = "combination.csv" if args.combination is not None else "study.csv"
+    tmp = out / f".{name}.tmp"
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, out / name)
+    summary = st.paired_summary(frame)
+    fmt = {"index": False, "float_format": lambda v: f"{v:.3f}"}
+    sys.stdout.write(f"\nprofile {profile.name}, seeds {seeds}, datasets {datasets}\n\n")
+    sys.stdout.write(summary.to_string(**fmt) + "\n\n")
+    if args.combination is None:
+        decision = st.decide(summary)
+        sys.stdout.write("\n".join(decision.log) + f"\nadopted: {decision.adopted}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
