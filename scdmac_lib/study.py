@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scdmac_lib.stats import paired_wilcoxon
+
 #: The readings before the study (the defaults of commit 8697721), pinned key by key.
 BASELINE: dict[str, Any] = {
     "preprocess.hvg_flavor": "seurat_v3",
@@ -186,8 +188,6 @@ def paired_summary(frame: pd.DataFrame, baseline: str = "baseline") -> pd.DataFr
     ``p_better`` / ``p_worse`` are one-sided Wilcoxon signed-rank p-values of the ARI differences
     (``arm - baseline``, paired on dataset and seed); ``verdict`` applies rule 2.
     """
-    from scipy.stats import wilcoxon
-
     base = frame[frame["arm"] == baseline].set_index(["dataset", "seed"])
     rows = []
     for name, g in frame.groupby("arm", sort=False):
@@ -198,16 +198,16 @@ def paired_summary(frame: pd.DataFrame, baseline: str = "baseline") -> pd.DataFr
                "mask_auc": g["mask_auc"].mean() if "mask_auc" in g else np.nan,
                "n_pairs": len(diff), "ari_diff": diff.mean(), "nmi_diff": (paired["nmi"] - paired["nmi_base"]).mean(),
                "p_better": np.nan, "p_worse": np.nan}
-        if name != baseline and len(diff) >= 2 and (diff != 0).any():
-            row["p_better"] = float(wilcoxon(diff, alternative="greater").pvalue)
-            row["p_worse"] = float(wilcoxon(diff, alternative="less").pvalue)
+        if name != baseline:
+            row["p_better"] = paired_wilcoxon(diff, "greater")
+            row["p_worse"] = paired_wilcoxon(diff, "less")
         row["verdict"] = _verdict(row) if name != baseline else "baseline"
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _verdict(row: dict) -> str:
-    if row["ari_diff"] >= DELTA and row["p_better"] < ALPHA:
+    if row["ari_diff"] >= DELTA and row["p_better"] < ALPHA:  # NaN (too few pairs) compares False
         return "better"
     if row["ari_diff"] <= -DELTA and row["p_worse"] < ALPHA:
         return "worse"

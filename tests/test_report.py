@@ -145,27 +145,49 @@ def test_win_loss_statement():
 
 
 # --------------------------------------------------------------------------- verdicts
-def test_verdicts_best_ari_nmi():
-    good = _frame({("deng", "scDMAC"): [0.9, 0.9], ("deng", "PCA + k-means"): [0.5, 0.6],
-                   ("deng", "scDMAC-Z"): [0.95, 0.95]})  # ablations do not count as baselines
-    assert _verdict(good, 1).verdict == "holds"
+def _paired_frame(ours: list[float], others: dict[str, list[float]], datasets=("deng", "pollen", "zeisel")):
+    """Run frame where scDMAC and each other method have one value per (dataset, seed), in order."""
+    values = {}
+    n_seeds = len(ours) // len(datasets)
+    for i, d in enumerate(datasets):
+        values[(d, "scDMAC")] = ours[i * n_seeds:(i + 1) * n_seeds]
+        for m, vals in others.items():
+            values[(d, m)] = vals[i * n_seeds:(i + 1) * n_seeds]
+    return _frame(values)
+
+
+def test_verdicts_best_ari_nmi_are_paired_tests():
+    ours = [0.9, 0.8, 0.85, 0.7, 0.75, 0.95]
+    good = _paired_frame(ours, {"PCA + k-means": [v - 0.1 for v in ours],
+                                "scDMAC-Z": [v + 0.2 for v in ours]})  # ablations do not count as baselines
+    v = _verdict(good, 1)
+    assert v.verdict == "holds" and "vs PCA + k-means: +0.100 (p = 0.0156, 6 pairs)" in v.evidence
+    assert "best on 3 of 3" in v.evidence
+    assert list(v.details["versus"]) == ["PCA + k-means"]
     assert _verdict(good, 2).verdict == "holds"
-    bad = _frame({("deng", "scDMAC"): [0.9], ("deng", "PCA + k-means"): [0.5],
-                  ("pollen", "scDMAC"): [0.5], ("pollen", "Leiden (Seurat-style)"): [0.7]})
-    v = _verdict(bad, 1)
-    assert v.verdict == "does not hold"
-    assert "1 of 2 datasets" in v.evidence and "Leiden (Seurat-style) 0.700" in v.evidence
-    only = _frame({("deng", "scDMAC"): [0.9]})
-    assert _verdict(only, 1).verdict == "cannot be tested here"
+    mixed = _paired_frame(ours, {"PCA + k-means": [v - 0.1 for v in ours],
+                                 "Leiden (Seurat-style)": [v + (0.05 if i % 2 else -0.05) for i, v in enumerate(ours)]})
+    v = _verdict(mixed, 1)
+    assert v.verdict == "does not hold" and "vs Leiden (Seurat-style): +0.000" in v.evidence
+
+
+def test_verdict_needs_enough_pairs():
+    few = _frame({("deng", "scDMAC"): [0.9, 0.9], ("deng", "PCA + k-means"): [0.5, 0.6]})
+    v = _verdict(few, 1)
+    assert v.verdict == "cannot be tested here" and "Too few paired runs" in v.evidence
+    assert _verdict(_frame({("deng", "scDMAC"): [0.9]}), 1).verdict == "cannot be tested here"
 
 
 def test_verdict_ablation():
-    frame = _frame({("deng", "scDMAC"): [0.9], ("deng", "scDMAC-Z"): [0.8], ("deng", "scDMAC-W"): [0.85],
-                    ("deng", "scDMAC-P"): [0.7]})
+    ours = [0.9, 0.8, 0.85, 0.7, 0.75, 0.95]
+    frame = _paired_frame(ours, {"scDMAC-Z": [v - 0.1 for v in ours], "scDMAC-W": [v - 0.05 for v in ours],
+                                 "scDMAC-P": [v - 0.2 for v in ours]})
     assert _verdict(frame, 3).verdict == "holds"
-    frame.loc[frame["method"] == "scDMAC-W", "ari"] = 0.95
+    frame.loc[frame["method"] == "scDMAC-W", "ari"] += 0.1
     v = _verdict(frame, 3)
-    assert v.verdict == "does not hold" and "2 of 3 comparisons" in v.evidence
+    assert v.verdict == "does not hold" and "vs scDMAC-W: -0.050" in v.evidence
+    partial = _paired_frame(ours, {"scDMAC-Z": [v - 0.1 for v in ours]})
+    assert "Not run: scDMAC-P, scDMAC-W" in _verdict(partial, 3).evidence
     assert _verdict(_frame({("deng", "scDMAC"): [0.9]}), 3).verdict == "cannot be tested here"
 
 
@@ -197,15 +219,15 @@ def test_verdict_sweep_absent():
 
 
 def test_verdict_seed_variance():
-    assert _verdict(_frame({("deng", "scDMAC"): [0.9, 0.905]}), 7).verdict == "holds"
-    v = _verdict(_frame({("deng", "scDMAC"): [0.9, 0.7]}), 7)
-    assert v.verdict == "does not hold" and "sd 0.1414" in v.evidence
-    assert _verdict(_frame({("deng", "scDMAC"): [0.9]}), 7).verdict == "cannot be tested here"
+    assert _verdict(_frame({("deng", "scDMAC"): [0.9, 0.905, 0.9]}), 7).verdict == "holds"
+    v = _verdict(_frame({("deng", "scDMAC"): [0.9, 0.7, 0.8]}), 7)
+    assert v.verdict == "does not hold" and "sd 0.1000" in v.evidence
+    assert _verdict(_frame({("deng", "scDMAC"): [0.9, 0.905]}), 7).verdict == "cannot be tested here"  # 2 seeds
 
 
 def test_verdict_silhouette():
-    frame = _frame({("deng", "scDMAC"): [0.9], ("deng", "PCA + k-means"): [0.5],
-                    ("deng", "scDeepCluster-style"): [0.6]})
+    ours = [0.9, 0.8, 0.85, 0.7, 0.75, 0.95]
+    frame = _paired_frame(ours, {"PCA + k-means": [v - 0.2 for v in ours], "scDeepCluster-style": [v - 0.1 for v in ours]})
     assert _verdict(frame, 8).verdict == "holds"
     frame.loc[frame["method"] == "PCA + k-means", "silhouette"] = 0.99
     assert _verdict(frame, 8).verdict == "does not hold"
@@ -213,7 +235,7 @@ def test_verdict_silhouette():
 
 
 def test_claims_table_and_summary():
-    frame = _frame({("deng", "scDMAC"): [0.9, 0.7], ("deng", "PCA + k-means"): [0.5, 0.5]})
+    frame = _frame({("deng", "scDMAC"): [0.9, 0.7, 0.8, 0.95, 0.85], ("deng", "PCA + k-means"): [0.5] * 5})
     verdicts = report.claim_verdicts(frame)
     table = report.claims_table(verdicts)
     assert table.shape == (8, 5)
