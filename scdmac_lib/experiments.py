@@ -45,20 +45,25 @@ class RunSpec:
         return {"dataset": self.dataset, "method": self.method, "seed": self.seed,
                 "overrides": sorted([k, v] for k, v in self.overrides)}
 
-    def key(self) -> str:
-        """Stable 16-hex-digit hash of the spec, the result schema and the resolved configuration.
+    def identity(self) -> dict[str, Any]:
+        """What makes two runs the same run: dataset, method, seed and the resolved configuration.
 
-        The configuration the spec resolves to (the defaults with the overrides applied) enters the
-        key, so a changed default never returns a result computed under the old one, while a spec
-        that pins every key it depends on keeps its cached result across such changes.
+        The configuration is the defaults with the overrides applied, so a changed default never
+        returns a result computed under the old one, and two specs that spell the same configuration
+        differently share one result. The thread count is not part of it: it changes how fast a run
+        goes, not what it computes (beyond float rounding); the count used is in the provenance.
         """
-        payload = json.dumps({"schema": SCHEMA_VERSION, "config": resolved_config(self), **self.as_dict()},
-                             sort_keys=True, default=list)
+        return {"schema": SCHEMA_VERSION, "dataset": self.dataset, "method": self.method, "seed": self.seed,
+                "config": resolved_config(self)}
+
+    def key(self) -> str:
+        """Stable 16-hex-digit hash of :meth:`identity`."""
+        payload = json.dumps(self.identity(), sort_keys=True, default=list)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def resolved_config(spec: RunSpec) -> dict[str, Any]:
-    """Flat config a spec runs under (``n_clusters`` aside, which the dataset fixes).
+    """Flat config a spec runs under, without ``n_clusters`` (the dataset fixes it) and ``n_threads``.
 
     scDMAC variants resolve their own variant; the baselines build on the same defaults.
     """
@@ -66,8 +71,9 @@ def resolved_config(spec: RunSpec) -> dict[str, Any]:
 
     variant = spec.method if spec.method in VARIANTS else "scDMAC"
     flat = flat_dict(make_config(2, variant=variant, **dict(spec.overrides)))
-    flat.pop("n_clusters")
-    return flat
+    for key in ("n_clusters", "n_threads"):
+        flat.pop(key)
+    return _jsonable(flat)
 
 
 @dataclass
@@ -165,8 +171,8 @@ def load_result(spec: RunSpec, results: Path | None = None) -> RunResult | None:
         return None
     try:
         meta = json.loads(meta_path.read_text())
-        if meta.get("schema") != SCHEMA_VERSION or meta.get("spec") != spec.as_dict():
-            raise ValueError("schema or spec mismatch")
+        if meta.get("schema") != SCHEMA_VERSION or meta.get("identity") != spec.identity():
+            raise ValueError("it was computed for another schema, dataset, method, seed or configuration")
         arrays = {}
         for name in ("labels", "embedding"):
             path = folder / f"{name}.npy"
@@ -189,7 +195,8 @@ def _write(spec: RunSpec, out, metrics: dict, device: str, results: Path | None)
     try:
         np.save(tmp / "labels.npy", np.asarray(out.labels))
         np.save(tmp / "embedding.npy", np.asarray(out.embedding, dtype=np.float32))
-        meta = {"schema": SCHEMA_VERSION, "spec": spec.as_dict(), "metrics": metrics, "timings": out.timings,
+        meta = {"schema": SCHEMA_VERSION, "identity": spec.identity(), "spec": spec.as_dict(), "metrics": metrics,
+                "timings": out.timings,
                 "diagnostics": out.diagnostics, "history": out.history, "config": out.config,
                 "provenance": provenance(device),
                 "sha256": {n: _sha256(tmp / f"{n}.npy") for n in ("labels", "embedding")}}

@@ -61,7 +61,7 @@ PROFILES: dict[str, Profile] = {
         recon_weights=(0.6, 0.8),
         mask_loss_weights=(0.5, 0.8),
         walkthrough_dataset=SMOKE_DATASET,
-        study_seeds=(0, 1),
+        study_seeds=(0,),
     ),
     "quick": Profile(
         name="quick",

@@ -162,6 +162,37 @@ def study_specs(profile, arms: Sequence[Arm], *, datasets: Sequence[str], seeds:
             for a in arms for d in datasets for s in seeds]
 
 
+def collect(pairs, *, run_missing: bool, device: str = "auto") -> tuple[pd.DataFrame, list]:
+    """Study rows of ``(arm name, spec)`` pairs from the run cache; missing runs are computed when
+    ``run_missing``, else returned (as pairs) so a page can say what is missing and how to get it.
+    """
+    from scdmac_lib import experiments as ex
+
+    rows, missing = [], []
+    for name, spec in pairs:
+        res = ex.run(spec, device=device) if run_missing else ex.load_result(spec)
+        if res is None:
+            missing.append((name, spec))
+        else:
+            rows.append(run_row(name, res))
+    return (runs_frame(rows) if rows else pd.DataFrame()), missing
+
+
+def chosen_changes(names: Sequence[str]) -> dict[str, Any]:
+    """The config values the chosen arms set (the new defaults of the studied keys)."""
+    return {**BASELINE, **combination(names).changes}
+
+
+def defaults_check(names: Sequence[str]) -> pd.DataFrame:
+    """Every studied key: the baseline's value, the study's choice, and the library's default now."""
+    from scdmac_lib.config import ScDMACConfig, flat_dict
+
+    now = flat_dict(ScDMACConfig(n_clusters=2))
+    chosen = chosen_changes(names)
+    return pd.DataFrame([{"key": k, "before the study": BASELINE[k], "chosen by the rule": chosen[k],
+                          "library default now": now[k], "matches": now[k] == chosen[k]} for k in BASELINE])
+
+
 def run_row(arm_name: str, result) -> dict[str, Any]:
     """One study run as a flat row: scores, stage scores, label-free diagnostics, time, commit."""
     stages = {k: v for k, v in result.metrics.items() if k.startswith("stage_")}

@@ -44,7 +44,7 @@ def test_damaged_results_are_recomputed(tmp_path, spec, damage, caplog):
         (folder / "labels.npy").write_bytes(data[: len(data) // 2])
     elif damage == "edit_json":
         meta = json.loads(meta_path.read_text())
-        meta["spec"]["seed"] = 7
+        meta["identity"]["seed"] = 7  # a result of another run under this key
         meta_path.write_text(json.dumps(meta))
     elif damage == "bad_json":
         meta_path.write_text(meta_path.read_text()[:40])
@@ -94,3 +94,14 @@ def test_shared_denoising_stage_gives_the_same_result_as_a_direct_fit(tmp_path, 
     assert len(list((tmp_path / "stages").glob("denoise-*.npz"))) == 1  # reused, not recomputed
     assert other.labels.shape == cached.labels.shape
     assert other.timings["denoise"] == cached.timings["denoise"] > 0  # the shared stage's own time
+
+
+def test_specs_that_spell_the_same_config_share_one_result(tmp_path):
+    from scdmac_lib.config import ScDMACConfig
+
+    default_ratio = ScDMACConfig(n_clusters=2).mae.mask_ratio
+    plain = ex.make_spec("synth-200x150x3", "scDMAC", 0, {"n_threads": 1})
+    pinned = ex.make_spec("synth-200x150x3", "scDMAC", 0, {"n_threads": 2, "mae.mask_ratio": default_ratio})
+    other = ex.make_spec("synth-200x150x3", "scDMAC", 0, {"mae.mask_ratio": default_ratio + 0.1})
+    assert plain.key() == pinned.key() != other.key()
+    assert ex.make_spec("synth-200x150x3", "scDMAC-P", 0).key() != ex.make_spec("synth-200x150x3", "scDMAC", 0).key()

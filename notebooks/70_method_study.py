@@ -1,0 +1,177 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Method study: the paper's open readings, compared under a rule fixed in advance
+#
+# The scDMAC paper (Xu et al., 2026) leaves several choices open: how genes are selected, how each
+# network's input is scaled, what the mask predictor of Eq. 12 reads, how Eq. 15 mixes its two
+# losses, whether Eq. 17 updates the centres in closed form, what the inflation "default 1" means,
+# the size of the embedding. The methods page lists them; this page makes each one a switch and
+# compares it, one change at a time, with the readings this project used before the study (the
+# *baseline*), on every dataset of the profile with several seeds. The rule that turns the
+# comparison into new defaults was written and committed before any arm was run, and is applied
+# here as written. Every number on this page is computed from the cached runs.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+datasets = None  # list of dataset names overriding the profile's (None: the profile's)
+seeds = None  # list of seeds overriding the profile's study seeds (None: the profile's)
+run_missing = None  # compute runs missing from the cache (None: only on the smoke profile)
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from scdmac_lib import experiments, pl, pl_stages, report
+from scdmac_lib import study as st
+from scdmac_lib.profiles import get_profile
+
+pl.set_style()
+prof = get_profile(profile)
+NAME = "70_method_study"
+DATASETS = list(datasets or prof.datasets)
+SEEDS = list(seeds or prof.study_seeds)
+RUN_MISSING = prof.name == "smoke" if run_missing is None else bool(run_missing)
+display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; seeds: {SEEDS}; device: `{device}`. "
+                 f"Every arm is scDMAC with the profile's training budgets on one CPU thread per run."))
+display(report.dataset_table(DATASETS))
+
+# %% [markdown]
+# ## The rule
+
+# %%
+display(Markdown(st.RULE))
+
+# %% [markdown]
+# ## The arms
+#
+# Each arm changes the keys shown from the baseline, which pins the readings used before the study.
+# `paper rank` orders the readings of a group by how closely they follow the paper's text (0 =
+# closest; the baseline's rank in that group beside it).
+
+# %%
+arms = pd.DataFrame([{"arm": a.name, "group": a.group, "change": ", ".join(f"{k} = {v}" for k, v in a.changes.items())
+                      or ("the default command's budgets" if a.budget else "(baseline)"),
+                      "reading": a.reading, "paper rank": a.paper_rank, "baseline's rank": a.baseline_rank}
+                     for a in st.ARMS])
+with pd.option_context("display.max_colwidth", None):
+    display(arms.set_index("arm"))
+
+# %% [markdown]
+# ## Results
+
+# %%
+pairs = st.study_specs(prof, st.ARMS, datasets=DATASETS, seeds=SEEDS)
+frame, missing = st.collect(pairs, run_missing=RUN_MISSING, device=device)
+if missing:
+    arms_missing = sorted({name for name, _ in missing})
+    display(Markdown(
+        f"**{len(missing)} of {len(pairs)} runs are not in the cache** (arms: {', '.join(arms_missing)}). "
+        f"The study is not rerun by the book build on this profile (it takes hours on a CPU). Compute them "
+        f"with `.venv/bin/python benchmarks/study.py --profile {prof.name}` and rebuild this page; the "
+        f"numbers below use the runs that are present, paired on the (dataset, seed) runs both arms have."))
+if frame.empty:
+    display(Markdown("No study runs are cached yet, so there is nothing to compare."))
+else:
+    commits = sorted(set(frame["commit"]))
+    display(Markdown(f"{len(frame)} runs, computed at commit(s) {', '.join(f'`{c}`' for c in commits)}; "
+                     f"this page was executed at commit `{experiments.git_commit()}`."))
+    _ = pl_stages.save_table(frame, f"{NAME}_runs")
+
+# %% [markdown]
+# ### Every arm against the baseline
+#
+# Mean and sd of ARI and NMI over all (dataset, seed) runs; `ari_diff` is the mean paired difference
+# to the baseline; `p_better` / `p_worse` are one-sided Wilcoxon signed-rank p-values of those
+# differences; `mask_auc` is the mask predictor's AUC on fresh masks (0.5 = it learned nothing).
+
+# %%
+summary = st.paired_summary(frame) if not frame.empty else pd.DataFrame()
+if not summary.empty:
+    _ = pl_stages.save_table(summary, f"{NAME}_summary")
+    display(summary.set_index("arm").round(3))
+
+# %%
+if not summary.empty:
+    base = frame[frame["arm"] == "baseline"].set_index(["dataset", "seed"])["ari"]
+    diffs = frame[frame["arm"] != "baseline"].assign(
+        diff=lambda f: f["ari"].to_numpy() - base.reindex(list(zip(f["dataset"], f["seed"]))).to_numpy())
+    order = [a.name for a in st.ARMS if a.name in set(diffs["arm"])]
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(order) + 1.2))
+    for i, name in enumerate(order):
+        d = diffs[diffs["arm"] == name]
+        ax.scatter(d["diff"], [i] * len(d), s=12, alpha=0.6, color=pl.METHOD_COLORS.get("scDMAC", "C0"))
+        ax.plot([d["diff"].mean()], [i], marker="|", markersize=14, color="black")
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(range(len(order)), order)
+    ax.invert_yaxis()
+    ax.set_xlabel("ARI of the arm minus ARI of the baseline (same dataset and seed)")
+    ax.set_title(f"Each dot one (dataset, seed) run; bar: the mean (profile {prof.name})")
+    fig.tight_layout()
+    pl_stages.save_figure(fig, NAME)
+    plt.show()
+
+# %% [markdown]
+# ### Per dataset (mean ARI over seeds)
+
+# %%
+if not frame.empty:
+    per_dataset = frame.pivot_table(index="arm", columns="dataset", values="ari", aggfunc="mean")
+    per_dataset = per_dataset.reindex([a.name for a in st.ARMS if a.name in per_dataset.index])
+    _ = pl_stages.save_table(per_dataset.reset_index(), f"{NAME}_per_dataset")
+    display(per_dataset.round(3))
+
+# %% [markdown]
+# ## The rule, applied
+
+# %%
+chosen = []
+if not summary.empty and "baseline" in set(summary["arm"]):
+    decision = st.decide(summary)
+    display(Markdown("\n".join(f"- {line}" for line in decision.log) or "- No arm is adopted."))
+    combo = st.combination(decision.adopted)
+    combined = summary
+    if len(decision.adopted) > 1:
+        combo_pairs = st.study_specs(prof, [st.arm("baseline"), combo], datasets=DATASETS, seeds=SEEDS)
+        combo_frame, combo_missing = st.collect(combo_pairs, run_missing=RUN_MISSING, device=device)
+        if combo_missing:
+            display(Markdown(f"**The combination's runs are missing from the cache ({len(combo_missing)} runs).** "
+                             f"Compute them with `.venv/bin/python benchmarks/study.py --profile {prof.name} "
+                             f"--combination {' '.join(decision.adopted)}`."))
+        if not combo_frame.empty:
+            combined = pd.concat([summary, st.paired_summary(combo_frame).query("arm == 'combination'")],
+                                 ignore_index=True)
+            display(combined.query("arm == 'combination'").set_index("arm").round(3))
+    chosen = st.final_choice(combined, decision)
+    display(Markdown(f"**Chosen (rule 7):** {', '.join(chosen) if chosen else 'no change: the baseline stays'}."))
+
+# %% [markdown]
+# ## The library's defaults against the choice
+#
+# Each studied key: its value before the study, the value the rule chose, and the library's default
+# at the commit this page was executed at.
+
+# %%
+check = st.defaults_check(chosen)
+_ = pl_stages.save_table(check, f"{NAME}_defaults")
+display(check.set_index("key"))
+if not check["matches"].all():
+    display(Markdown("**The library's defaults differ from the rule's choice on the keys marked False.**"))
+
+# %% [markdown]
+# ## Session info
+
+# %%
+display(pl_stages.session_info(profile, device))

@@ -1,0 +1,181 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Stage by stage: where scDMAC gains and where it loses
+#
+# scDMAC passes each dataset through three trained stages. To see which one adds cluster structure
+# and which one loses it, every scDMAC run also clusters each stage's output the same way, with
+# k-means at the run's k and seed: the PCA of the log-normalized input (this is the PCA + k-means
+# baseline), the PCA of the denoised matrix Xz, the pretrained embedding Z, and the fine-tuned labels.
+# The runs are the Table 2-3 runs of the profile (read from the cache). Two simulated datasets with
+# cluster sizes spanning 50x, one of them with marker genes that carry a fifth of their type's counts,
+# test the two failure modes seen on real data; and one fit is opened up to show why a stage loses.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+datasets = None  # list of dataset names overriding the profile's (None: the profile's)
+seeds = None  # list of seeds overriding the profile's (None: the profile's)
+n_threads = 1  # torch CPU threads for the fits made on this page
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import Markdown, display
+
+from scdmac_lib import diagnose, experiments, model, pl, pl_stages, pp, simulate
+from scdmac_lib.config import make_config
+from scdmac_lib.metrics import ari
+from scdmac_lib.profiles import get_profile
+
+pl.set_style()
+torch.set_num_threads(n_threads)
+prof = get_profile(profile)
+NAME = "75_stage_diagnosis"
+DATASETS = list(datasets or prof.datasets)
+SEEDS = list(seeds or prof.seeds)
+SIMS = list(simulate.PRESETS)
+display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; simulations: {', '.join(SIMS)}; "
+                 f"seeds: {SEEDS}; device: `{device}`."))
+
+# %% [markdown]
+# ## The real datasets
+#
+# Mean ARI over seeds of k-means on each stage's output, and the change from each stage to the
+# next (negative: the stage lost structure that the stage before it had).
+
+# %%
+specs = experiments.profile_specs(prof, ["scDMAC"], datasets=DATASETS, seeds=SEEDS)
+results = [experiments.run(s, device=device) for s in specs]
+stage_cols = {k: v for r in results for k, v in r.metrics.items() if k.startswith("stage_")}
+frame = pd.DataFrame([{"dataset": r.spec.dataset, "seed": r.spec.seed,
+                       **{k: r.metrics.get(k, np.nan) for k in stage_cols},
+                       "mask_auc": r.diagnostics.get("mask_auc", np.nan),
+                       "smallest_cluster": r.diagnostics.get("smallest_cluster", np.nan),
+                       "n_nonempty_clusters": r.diagnostics.get("n_nonempty_clusters", np.nan),
+                       "smallest_type_recall": diagnose.smallest_type_recall(
+                           experiments.load_dataset(r.spec.dataset).obs[experiments.LABEL_KEY], r.labels)}
+                      for r in results])
+_ = pl_stages.save_table(frame, f"{NAME}_runs")
+table = diagnose.stage_table(frame, "ari")
+_ = pl_stages.save_table(table, f"{NAME}_ari")
+display(table.set_index("dataset").round(3))
+
+# %%
+gains = table.set_index("dataset")[[c for c in table.columns if " - " in c]]
+lines = []
+for step in gains.columns:
+    lost = gains.index[gains[step] < -0.02].tolist()
+    won = gains.index[gains[step] > 0.02].tolist()
+    lines.append(f"- **{step}**: gains more than 0.02 ARI on {', '.join(won) or 'no dataset'}; "
+                 f"loses more than 0.02 on {', '.join(lost) or 'no dataset'}.")
+display(Markdown("\n".join(lines)))
+
+# %% [markdown]
+# Label-free checks of the same runs (means over seeds): the mask predictor's AUC on fresh masks,
+# the number of non-empty clusters and the smallest cluster; and, with the labels, the recall of the
+# smallest annotated type under the best one-to-one matching of clusters to types.
+
+# %%
+checks = frame.groupby("dataset", sort=False)[["mask_auc", "n_nonempty_clusters", "smallest_cluster",
+                                               "smallest_type_recall"]].mean()
+display(checks.round(3))
+
+# %% [markdown]
+# ## Simulated data: unequal types and dominant genes
+#
+# Four types of 1000, 300, 100 and 20 cells (ZINB counts from `scdmac_lib.simulate`); in
+# `sim-dominant` every type also has three marker genes that carry 20 % of its cells' counts (and 1 %
+# of every other cell's, as ambient RNA). scDMAC and PCA + k-means on the same data and seeds.
+
+# %%
+sim_specs = experiments.profile_specs(prof, ["scDMAC", "PCA + k-means"], datasets=SIMS, seeds=SEEDS)
+sim_rows = []
+for spec in sim_specs:
+    res = experiments.run(spec, device=device)
+    truth = experiments.load_dataset(spec.dataset).obs[experiments.LABEL_KEY]
+    sim_rows.append({"dataset": spec.dataset, "method": spec.method, "seed": spec.seed, "ari": res.metrics["ari"],
+                     **{k: v for k, v in res.metrics.items() if k.startswith("stage_") and k.endswith("_ari")},
+                     "smallest_type_recall": diagnose.smallest_type_recall(truth, res.labels),
+                     "n_nonempty_clusters": res.metrics["n_clusters_found"]})
+sims = pd.DataFrame(sim_rows)
+_ = pl_stages.save_table(sims, f"{NAME}_simulations")
+display(sims.groupby(["dataset", "method"], sort=False).mean(numeric_only=True).drop(columns="seed").round(3))
+
+# %% [markdown]
+# ## Why a stage loses: one fit opened up
+#
+# The dataset where the denoised matrix loses the most against the log input (from the table above)
+# is refitted here with the library's default likelihood and with the other one (ZINB or NB). For
+# each annotated type and its five strongest marker genes: the observed contrast (log2 of mean
+# expression inside / outside the type), the contrast the fitted mean keeps, and the fitted dropout
+# probability pi outside and inside the type. A zero-inflation head that explains a type's absent
+# markers by dropout leaves the mean smooth across types, and k-means on the denoised matrix then
+# loses the type.
+
+# %%
+worst = table.set_index("dataset")
+step = "denoised_pca - log_pca"
+focus = worst[step].idxmin() if step in worst.columns and worst[step].notna().any() else DATASETS[0]
+adata = experiments.load_dataset(focus)
+truth = adata.obs[experiments.LABEL_KEY].to_numpy()
+k = experiments.n_types(adata)
+base = make_config(k, seed=SEEDS[0], device=device, **prof.config_overrides())
+other = "nb" if base.zinb.likelihood == "zinb" else "zinb"
+dev = model.resolve_device(device)
+prep = pp.preprocess(adata.X, base.preprocess, seed=base.seed)
+contrasts, scores = [], []
+for likelihood in (base.zinb.likelihood, other):
+    cfg = make_config(k, seed=SEEDS[0], device=device, **{**prof.config_overrides(), "zinb.likelihood": likelihood})
+    torch.manual_seed(cfg.seed)
+    den = model.denoise(prep, cfg, device=dev, keep_parameters=True)
+    mean_scale = den.mean / prep.size_factors[:, None]
+    dropout = den.dropout if likelihood == "zinb" else None
+    contrasts.append(diagnose.marker_contrast(prep.lognorm, truth, mean_scale, dropout).assign(likelihood=likelihood))
+    labels = diagnose.pca_kmeans_labels(den.denoised, k, seed=cfg.seed, n_init=cfg.cluster.n_init)
+    scores.append({"likelihood": likelihood, "ARI of PCA + k-means on Xz": ari(truth, labels),
+                   "mean fitted pi": float(den.dropout.mean())})
+contrast = pd.concat(contrasts, ignore_index=True)
+_ = pl_stages.save_table(contrast, f"{NAME}_contrast")
+display(Markdown(f"Dataset: **{focus}** (seed {SEEDS[0]}, the profile's budgets)."))
+display(pd.DataFrame(scores).set_index("likelihood").round(3))
+wide = contrast.groupby("type")[["n_cells", "observed_log2_ratio"]].first()
+for likelihood, g in contrast.groupby("likelihood", sort=False):
+    g = g.set_index("type")
+    wide[f"kept by the {likelihood} mean"] = g["fitted_log2_ratio"]
+    if "dropout_outside" in g and g["dropout_outside"].notna().any():
+        wide[f"pi outside ({likelihood})"] = g["dropout_outside"]
+        wide[f"pi inside ({likelihood})"] = g["dropout_inside"]
+display(wide.sort_values("n_cells", ascending=False).round(2))
+
+# %%
+fig, ax = plt.subplots(figsize=(5, 4))
+for likelihood, g in contrast.groupby("likelihood", sort=False):
+    ax.scatter(g["observed_log2_ratio"], g["fitted_log2_ratio"], label=likelihood, s=25, alpha=0.8)
+lim = [0, max(contrast["observed_log2_ratio"].max(), contrast["fitted_log2_ratio"].max()) * 1.05]
+ax.plot(lim, lim, color="grey", lw=0.8)
+ax.set_xlabel("observed marker contrast (log2 in / out)")
+ax.set_ylabel("contrast kept by the fitted mean")
+ax.set_title(f"{focus}: one point per type")
+ax.legend(title="likelihood", fontsize=8)
+fig.tight_layout()
+pl_stages.save_figure(fig, f"{NAME}_contrast")
+plt.show()
+
+# %% [markdown]
+# ## Session info
+
+# %%
+display(pl_stages.session_info(profile, device))
