@@ -411,8 +411,8 @@ def geo_chen(files: Sequence[Path]) -> anndata.AnnData:
     How the source was made: the authors deposited ``..._14437cells_count.txt.gz``, a
     whitespace-separated genes x cells table of Drop-seq UMI counts (first column the gene, header
     the cell names), and ``...SVM.cluster.identity.renamed.csv.gz``, one row per cell with the cell
-    name and its cluster (``SVM_clusterID``). The cell-name column is the one whose values are the
-    count table's cells. Cells labelled ``zothers`` (unassigned) are dropped: the paper's 12089
+    name and its cluster (``SVM_clusterID``). The cell-name column is the one whose values match
+    most of the count table's cells; both files must then list exactly the same cells. Cells labelled ``zothers`` (unassigned) are dropped: the paper's 12089
     cells x 46 types look like that subset, which could not be checked offline.
 
     Parameters
@@ -435,9 +435,9 @@ def geo_chen(files: Sequence[Path]) -> anndata.AnnData:
         msg = f"{labels_path.name} has no column 'SVM_clusterID' (it has {list(annotation.columns)})."
         raise ValueError(msg)
     cells = set(table.columns.astype(str))
-    name_column = next((c for c in annotation.columns
-                        if annotation[c].astype(str).isin(cells).mean() > 0.9), None)  # noqa: PLR2004
-    if name_column is None:
+    overlap = {c: annotation[c].astype(str).isin(cells).mean() for c in annotation.columns}
+    name_column = max(overlap, key=overlap.get) if overlap else None
+    if name_column is None or overlap[name_column] < 0.5:  # noqa: PLR2004 - most names must match
         msg = (f"no column of {labels_path.name} holds the cell names of {counts_path.name} "
                f"(first cells there: {list(table.columns[:3])}); the two files do not belong together.")
         raise ValueError(msg)
