@@ -412,8 +412,9 @@ def geo_chen(files: Sequence[Path]) -> anndata.AnnData:
     whitespace-separated genes x cells table of Drop-seq UMI counts (first column the gene, header
     the cell names), and ``...SVM.cluster.identity.renamed.csv.gz``, one row per cell with the cell
     name and its cluster (``SVM_clusterID``). The cell-name column is the one whose values match
-    most of the count table's cells; both files must then list exactly the same cells. Cells labelled ``zothers`` (unassigned) are dropped: the paper's 12089
-    cells x 46 types look like that subset, which could not be checked offline.
+    most of the count table's cells; both files must then list exactly the same cells. Cells
+    labelled ``zothers`` (unassigned) are dropped: the paper's 12089 cells x 46 types look like
+    that subset, which could not be checked offline.
 
     Parameters
     ----------
@@ -426,20 +427,28 @@ def geo_chen(files: Sequence[Path]) -> anndata.AnnData:
     """
     counts_path, labels_path = _one(files, "geo_chen", n=2)
     try:
-        table = pd.read_csv(counts_path, sep=r"\s+", index_col=0, engine="c")
         annotation = pd.read_csv(labels_path)
+        genes, blocks, columns = [], [], pd.Index([])
+        # 23284 genes x 14437 cells: read in blocks of genes, each kept sparse, to bound memory.
+        for chunk in pd.read_csv(counts_path, sep=r"\s+", index_col=0, chunksize=2000):
+            if chunk.isna().to_numpy().any():
+                msg = f"{counts_path.name}: the count table holds missing values."
+                raise ValueError(msg)
+            columns = chunk.columns.astype(str)
+            genes.extend(str(g) for g in chunk.index)
+            blocks.append(sp.csr_matrix(chunk.to_numpy(dtype=np.float32)))
     except (ValueError, OSError, EOFError, UnicodeDecodeError) as err:
         msg = f"{counts_path.name} / {labels_path.name} cannot be read as text tables ({type(err).__name__}: {err})."
         raise ValueError(msg) from None
     if "SVM_clusterID" not in annotation.columns:
         msg = f"{labels_path.name} has no column 'SVM_clusterID' (it has {list(annotation.columns)})."
         raise ValueError(msg)
-    cells = set(table.columns.astype(str))
+    cells = set(columns)
     overlap = {c: annotation[c].astype(str).isin(cells).mean() for c in annotation.columns}
     name_column = max(overlap, key=overlap.get) if overlap else None
     if name_column is None or overlap[name_column] < 0.5:  # noqa: PLR2004 - most names must match
         msg = (f"no column of {labels_path.name} holds the cell names of {counts_path.name} "
-               f"(first cells there: {list(table.columns[:3])}); the two files do not belong together.")
+               f"(first cells there: {list(columns[:3])}); the two files do not belong together.")
         raise ValueError(msg)
     annotation = annotation.set_index(annotation[name_column].astype(str))
     unknown = sorted(set(annotation.index) - cells)[:3]
@@ -449,13 +458,10 @@ def geo_chen(files: Sequence[Path]) -> anndata.AnnData:
                f"cells: {unknown}; cells without a label: {unlabelled}).")
         raise ValueError(msg)
     keep = annotation.loc[annotation["SVM_clusterID"].astype(str) != CHEN_UNASSIGNED, "SVM_clusterID"]
-    if table.isna().to_numpy().any():
-        msg = f"{counts_path.name}: the count table holds missing values."
-        raise ValueError(msg)
-    x = sp.csr_matrix(table[keep.index].to_numpy(dtype=np.float32).T)
+    x = sp.vstack(blocks).T.tocsr()[columns.get_indexer(keep.index)]  # cells x genes, labelled cells only
     adata = _anndata(x, {"cell_type": _labels(keep.astype(str).to_numpy())},
                      value_transform="none (UMI counts as deposited)", obs_names=list(keep.index),
-                     var_names=[str(g) for g in table.index])
+                     var_names=genes)
     adata.uns["derivation"] = (f"{len(annotation) - len(keep)} of {len(annotation)} cells labelled "
                                f"{CHEN_UNASSIGNED!r} (unassigned) dropped")
     return adata
