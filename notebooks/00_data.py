@@ -82,7 +82,8 @@ display(manifest.drop(columns=["url", "checksum", "verified"]))
 # %%
 sources = data.source_table()
 pl_stages.save_table(sources, f"{NAME}_sources")
-display(sources)
+with pd.option_context("display.max_colwidth", None):  # URLs and checksums in full
+    display(sources)
 
 # %% [markdown]
 # ## The paper's datasets on this machine, checked against Table 1
@@ -113,7 +114,8 @@ pl_stages.save_table(checks, f"{NAME}_table1_check")
 n_here = int((checks["copy used"] != "").sum())
 display(Markdown(f"**{n_here}** of the paper's {len(checks)} datasets are on this machine"
                  + ("." if n_here else ": every number of this book is measured on stand-ins or extras.")))
-display(checks)
+with pd.option_context("display.max_colwidth", None):
+    display(checks)
 
 # %%
 if reported is not None:
