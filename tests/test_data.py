@@ -452,3 +452,22 @@ def test_validate_refuses(change, match):
     change(adata)
     with pytest.raises(ValueError, match=match):
         data.validate(adata)
+
+
+def test_fetch_paper_reports_every_source_it_could_not_fetch(offline):
+    status = data.fetch_paper()
+    assert list(status["dataset"]) == ["Adam", "Deng", "Muraro", "Pollen", "Chen", "Zeisel"]
+    assert (status["used"] == "").all()
+    deng = status.set_index("dataset").loc["Deng", "problems"]
+    assert deng.startswith("deng_paper: could not download deng-reads.rds")
+    assert "| deng_paper_ccimpute: could not download deng_ccImpute.rds" in deng  # the fallback was tried
+
+
+def test_cli_fetch_paper_fails_naming_the_missing(offline, capsys):
+    from scdmac_lib import cli
+
+    assert cli.main(["data", "fetch", "--paper", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "scdmac: failed: no source of Adam, Deng, Muraro, Pollen, Chen, Zeisel could be fetched" in err
+    assert cli.main(["data", "verify", "--paper"]) == 2
+    assert "--paper goes with 'scdmac data fetch'" in capsys.readouterr().err
