@@ -14,9 +14,12 @@
 # # Table 1: the datasets
 #
 # The paper's Table 1 (six benchmark datasets) beside what this project can actually run: for each
-# paper dataset, whether the copy here is the paper's version, a reduced stand-in, or missing, and how
-# it differs. Then, for the datasets of the chosen profile, a picture of sparsity (fraction of zero
-# counts) and of the library-size distribution. The paper's numbers are read from
+# paper dataset, where its public copy comes from and how it is checked, whether that copy is on this
+# machine, and, when it is, how it compares with Table 1 once loaded. When the paper's data are
+# present (`scdmac data fetch --paper` puts them in the cache) every table and figure of the book
+# uses them in place of the stand-ins and labels them "paper's data"; otherwise the stand-ins are
+# used and labelled as such. Then, for the datasets of the chosen profile, a picture of sparsity
+# (fraction of zero counts) and of the library-size distribution. The paper's numbers are read from
 # `shared/paper/reported_table1_datasets.csv` and labelled "paper".
 
 # %% tags=["parameters"]
@@ -30,6 +33,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from scdmac_lib import data, experiments, paths, pl, pl_stages
+from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
@@ -52,13 +56,73 @@ else:
     display(reported)
 
 # %%
+if prof.name == "paper":  # the paper profile fetches the paper's datasets when it can
+    fetched = data.fetch_paper()
+    missing = fetched.loc[fetched["used"] == "", "dataset"].tolist()
+    display(Markdown("**Fetching the paper's datasets** (profile `paper`): "
+                     + (f"could not fetch {', '.join(missing)}; their stand-ins are used or they are not run."
+                        if missing else "all six were fetched.")))
+    display(fetched)
+
+# %%
 manifest = data.list_datasets()
-display(Markdown("**Manifest** (every dataset this project knows about):"))
-display(manifest)
+display(Markdown("**Manifest** (every dataset this project knows about; sources and checksums in the next table):"))
+display(manifest.drop(columns=["url", "checksum", "verified"]))
+
+# %% [markdown]
+# ## Where the paper's datasets come from, and what was verified
+#
+# One row per file. A `git-blob-sha1` is the file's blob id in the repository tree at the pinned
+# commit, so a download is checked byte for byte against that tree; `sha256` is published (a Git
+# LFS pointer, PyPI); `recorded` means no checksum is published (GEO): the sha256 is recorded on the
+# first download and checked from then on, which only proves that later copies equal the first.
+# A `fallback` row is tried when the paper row's source cannot be fetched. `here` says whether the
+# file is on this machine (`not here`: nothing from it is used).
+
+# %%
+sources = data.source_table()
+pl_stages.save_table(sources, f"{NAME}_sources")
+with pd.option_context("display.max_colwidth", None):  # URLs and checksums in full
+    display(sources)
+
+# %% [markdown]
+# ## The paper's datasets on this machine, checked against Table 1
+#
+# For each paper dataset present here: its shape once loaded beside Table 1 (a difference is shown,
+# never silently accepted), whether its values are integer counts, and how it was derived from its
+# source. Absent ones are listed with the stand-in used in their place.
+
+# %%
+checks = []
+for _, row in manifest[manifest["role"] == "paper"].iterrows():
+    copy = prefer_paper_data([row["name"]])
+    stand_in = manifest.loc[(manifest["role"] == "stand-in") & (manifest["stands_for"] == row["stands_for"]), "name"]
+    record = {"dataset": row["stands_for"], "copy used": copy[0] if copy else "",
+              "Table 1 (cells x genes x types)": f"{row['n_cells']} x {row['n_genes']} x {row['n_types']}"}
+    if copy:
+        adata = data.load(copy[0])
+        check = adata.uns["table1_check"]
+        record.update({"here": " x ".join(str(v) for v in check["here"]),
+                       "differences": check["differences"] or "none", "values": adata.uns["value_kind"],
+                       "derivation": adata.uns.get("derivation", adata.uns["value_transform"])})
+    else:
+        in_place = f"stand-in {stand_in.iloc[0]!r} used instead" if len(stand_in) else "not run"
+        record.update({"here": "not here", "differences": "", "values": "", "derivation": in_place})
+    checks.append(record)
+checks = pd.DataFrame(checks)
+pl_stages.save_table(checks, f"{NAME}_table1_check")
+n_here = int((checks["copy used"] != "").sum())
+display(Markdown(f"**{n_here}** of the paper's {len(checks)} datasets are on this machine"
+                 + ("." if n_here else ": every number of this book is measured on stand-ins or extras.")))
+with pd.option_context("display.max_colwidth", None):
+    display(checks)
 
 # %%
 if reported is not None:
-    comparison = pl_stages.table1_comparison(reported, manifest)
+    # Here "available" means on this machine, and a fallback copy counts as the paper's.
+    here = manifest.assign(available=manifest["name"].map(data.present),
+                           role=manifest["role"].replace({"fallback": "paper"}))
+    comparison = pl_stages.table1_comparison(reported, here)
     pl_stages.save_table(comparison, NAME)
     n_paper = int((comparison["version"] == "paper").sum())
     n_stand = int((comparison["version"] == "stand-in").sum())
@@ -75,7 +139,7 @@ if reported is not None:
 
 # %%
 matrices, rows = {}, []
-for name in prof.datasets:
+for name in prefer_paper_data(prof.datasets):
     adata = experiments.load_dataset(name)
     matrices[name] = adata.X
     rows.append({"dataset": name, **pl_stages.count_summary(adata.X), "n_types": experiments.n_types(adata)})

@@ -35,13 +35,14 @@ from IPython.display import Markdown, display
 
 from scdmac_lib import augment, experiments, pl, pl_stages, pp
 from scdmac_lib.config import make_config
+from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
 pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "10_preprocess"
-dataset = prof.walkthrough_dataset
+dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data when present here
 adata = experiments.load_dataset(dataset)
 k = experiments.n_types(adata)
 cfg = make_config(k, seed=0, **prof.config_overrides())

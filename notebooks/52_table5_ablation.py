@@ -32,13 +32,14 @@ import torch
 from IPython.display import Markdown, display
 
 from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
 torch.set_num_threads(n_threads)
 prof = get_profile(profile)
 NAME = "52_table5_ablation"
-DATASETS = list(datasets or prof.datasets)
+DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
 VARIANTS = ["scDMAC", *report.ABLATIONS]
 display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; seeds: {SEEDS}; device: `{device}`."))

@@ -36,13 +36,14 @@ import torch
 from IPython.display import Markdown, display
 
 from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
 torch.set_num_threads(n_threads)
 prof = get_profile(profile)
 NAME = "60_fig4_tsne"
-DATASETS = list(datasets or prof.datasets)
+DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEED = prof.seeds[0] if seed is None else int(seed)
 display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; run seed {SEED}; "
                  f"t-SNE random state {tsne_random_state}; device: `{device}`."))

@@ -36,13 +36,14 @@ import torch
 from IPython.display import Markdown, display
 
 from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
 torch.set_num_threads(n_threads)
 prof = get_profile(profile)
 NAME = "61_fig5_7_sweeps"
-DATASETS = list(datasets or prof.sweep_datasets)
+DATASETS = list(datasets or prefer_paper_data(prof.sweep_datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.sweep_seeds)
 GRIDS = {"mae.mask_ratio": prof.mask_ratios, "mae.recon_weight": prof.recon_weights,
          "mae.mask_loss_weight": prof.mask_loss_weights}

@@ -36,12 +36,13 @@ from IPython.display import Markdown, display
 
 from scdmac_lib import experiments, pl, pl_stages, report
 from scdmac_lib import study as st
+from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
 prof = get_profile(profile)
 NAME = "70_method_study"
-DATASETS = list(datasets or prof.datasets)
+DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.study_seeds)
 RUN_MISSING = prof.name == "smoke" if run_missing is None else bool(run_missing)
 display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; seeds: {SEEDS}; device: `{device}`. "

@@ -38,13 +38,14 @@ from IPython.display import Markdown, display
 from scdmac_lib import diagnose, experiments, model, pl, pl_stages, pp, simulate
 from scdmac_lib.config import make_config
 from scdmac_lib.metrics import ari
+from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
 torch.set_num_threads(n_threads)
 prof = get_profile(profile)
 NAME = "75_stage_diagnosis"
-DATASETS = list(datasets or prof.datasets)
+DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
 SIMS = list(simulate.PRESETS)
 display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; simulations: {', '.join(SIMS)}; "

@@ -36,14 +36,15 @@ import torch
 from IPython.display import Markdown, display
 
 from scdmac_lib import experiments, pl_stages, report
+from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 torch.set_num_threads(n_threads)
 prof = get_profile(profile)
 NAME = "90_reproducibility"
-DATASETS = list(datasets or prof.datasets)
+DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
-SWEEP_DATASETS = list(sweep_datasets or prof.sweep_datasets)
+SWEEP_DATASETS = list(sweep_datasets or prefer_paper_data(prof.sweep_datasets))
 SWEEP_SEEDS = list(sweep_seeds or prof.sweep_seeds)
 methods, scvi_note = report.benchmark_methods(prof, include_ablations=True)
 GRIDS = {"mae.mask_ratio": prof.mask_ratios, "mae.recon_weight": prof.recon_weights,

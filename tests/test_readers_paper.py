@@ -1,0 +1,248 @@
+"""Readers of the paper's sources (scdmac_lib._rds, _robjects and the new _readers), on tiny files.
+
+The R fixtures in tests/data were written once by R itself (tests/data/make_r_fixtures.R says
+how): a 2017-style SingleCellExperiment (reference-class assays, byte code inside), Muraro's
+layout (normcounts only), a SummarizedExperiment with a sparse assay and an ExpressionSet. The
+HDF5 (scziDesk layout) and GEO table fixtures are written by the tests. Every fixture holds the
+same 8 genes x 6 cells of counts (Gene1 all zero), so the readers are checked against each other.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from scdmac_lib import _rds, _readers, _robjects, data, paths
+
+FIXTURES = Path(__file__).parent / "data"
+CELLS = [f"cell{i}" for i in range(1, 7)]
+GENES = [f"Gene{i}" for i in range(1, 9)]
+
+
+@pytest.fixture(scope="module")
+def counts() -> np.ndarray:
+    """The fixtures' counts, cells x genes, as the 2017 SingleCellExperiment holds them."""
+    return _readers.rds_sce([FIXTURES / "deng_reads_2017.rds"]).X.toarray()
+
+
+# --- the R serialization reader -------------------------------------------------------------------
+
+
+def test_rds_reads_old_style_sce_with_byte_code():
+    obj = _rds.read(FIXTURES / "deng_reads_2017.rds")
+    assert _robjects.r_class(obj) == "SingleCellExperiment"
+    assert "reducedDims" in obj.attributes  # the 2017 slot
+    assert _robjects.r_class(obj.attributes["assays"]) == "ShallowSimpleListAssays"
+
+
+def test_rds_assays_agree_with_each_other():
+    exp = _robjects.experiment(_rds.read(FIXTURES / "deng_reads_2017.rds"), "deng")
+    np.testing.assert_allclose(exp.assays["logcounts"], np.log2(exp.assays["counts"] + 1))
+    assert exp.genes == GENES
+    assert list(exp.cells.index) == CELLS
+
+
+def test_rda_returns_named_objects():
+    objects = _rds.read(FIXTURES / "zeisel_eset.rda")
+    assert list(objects) == ["MouseZeiselBrain"]
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [(b"<!DOCTYPE html><html><body>404: Not Found</body></html>", r"not an R data file .*HTML page"),
+     (gzip.compress(b"X\n\x00\x00\x00\x02"), r"ends in the middle of an R object: the file is truncated"),
+     (b"\x1f\x8b\x08\x00 damaged", r"is damaged or truncated")],
+)
+def test_rds_refuses_bad_files(tmp_path, content, match):
+    path = tmp_path / "x.rds"
+    path.write_bytes(content)
+    with pytest.raises(_rds.RFormatError, match=match):
+        _rds.read(path)
+
+
+def test_rds_refuses_a_truncated_real_file(tmp_path):
+    raw = gzip.decompress((FIXTURES / "pollen_se.rds").read_bytes())
+    path = tmp_path / "pollen.rds"
+    path.write_bytes(gzip.compress(raw[: len(raw) // 2]))
+    with pytest.raises(_rds.RFormatError, match=r"pollen\.rds ends in the middle of an R object"):
+        _rds.read(path)
+
+
+# --- readers of R objects ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reader", "file", "value_kind", "scale", "columns"),
+    [(_readers.rds_sce, "deng_reads_2017.rds", "counts", 1.0, {"cell_type": 3, "cell_type2": 4}),
+     (_readers.rds_sce, "muraro_2017.rds", "non-integer", 1.37, {"cell_type": 4}),
+     (_readers.rds_sce, "pollen_se.rds", "non-integer", 0.5, {"cell_type": 3}),
+     (_readers.rda_eset_zeisel, "zeisel_eset.rda", "counts", 1.0, {"cell_type": 3, "cell_type2": 5})],
+)
+def test_r_object_readers(counts, reader, file, value_kind, scale, columns):
+    adata = reader([FIXTURES / file])
+    assert adata.shape == (6, 8)
+    assert adata.X.format == "csr"
+    assert adata.X.dtype == np.float32
+    np.testing.assert_allclose(adata.X.toarray(), counts * scale, rtol=1e-6)
+    assert list(adata.obs_names) == CELLS
+    assert list(adata.var_names) == GENES
+    assert {c: adata.obs[c].nunique() for c in adata.obs.columns} == columns
+    assert adata.uns["value_kind"] == value_kind
+    data.validate(adata)
+
+
+def test_rds_sce_labels_and_assay_choice():
+    deng = _readers.rds_sce([FIXTURES / "deng_reads_2017.rds"])
+    assert list(deng.obs["cell_type"]) == ["zygote", "2cell", "2cell", "4cell", "4cell", "zygote"]
+    muraro = _readers.rds_sce([FIXTURES / "muraro_2017.rds"])
+    assert "normcounts" in muraro.uns["value_transform"]
+
+
+@pytest.mark.parametrize(
+    ("reader", "file", "match"),
+    [(_readers.rds_sce, "not_an_sce.rds", r"not_an_sce\.rds holds an R object of class 'DFrame'; this reader "
+                                         r"takes a SingleCellExperiment"),
+     (_readers.rds_sce, "zeisel_eset.rda", r"is an \.rda file of objects \['MouseZeiselBrain'\]"),
+     (_readers.rda_eset_zeisel, "pollen_se.rds", r"does not hold the object 'MouseZeiselBrain'")],
+)
+def test_r_readers_refuse_other_objects(reader, file, match):
+    with pytest.raises(ValueError, match=match):
+        reader([FIXTURES / file])
+
+
+# --- scziDesk's HDF5 layout ---------------------------------------------------------------------------
+
+
+def _write_sczidesk(path: Path, counts: np.ndarray, *, sparse: bool, drop: str | None = None) -> None:
+    """Write ``counts`` in scziDesk's layout: exprs (CSR group or dense), obs/cell_type1, names as bytes."""
+    with h5py.File(path, "w") as handle:
+        if sparse:
+            csr = sp.csr_matrix(counts)
+            group = handle.create_group("exprs")
+            for key, value in (("data", csr.data), ("indices", csr.indices), ("indptr", csr.indptr),
+                               ("shape", np.array(csr.shape))):
+                group[key] = value
+        else:
+            handle["exprs"] = counts
+        handle.create_group("obs")["cell_type1"] = np.array([b"A", b"B", b"B", b"C", b"A", b"C"])
+        handle.create_group("var")
+        handle.create_group("uns")
+        handle["obs_names"] = np.array([c.encode() for c in CELLS])
+        handle["var_names"] = np.array([g.encode() for g in GENES])
+        if drop:
+            del handle[drop]
+
+
+@pytest.mark.parametrize("sparse", [True, False])
+def test_h5_sczidesk(tmp_path, counts, sparse):
+    path = tmp_path / "data.h5"
+    _write_sczidesk(path, counts, sparse=sparse)
+    adata = _readers.h5_sczidesk([path])
+    np.testing.assert_array_equal(adata.X.toarray(), counts)
+    assert list(adata.obs_names) == CELLS
+    assert list(adata.var_names) == GENES
+    assert list(adata.obs["cell_type"]) == ["A", "B", "B", "C", "A", "C"]
+    assert adata.uns["value_kind"] == "counts"
+
+
+@pytest.mark.parametrize(("drop", "missing"), [("exprs", r"\['exprs'\]"), ("obs/cell_type1", r"\['obs/cell_type1'\]")])
+def test_h5_sczidesk_refuses_missing_keys(tmp_path, counts, drop, missing):
+    path = tmp_path / "data.h5"
+    _write_sczidesk(path, counts, sparse=True, drop=drop)
+    with pytest.raises(ValueError, match=rf"data\.h5 lacks {missing} \(it has .*\): expected scziDesk's layout"):
+        _readers.h5_sczidesk([path])
+
+
+# --- GEO count table + label table (Chen) -------------------------------------------------------------
+
+
+def _write_geo(folder: Path, counts: np.ndarray, labels: list[str], *, label_cells: list[str] | None = None):
+    """The GEO files in their layout: a gzipped genes x cells table and a gzipped label CSV."""
+    table = pd.DataFrame(counts.T.astype(int), index=pd.Index(GENES, name="Gene"), columns=CELLS)
+    count_path = folder / "GSE_count.txt.gz"
+    with gzip.open(count_path, "wt") as handle:
+        table.to_csv(handle, sep="\t")
+    label_table = pd.DataFrame({"Cell_ID_temp": label_cells or CELLS, "SVM_clusterID": labels,
+                                "Batch_ID": ["B1"] * len(labels)})
+    label_path = folder / "GSE_labels.csv.gz"
+    with gzip.open(label_path, "wt") as handle:
+        label_table.to_csv(handle)  # with R-style leading index column
+    return [count_path, label_path]
+
+
+def test_geo_chen_drops_unassigned_cells(tmp_path, counts):
+    labels = ["Neu1", "zothers", "Neu2", "Astro", "Neu1", "zothers"]
+    adata = _readers.geo_chen(_write_geo(tmp_path, counts, labels))
+    assert list(adata.obs_names) == ["cell1", "cell3", "cell4", "cell5"]
+    assert sorted(adata.obs["cell_type"].cat.categories) == ["Astro", "Neu1", "Neu2"]
+    np.testing.assert_array_equal(adata.X.toarray(), counts[[0, 2, 3, 4]])
+    assert list(adata.var_names) == GENES
+    assert adata.uns["derivation"] == "2 of 6 cells labelled 'zothers' (unassigned) dropped"
+
+
+def test_geo_chen_refuses_labels_of_other_cells(tmp_path, counts):
+    other = [f"other{i}" for i in range(6)]
+    files = _write_geo(tmp_path, counts, ["A"] * 6, label_cells=other)
+    with pytest.raises(ValueError, match=r"no column of GSE_labels\.csv\.gz holds the cell names of GSE_count"):
+        _readers.geo_chen(files)
+
+
+def test_geo_chen_refuses_partly_matching_labels(tmp_path, counts):
+    cells = [*CELLS[:5], "stranger"]
+    files = _write_geo(tmp_path, counts, ["A"] * 6, label_cells=cells)
+    match = r"do not list the same cells \(labels for unknown cells: \['stranger'\]; cells without a label: \['cell6'\]\)"
+    with pytest.raises(ValueError, match=match):
+        _readers.geo_chen(files)
+
+
+def test_geo_chen_refuses_html_saved_as_table(tmp_path, counts):
+    files = _write_geo(tmp_path, counts, ["A"] * 6)
+    files[1].write_bytes(b"<!DOCTYPE html><html>Error</html>")
+    with pytest.raises(ValueError, match=r"cannot be read as text tables|has no column 'SVM_clusterID'"):
+        _readers.geo_chen(files)
+
+
+# --- load() of a paper dataset: Table-1 check, value kind, preference over the stand-in ------------
+
+
+@pytest.fixture
+def paper_mirror(tmp_path, monkeypatch):
+    """A mirror holding the pollen fixture as 'pollen_ccImpute.rds' and the real manifest's rows."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    raw = (FIXTURES / "pollen_se.rds").read_bytes()
+    (mirror / "pollen_ccImpute.rds").write_bytes(raw)
+    frame = pd.read_csv(paths.manifest_path(), dtype=str, keep_default_na=False)
+    import hashlib
+
+    frame.loc[frame["name"] == "pollen_paper", "checksum"] = "sha256:" + hashlib.sha256(raw).hexdigest()
+    manifest = tmp_path / "manifest.csv"
+    frame.to_csv(manifest, index=False)
+    monkeypatch.setattr(paths, "manifest_path", lambda: manifest)
+    monkeypatch.setenv("SCDMAC_MIRROR", str(mirror))
+    monkeypatch.setenv("SCDMAC_CACHE", str(tmp_path / "cache"))
+    return mirror
+
+
+def test_load_paper_dataset_shows_table1_differences(paper_mirror, caplog):
+    with caplog.at_level(logging.WARNING, logger="scdmac_lib.data"):
+        adata = data.load("pollen_paper")
+    expected = "cells 6 vs 301; genes 8 vs 23730; types 3 vs 11"
+    assert adata.uns["table1_check"]["differences"] == expected
+    assert f"differs from the paper's Table 1: {expected}" in caplog.text
+    assert adata.uns["value_kind"] == "non-integer"
+    again = data.load("pollen_paper")  # from the cache, with the check kept
+    assert again.uns["table1_check"]["differences"] == expected
+
+
+def test_present_paper_data_replace_the_stand_in(paper_mirror):
+    assert data.present("pollen_paper")
+    assert data.prefer_paper_data(["deng", "pollen", "zeisel", "pollen_paper", "adam_paper"]) == [
+        "deng", "pollen_paper", "zeisel"]
