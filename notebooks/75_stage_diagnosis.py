@@ -138,6 +138,7 @@ other = "nb" if base.zinb.likelihood == "zinb" else "zinb"
 dev = model.resolve_device(device)
 prep = pp.preprocess(adata.X, base.preprocess, seed=base.seed)
 contrasts, scores = [], []
+stage_labels = {"log input": diagnose.pca_kmeans_labels(prep.lognorm, k, seed=base.seed, n_init=base.cluster.n_init)}
 for likelihood in (base.zinb.likelihood, other):
     cfg = make_config(k, seed=SEEDS[0], device=device, **{**prof.config_overrides(), "zinb.likelihood": likelihood})
     torch.manual_seed(cfg.seed)
@@ -146,6 +147,7 @@ for likelihood in (base.zinb.likelihood, other):
     dropout = den.dropout if likelihood == "zinb" else None
     contrasts.append(diagnose.marker_contrast(prep.lognorm, truth, mean_scale, dropout).assign(likelihood=likelihood))
     labels = diagnose.pca_kmeans_labels(den.denoised, k, seed=cfg.seed, n_init=cfg.cluster.n_init)
+    stage_labels[f"Xz ({likelihood})"] = labels
     scores.append({"likelihood": likelihood, "ARI of PCA + k-means on Xz": ari(truth, labels),
                    "mean fitted pi": float(den.dropout.mean())})
 contrast = pd.concat(contrasts, ignore_index=True)
@@ -174,6 +176,27 @@ ax.legend(title="likelihood", fontsize=8)
 fig.tight_layout()
 pl_stages.save_figure(fig, f"{NAME}_contrast")
 plt.show()
+
+# %% [markdown]
+# ### Are the largest types cut along a batch?
+#
+# A denoiser removes the noise that is independent from gene to gene and keeps everything coherent,
+# batch and donor differences included; with the noise gone, such differences can become the largest
+# structure inside a type, and k-means then spends clusters on cutting big types by batch. Where the
+# dataset records a donor or batch per cell, this shows for its three largest types how many
+# clusters hold each one, and how closely that cut follows the batch (ARI within the type).
+
+# %%
+batch_key = next((c for c in ("donor", "batch") if c in adata.obs), None)
+if batch_key is None:
+    display(Markdown(f"{focus} records no donor or batch per cell, so this check does not apply."))
+else:
+    cuts = pd.concat([diagnose.split_by_batch(lab, truth, adata.obs[batch_key]).assign(clustering=name)
+                      for name, lab in stage_labels.items()], ignore_index=True)
+    _ = pl_stages.save_table(cuts, f"{NAME}_batch_cuts")
+    display(Markdown(f"Batch column: `obs['{batch_key}']` ({adata.obs[batch_key].nunique()} values); k-means on the "
+                     "PCA of each matrix, the run's k and seed."))
+    display(cuts.set_index(["clustering", "type"]).round(3))
 
 # %% [markdown]
 # ## Session info

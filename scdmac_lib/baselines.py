@@ -22,7 +22,7 @@ import torch
 
 from scdmac_lib import cluster as cl
 from scdmac_lib._utils import thread_limit
-from scdmac_lib.config import ScDMACConfig, make_config
+from scdmac_lib.config import BASELINE_CONFIGS, ScDMACConfig, make_config
 from scdmac_lib.diagnose import stage_labels
 from scdmac_lib.model import count_rows, denoise, fit_scdmac, initial_centers, resolve_device
 from scdmac_lib.nn import LATENT, LossOutput
@@ -51,23 +51,30 @@ def pca_embedding(prep: Preprocessed, n_comps: int = 50, *, seed: int = 0) -> np
     return PCA(n_components=n, random_state=seed).fit_transform(standardize(prep.lognorm)).astype(np.float32)
 
 
-def pca_kmeans(x, n_clusters: int, *, seed: int = 0, n_comps: int = 50, **_) -> MethodOutput:
+def _preprocessed(x, n_clusters: int, seed: int, overrides: dict | None) -> Preprocessed:
+    """The same preprocessing as scDMAC's under the same overrides (genes, normalization, kNN)."""
+    return preprocess(x, make_config(n_clusters, seed=seed, **(overrides or {})).preprocess, seed=seed)
+
+
+def pca_kmeans(x, n_clusters: int, *, seed: int = 0, n_comps: int = 50, overrides: dict | None = None,
+               **_) -> MethodOutput:
     """PCA + k-means (Hartigan and Wong, 1979)."""
     from sklearn.cluster import KMeans
 
     t0 = time.perf_counter()
-    pcs = pca_embedding(preprocess(x, seed=seed), n_comps, seed=seed)
+    pcs = pca_embedding(_preprocessed(x, n_clusters, seed, overrides), n_comps, seed=seed)
     labels = KMeans(n_clusters, n_init=20, random_state=seed).fit_predict(pcs)
     return MethodOutput(labels, pcs, {"total": time.perf_counter() - t0}, config={"n_comps": n_comps})
 
 
-def leiden(x, n_clusters: int, *, seed: int = 0, n_neighbors: int = 15, n_iter: int = 20, **_) -> MethodOutput:
+def leiden(x, n_clusters: int, *, seed: int = 0, n_neighbors: int = 15, n_iter: int = 20,
+           overrides: dict | None = None, **_) -> MethodOutput:
     """Seurat-style: kNN graph on 50 PCs, Leiden; bisect the resolution until k clusters appear."""
     import anndata as ad
     import scanpy as sc
 
     t0 = time.perf_counter()
-    pcs = pca_embedding(preprocess(x, seed=seed), seed=seed)
+    pcs = pca_embedding(_preprocessed(x, n_clusters, seed, overrides), seed=seed)
     adata = ad.AnnData(obsm={"X_pca": pcs}, obs={"i": np.arange(len(pcs))})
     # exact kNN (sklearn): above 4096 cells scanpy's default (pynndescent) can hand back a sparse
     # array that scanpy 1.11 cannot read (AttributeError: 'csr_array' object has no attribute 'getnnz')
@@ -149,8 +156,7 @@ def _zinb_cluster(x, cfg: ScDMACConfig, mode: str, *, progress: bool) -> MethodO
 def scdeepcluster(x, n_clusters: int, *, seed: int = 0, device: str = "auto", progress: bool = False,
                   overrides: dict | None = None, **_) -> MethodOutput:
     """scDeepCluster-style: encoder 256-64-32, input noise sd 2.5, ZINB + DEC (KL weight 1)."""
-    base = {"zinb.hidden": (256, 64), "augment.mask_rate": 0.0, "augment.swap_rate": 0.0,
-            "augment.noise_var": 2.5**2, "cluster.train.lr": 1e-3}
+    base = BASELINE_CONFIGS["scDeepCluster-style"]
     cfg = make_config(n_clusters, seed=seed, device=device, **{**base, **(overrides or {})})
     return _zinb_cluster(x, cfg, "dec", progress=progress)
 
@@ -158,14 +164,13 @@ def scdeepcluster(x, n_clusters: int, *, seed: int = 0, device: str = "auto", pr
 def sczidesk(x, n_clusters: int, *, seed: int = 0, device: str = "auto", progress: bool = False,
              overrides: dict | None = None, **_) -> MethodOutput:
     """scziDesk-style: encoder 256-64-32, ZINB + weighted soft k-means with squared (inflated) weights."""
-    base = {"zinb.hidden": (256, 64), "augment.mask_rate": 0.0, "augment.swap_rate": 0.0,
-            "augment.noise_var": 1.0, "cluster.train.lr": 1e-3}
+    base = BASELINE_CONFIGS["scziDesk-style"]
     cfg = make_config(n_clusters, seed=seed, device=device, **{**base, **(overrides or {})})
     return _zinb_cluster(x, cfg, "softkmeans", progress=progress)
 
 
 def scvi_kmeans(x, n_clusters: int, *, seed: int = 0, device: str = "auto", max_epochs: int | None = None,
-                **_) -> MethodOutput:
+                overrides: dict | None = None, **_) -> MethodOutput:
     """scVI (Lopez et al., 2018) on the HVG counts with its default training, then k-means on the latent."""
     try:
         import scvi
@@ -176,7 +181,7 @@ def scvi_kmeans(x, n_clusters: int, *, seed: int = 0, device: str = "auto", max_
     from sklearn.cluster import KMeans
 
     t0 = time.perf_counter()
-    prep = preprocess(x, seed=seed)
+    prep = _preprocessed(x, n_clusters, seed, overrides)
     adata = ad.AnnData(prep.counts.copy())
     scvi.settings.seed = seed
     scvi.model.SCVI.setup_anndata(adata)

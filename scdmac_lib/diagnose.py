@@ -150,3 +150,26 @@ def marker_contrast(lognorm: np.ndarray, truth, mean_scale: np.ndarray, dropout:
             row["dropout_outside"] = float(dropout[~inside][:, genes].mean())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def split_by_batch(labels, truth, batch, *, n_types: int = 3, min_share: float = 0.1) -> pd.DataFrame:
+    """How a clustering splits the largest true types, and whether the split follows a batch column.
+
+    For each of the ``n_types`` largest types: the number of clusters that hold at least
+    ``min_share`` of its cells, and the ARI between cluster and batch (e.g. donor) within the
+    type: near 1 when the type is cut along its batches, near 0 when the cut has nothing to do with
+    them. Uses labels and batches only to explain a clustering, never to make one.
+    """
+    import pandas as pd
+
+    from scdmac_lib.metrics import ari
+
+    labels, truth, batch = (np.asarray(v).astype(str) for v in (labels, truth, batch))
+    names, sizes = np.unique(truth, return_counts=True)
+    rows = []
+    for t in names[np.argsort(-sizes)][:n_types]:
+        inside = truth == t
+        shares = pd.Series(labels[inside]).value_counts(normalize=True)
+        rows.append({"type": t, "n_cells": int(inside.sum()), "clusters_holding_it": int((shares >= min_share).sum()),
+                     "cluster_vs_batch_ari": ari(batch[inside], labels[inside])})
+    return pd.DataFrame(rows)

@@ -65,12 +65,14 @@ class RunSpec:
 def resolved_config(spec: RunSpec) -> dict[str, Any]:
     """Flat config a spec runs under, without ``n_clusters`` (the dataset fixes it) and ``n_threads``.
 
-    scDMAC variants resolve their own variant; the baselines build on the same defaults.
+    scDMAC variants resolve their own variant; the ZINB-autoencoder baselines their pinned settings
+    (:data:`scdmac_lib.config.BASELINE_CONFIGS`); the others build on the same defaults.
     """
-    from scdmac_lib.config import VARIANTS, flat_dict, make_config
+    from scdmac_lib.config import BASELINE_CONFIGS, VARIANTS, flat_dict, make_config
 
     variant = spec.method if spec.method in VARIANTS else "scDMAC"
-    flat = flat_dict(make_config(2, variant=variant, **dict(spec.overrides)))
+    base = BASELINE_CONFIGS.get(spec.method, {})
+    flat = flat_dict(make_config(2, variant=variant, **{**base, **dict(spec.overrides)}))
     for key in ("n_clusters", "n_threads"):
         flat.pop(key)
     return _jsonable(flat)

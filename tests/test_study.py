@@ -1,0 +1,97 @@
+"""The method study's rule, on made-up run frames (no training)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scdmac_lib import study as st
+from scdmac_lib.config import make_config
+
+
+def _frame(arms: dict[str, float], *, n_datasets: int = 4, n_seeds: int = 2, auc: dict[str, float] | None = None,
+           noise: float = 0.002) -> pd.DataFrame:
+    """Runs whose ARI is a per-(dataset, seed) level plus the arm's offset and a little noise."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for d in range(n_datasets):
+        for s in range(n_seeds):
+            level = 0.5 + 0.05 * d + 0.01 * s
+            for name, offset in arms.items():
+                ari = level + offset + rng.normal(0, noise)
+                rows.append({"arm": name, "dataset": f"d{d}", "seed": s, "ari": ari, "nmi": ari,
+                             "mask_auc": (auc or {}).get(name, 0.5)})
+    return pd.DataFrame(rows)
+
+
+def test_every_arm_builds_a_valid_config_and_pins_the_baseline():
+    for a in st.ARMS:
+        cfg = make_config(3, **st.arm_overrides(a, {}))
+        assert cfg.n_clusters == 3
+    assert set(st.BASELINE) >= {k for a in st.ARMS for k in a.changes}
+    assert len({a.name for a in st.ARMS}) == len(st.ARMS)
+
+
+def test_paired_summary_verdicts():
+    summary = st.paired_summary(_frame({"baseline": 0.0, "nb_likelihood": 0.05, "latent_16": -0.05,
+                                        "inflation_1": 0.003})).set_index("arm")
+    assert summary.loc["nb_likelihood", "verdict"] == "better"
+    assert summary.loc["latent_16", "verdict"] == "worse"
+    assert summary.loc["inflation_1", "verdict"] == "tied"
+    assert summary.loc["nb_likelihood", "ari_diff"] == pytest.approx(0.05, abs=0.005)
+    assert summary.loc["nb_likelihood", "p_better"] < 0.05 < summary.loc["nb_likelihood", "p_worse"]
+
+
+def test_too_few_pairs_is_a_tie():
+    summary = st.paired_summary(_frame({"baseline": 0.0, "nb_likelihood": 0.1}, n_datasets=2, n_seeds=1))
+    assert summary.set_index("arm").loc["nb_likelihood", "verdict"] == "tied"
+
+
+def test_decide_adopts_better_arms_and_paper_closer_ties_one_per_group():
+    frame = _frame({"baseline": 0.0, "nb_likelihood": 0.05, "zinb_mean_output": 0.045,  # same group
+                    "inflation_1": 0.001,  # tied, closer to the paper: adopted
+                    "finetune_lr_1e-3": 0.002,  # tied, as close as the baseline: not adopted
+                    "latent_16": -0.05})  # worse
+    decision = st.decide(st.paired_summary(frame))
+    # the two likelihood arms are within 0.01: the one closest to the paper's text is kept
+    assert set(decision.adopted) == {"zinb_mean_output", "inflation_1"}
+    assert any("rule 4" in line for line in decision.log)
+
+
+def test_decide_picks_a_learning_mask_predictor_when_tied():
+    frame = _frame({"baseline": 0.0, "predictor_hidden": 0.001, "predictor_residual": -0.002},
+                   auc={"predictor_residual": 0.75, "predictor_hidden": 0.52})
+    decision = st.decide(st.paired_summary(frame))
+    assert decision.adopted == ["predictor_residual"]
+    silent = st.decide(st.paired_summary(_frame({"baseline": 0.0, "predictor_hidden": 0.001})))
+    assert silent.adopted == [] and any("reaches an AUC of 0.6" in line for line in silent.log)
+
+
+def test_final_choice_keeps_the_combination_only_when_it_holds_up():
+    frame = _frame({"baseline": 0.0, "nb_likelihood": 0.05, "inflation_1": 0.001})
+    decision = st.decide(st.paired_summary(frame))
+    good = pd.concat([frame, _frame({"baseline": 0.0, "combination": 0.048}).query("arm == 'combination'")])
+    assert st.final_choice(st.paired_summary(good), decision) == decision.adopted
+    bad = pd.concat([frame, _frame({"baseline": 0.0, "combination": -0.1}).query("arm == 'combination'")])
+    assert st.final_choice(st.paired_summary(bad), decision) == ["nb_likelihood"]
+
+
+def test_combination_and_defaults_check():
+    combo = st.combination(["nb_likelihood", "inflation_1"])
+    assert combo.changes == {"zinb.likelihood": "nb", "cluster.inflation": 1.0}
+    check = st.defaults_check([]).set_index("key")
+    assert check["matches"].all()  # with no change chosen, the defaults are the baseline
+    assert not st.defaults_check(["nb_likelihood"]).set_index("key").loc["zinb.likelihood", "matches"]
+
+
+def test_study_specs_pin_the_baseline_and_the_budget():
+    from scdmac_lib.profiles import get_profile
+
+    pairs = st.study_specs(get_profile("quick"), [st.arm("baseline"), st.arm("full_budget")],
+                           datasets=["deng"], seeds=[0])
+    (_, base), (_, full) = pairs
+    assert dict(base.overrides)["zinb.train.max_steps"] == 300 and dict(base.overrides)["n_threads"] == 1
+    assert dict(full.overrides)["zinb.train.max_steps"] == st.FULL_BUDGET["zinb.train.max_steps"]
+    with pytest.raises(ValueError, match="unknown study arm"):
+        st.arm("nope")
