@@ -91,7 +91,9 @@ display(Markdown(f"`scdmac-companion` {version('scdmac-companion')} is installed
 budget = [a for key, value in prof.config_overrides().items() if key != "n_threads" for a in ("--set", f"{key}={value}")]
 out_name = f"{DATASET}_scdmac.h5ad"
 args = ["cluster", f"{DATASET}.h5ad", "-k", "auto", "-o", out_name, "--device", device, "-q", *budget]
-shown_args = " \\\n    ".join([" ".join(args[:6]), *(" ".join(budget[i:i + 2]) for i in range(0, len(budget), 2))])
+options = args[6:len(args) - len(budget)]  # --device, -q: one line; each --set pair on its own
+shown_args = " \\\n    ".join([" ".join(args[:6]), " ".join(options),
+                                 *(" ".join(budget[i:i + 2]) for i in range(0, len(budget), 2))])
 display(Markdown(f"```bash\nscdmac {shown_args}\n```"
                  + (f"\n\n(The `--set` options are the {prof.name} profile's training budgets, which keep the book "
                     "fast; a plain run uses the method's defaults.)" if budget else "")))

@@ -53,7 +53,7 @@ def _commit() -> str:
 
     sha = git_commit()
     base, dirty = sha.removesuffix("-dirty"), sha.endswith("-dirty")
-    return (base[:10] if base != "unknown" else base) + (" (with uncommitted changes)" if dirty else "")
+    return base[:10] + (" (with uncommitted changes)" if dirty else "")
 
 
 def _device(device: str) -> str:
