@@ -47,6 +47,9 @@ table.scdmac-table .ours {background: #fdf3f2}
 table.scdmac-table.scdmac-reported {background: #f3f6fa; border: 1px dashed #8c959f; font-style: italic}
 table.scdmac-table.scdmac-reported th {font-style: normal}
 table.scdmac-table .missing {color: #8c959f}
+table.scdmac-table .verdict-holds a {color: #1a7f37; font-weight: 600}
+table.scdmac-table .verdict-fails a {color: #cf222e; font-weight: 600}
+table.scdmac-table .verdict-untested a {color: #57606a}
 </style>"""
 
 
@@ -179,13 +182,16 @@ def reported_table(reported: pd.DataFrame | None, datasets: Sequence[str], ran: 
             f'</th>{head}<th>run here as</th></tr></thead><tbody>{"".join(body)}</tbody>{note}</table>')
 
 
-def text_table(frame: pd.DataFrame, *, index: bool = False, digits: int = 3, links: dict[str, Sequence[str]] | None = None) -> str:
+def text_table(frame: pd.DataFrame, *, index: bool = False, digits: int = 3,
+               links: dict[str, Sequence[str]] | None = None, classes: dict[str, Sequence[str]] | None = None) -> str:
     """Any frame as a compact table whose long text cells wrap; numbers right-aligned to ``digits``.
 
-    ``links`` maps a column to one URL per row: that column's cells become links (``""`` for none).
+    ``links`` maps a column to one URL per row: that column's cells become links (``""`` for none);
+    ``classes`` maps a column to one extra CSS class per row.
     """
     frame = frame.reset_index() if index else frame
     links = links or {}
+    classes = classes or {}
     head = "".join(f"<th>{_label(c)}</th>" for c in frame.columns)
     body = []
     for i, (_, row) in enumerate(frame.iterrows()):
@@ -202,10 +208,15 @@ def text_table(frame: pd.DataFrame, *, index: bool = False, digits: int = 3, lin
             url = links.get(col, [""] * len(frame))[i]
             if url:
                 cell = f'<a href="{_esc(url)}">{cell}</a>'
-            cells.append(f'<td class="{kind}">{cell}</td>')
+            extra = classes.get(col, [""] * len(frame))[i]
+            cells.append(f'<td class="{kind}{" " + _esc(extra) if extra else ""}">{cell}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (f'{STYLE}<table class="scdmac-table scdmac-text"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
+
+
+#: CSS class of each verdict's cell (colour: holds green, does not hold red, untestable grey).
+VERDICT_CLASSES = {"holds": "verdict-holds", "does not hold": "verdict-fails", "cannot be tested here": "verdict-untested"}
 
 
 def claim_anchor(claim_id) -> str:
@@ -225,4 +236,5 @@ def claims_table(claims: pd.DataFrame, *, evidence_page: str = "", drop: Sequenc
         raise ValueError(msg)
     shown = claims.drop(columns=[c for c in drop if c in claims.columns])
     links = [f"{evidence_page}#{claim_anchor(c)}" for c in shown["claim_id"]]
-    return text_table(shown.rename(columns={"claim_id": "#"}), links={"verdict": links})
+    kinds = [VERDICT_CLASSES.get(v, "") for v in shown["verdict"]]
+    return text_table(shown.rename(columns={"claim_id": "#"}), links={"verdict": links}, classes={"verdict": kinds})

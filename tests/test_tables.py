@@ -76,3 +76,14 @@ def test_text_table_formats_numbers_and_links():
     assert '<a href="page.html#claim-1">a &lt;b&gt;</a>' in markup
     assert '<td class="num">0.012</td>' in markup and '<td class="num"></td>' in markup
     assert '<td class="num">3</td>' in markup
+
+
+def test_claims_table_links_each_verdict_and_keeps_new_columns():
+    claims = pd.DataFrame({"claim_id": [1, 2], "claim": ["best ARI", "best NMI"], "verdict": ["holds", "does not hold"],
+                           "evidence": ["long text", "long text"], "p_value": [0.01, 0.4]})
+    markup = tables.claims_table(claims, evidence_page="90_reproducibility.html", drop=["evidence"])
+    assert '<td class="text verdict-holds"><a href="90_reproducibility.html#claim-1">holds</a></td>' in markup
+    assert '<td class="text verdict-fails"><a href="90_reproducibility.html#claim-2">does not hold</a></td>' in markup
+    assert "long text" not in markup and "<th>p_<wbr>value</th>" in markup and "0.400" in markup
+    with pytest.raises(ValueError, match=r"lacks the columns \['verdict'\]"):
+        tables.claims_table(claims.drop(columns=["verdict"]))
