@@ -204,7 +204,7 @@ def text_table(frame: pd.DataFrame, *, index: bool = False, digits: int = 3,
                 text, kind = ("" if math.isnan(value) else f"{value:.{digits}f}"), "num"
             else:
                 text, kind = ("" if value is None else str(value)), "text"
-            cell = _esc(text)
+            cell = _label(text) if kind == "text" else _esc(text)
             url = links.get(col, [""] * len(frame))[i]
             if url:
                 cell = f'<a href="{_esc(url)}">{cell}</a>'
