@@ -12,14 +12,15 @@
 import sys
 from pathlib import Path
 
-from scdmac_lib.notebooks import NOTEBOOKS
+from scdmac_lib.notebooks import LANDING_PAGE, NOTEBOOKS
 
 PROFILE = config.get("profile", "quick")
 DEVICE = config.get("device", "auto")
 PYTHON = sys.executable
 NAMES = list(NOTEBOOKS)
-# Report notebooks (90_..., 95_...) summarize the others, so they run after them; the rest are
-# independent (they share the run cache, whose writes are atomic).
+# Report notebooks (90_..., 95_..., 99_...) summarize the others, so they run after them; the landing
+# page (99_summary) reads the reproducibility report's tables, so it also runs after the other
+# reports; the rest are independent (they share the run cache, whose writes are atomic).
 REPORTS = [n for n in NAMES if n[:1] == "9"]
 WORK = [n for n in NAMES if n not in REPORTS]
 PROSE = [f"book/{p}.md" for p in ("intro", "methods", "data", "reproducibility", "performance", "own-data", "rerun")]
@@ -37,6 +38,8 @@ def notebook_inputs(wildcards):
     inputs = [f"notebooks/{wildcards.name}.py"]
     if wildcards.name in REPORTS:
         inputs += [f"book/executed/{n}.ipynb" for n in WORK]
+    if wildcards.name == LANDING_PAGE:
+        inputs += [f"book/executed/{n}.ipynb" for n in REPORTS if n != LANDING_PAGE]
     return inputs
 
 

@@ -22,17 +22,16 @@
 # (fraction of zero counts) and of the library-size distribution. The paper's numbers are read from
 # `shared/paper/reported_table1_datasets.csv` and labelled "paper".
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library defaults); 1 is fastest for small data
 
-# %%
-import matplotlib.pyplot as plt
+# %% tags=["hide-input"]
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import data, experiments, paths, pl, pl_stages
+from scdmac_lib import data, experiments, page, paths, pl, pl_stages
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
@@ -40,34 +39,37 @@ pl.set_style()
 pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "00_data"
-display(Markdown(f"Profile: **{prof.name}**; datasets of this profile: {', '.join(prof.datasets)}."))
+page.show_header(prof.name, device, datasets=prof.datasets)
 
 # %% [markdown]
 # ## Table 1 as reported, beside the copies available here
 
-# %%
+# %% tags=["hide-input"]
 shared = paths.shared_dir()
 reported = None
 if shared is None:
     display(Markdown("The `shared/paper` folder is absent: the paper's Table 1 cannot be shown here."))
 else:
-    reported = pd.read_csv(shared / "paper" / "reported_table1_datasets.csv")
-    display(Markdown("**Reported** (paper, Table 1):"))
-    display(reported)
+    reported_csv = shared / "paper" / "reported_table1_datasets.csv"
+    reported = pd.read_csv(reported_csv)
+    page.show_table(reported, "Reported by the paper (Table 1): its six benchmark datasets.", csv=reported_csv)
 
-# %%
+# %% tags=["hide-input"]
 if prof.name == "paper":  # the paper profile fetches the paper's datasets when it can
     fetched = data.fetch_paper()
     missing = fetched.loc[fetched["used"] == "", "dataset"].tolist()
     display(Markdown("**Fetching the paper's datasets** (profile `paper`): "
                      + (f"could not fetch {', '.join(missing)}; their stand-ins are used or they are not run."
                         if missing else "all six were fetched.")))
-    display(fetched)
+    page.show_table(fetched, "What the paper profile could fetch.")
 
-# %%
+# %% tags=["hide-input"]
 manifest = data.list_datasets()
-display(Markdown("**Manifest** (every dataset this project knows about; sources and checksums in the next table):"))
-display(manifest.drop(columns=["url", "checksum", "verified"]))
+manifest_csv = pl_stages.save_table(manifest, f"{NAME}_manifest")
+shown = ["name", "stands_for", "role", "available", "n_cells", "n_genes", "n_types"]
+page.show_table(manifest[[c for c in shown if c in manifest.columns]],
+                "The manifest: every dataset this project knows about (sources and checksums in the next table, "
+                "notes in the CSV).", csv=manifest_csv)
 
 # %% [markdown]
 # ## Where the paper's datasets come from, and what was verified
@@ -79,11 +81,11 @@ display(manifest.drop(columns=["url", "checksum", "verified"]))
 # A `fallback` row is tried when the paper row's source cannot be fetched. `here` says whether the
 # file is on this machine (`not here`: nothing from it is used).
 
-# %%
+# %% tags=["hide-input"]
 sources = data.source_table()
-pl_stages.save_table(sources, f"{NAME}_sources")
-with pd.option_context("display.max_colwidth", None):  # URLs and checksums in full
-    display(sources)
+sources_csv = pl_stages.save_table(sources, f"{NAME}_sources")
+page.show_table(sources, "Sources of the paper's datasets: URL, checksum kind and value, and what was verified.",
+                csv=sources_csv)
 
 # %% [markdown]
 # ## The paper's datasets on this machine, checked against Table 1
@@ -92,7 +94,7 @@ with pd.option_context("display.max_colwidth", None):  # URLs and checksums in f
 # never silently accepted), whether its values are integer counts, and how it was derived from its
 # source. Absent ones are listed with the stand-in used in their place.
 
-# %%
+# %% tags=["hide-input"]
 checks = []
 for _, row in manifest[manifest["role"] == "paper"].iterrows():
     copy = prefer_paper_data([row["name"]])
@@ -110,20 +112,19 @@ for _, row in manifest[manifest["role"] == "paper"].iterrows():
         record.update({"here": "not here", "differences": "", "values": "", "derivation": in_place})
     checks.append(record)
 checks = pd.DataFrame(checks)
-pl_stages.save_table(checks, f"{NAME}_table1_check")
+checks_csv = pl_stages.save_table(checks, f"{NAME}_table1_check")
 n_here = int((checks["copy used"] != "").sum())
 display(Markdown(f"**{n_here}** of the paper's {len(checks)} datasets are on this machine"
                  + ("." if n_here else ": every number of this book is measured on stand-ins or extras.")))
-with pd.option_context("display.max_colwidth", None):
-    display(checks)
+page.show_table(checks, "The paper's datasets here, against Table 1.", csv=checks_csv)
 
-# %%
+# %% tags=["hide-input"]
 if reported is not None:
     # Here "available" means on this machine, and a fallback copy counts as the paper's.
     here = manifest.assign(available=manifest["name"].map(data.present),
                            role=manifest["role"].replace({"fallback": "paper"}))
     comparison = pl_stages.table1_comparison(reported, here)
-    pl_stages.save_table(comparison, NAME)
+    comparison_csv = pl_stages.save_table(comparison, NAME)
     n_paper = int((comparison["version"] == "paper").sum())
     n_stand = int((comparison["version"] == "stand-in").sum())
     n_missing = int((comparison["version"] == "not available").sum())
@@ -132,29 +133,37 @@ if reported is not None:
         f"**{n_stand}** only as stand-ins (reduced or re-derived copies: numbers measured on them are "
         f"not the paper's numbers), and **{n_missing}** are not available and are not run."
     ))
-    display(comparison)
+    def shape(frame, prefix):
+        cols = [f"{prefix}_{c}" for c in ("cells", "genes", "types")]
+        return [" x ".join(str(int(v)) for v in row) if row.notna().all() else "" for _, row in frame[cols].iterrows()]
+
+    compact = pd.DataFrame({"dataset": comparison["dataset"], "paper: cells x genes x types": shape(comparison, "paper"),
+                            "version here": comparison["version"], "copy here": comparison["here"].fillna(""),
+                            "here: cells x genes x types": shape(comparison, "here"),
+                            "differences": comparison["differences"].fillna("")})
+    page.show_table(compact, "Each paper dataset beside the copy this project runs, and how they differ "
+                    "(platforms and notes in the CSV).", csv=comparison_csv)
 
 # %% [markdown]
 # ## Sparsity and library sizes of this profile's datasets
 
-# %%
+# %% tags=["hide-input"]
 matrices, rows = {}, []
 for name in prefer_paper_data(prof.datasets):
     adata = experiments.load_dataset(name)
     matrices[name] = adata.X
     rows.append({"dataset": name, **pl_stages.count_summary(adata.X), "n_types": experiments.n_types(adata)})
 summary = pd.DataFrame(rows)
-pl_stages.save_table(summary, f"{NAME}_sparsity")
-display(summary.round(3))
+summary_csv = pl_stages.save_table(summary, f"{NAME}_sparsity")
+page.show_table(summary, f"Sparsity and library sizes of the {prof.name} profile's datasets.", csv=summary_csv)
 
-# %%
+# %% tags=["hide-input"]
 fig = pl_stages.plot_sparsity_library(matrices)
 fig.suptitle(f"Sparsity and library size ({prof.name} profile)", y=1.02)
-pl_stages.save_figure(fig, NAME)
-plt.show()
+page.show_figure(fig, NAME, f"Fraction of zero counts and library sizes of each dataset of the {prof.name} profile.")
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))

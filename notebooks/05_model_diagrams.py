@@ -21,25 +21,25 @@
 # project's actual configuration (`scdmac_lib.config`) with the chosen profile's overrides, so every
 # layer size and loss weight written on a box is the one the other notebooks train with.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 n_clusters = 10  # k written on the flowchart (a config field: the paper sets it to the number of cell types)
 variant = "scDMAC"  # or an ablation: "scDMAC-Z", "scDMAC-W", "scDMAC-P"
 
-# %%
-import matplotlib.pyplot as plt
+# %% tags=["hide-input"]
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import diagrams, pl_stages
+from scdmac_lib import diagrams, page, pl_stages
 from scdmac_lib.config import flat_dict, make_config
 from scdmac_lib.profiles import get_profile
 
 prof = get_profile(profile)
 cfg = make_config(n_clusters, variant=variant, **prof.config_overrides())
+page.show_header(prof.name, device, note=f"variant {variant}, k = {n_clusters}")
 display(Markdown(
-    f"Profile: **{prof.name}**; variant: **{variant}**; config overrides of the profile: "
+    "Config overrides of the profile: "
     + (", ".join(f"`{k} = {v}`" for k, v in prof.config_overrides().items()) or "none")
     + "."
 ))
@@ -51,10 +51,9 @@ display(Markdown(
 # autoencoder, clustering fine-tune) run one after the other; the clustering stage fine-tunes the
 # masked autoencoder's encoder together with the cluster centers.
 
-# %%
+# %% tags=["hide-input"]
 fig = diagrams.flowchart(cfg)
-pl_stages.save_figure(fig, "fig1_flowchart")
-plt.show()
+page.show_figure(fig, "fig1_flowchart", "Fig. 1: the scDMAC pipeline, each box with the settings of its stage.")
 
 # %% [markdown]
 # ## Fig. 2: the ZINB denoising autoencoder (Eq. 3-8)
@@ -64,10 +63,10 @@ plt.show()
 # and the dropout probability $\pi = \operatorname{sigmoid}(D W_\pi)$; the loss is the ZINB negative
 # log-likelihood of the raw counts.
 
-# %%
+# %% tags=["hide-input"]
 fig = diagrams.zinb_diagram(cfg)
-pl_stages.save_figure(fig, "fig2_zinb_autoencoder")
-plt.show()
+page.show_figure(fig, "fig2_zinb_autoencoder",
+                 "Fig. 2: the ZINB denoising autoencoder with its mean, dispersion and dropout heads.")
 
 # %% [markdown]
 # ## Fig. 3: the masked autoencoder and the mask predictor (Eq. 9-15)
@@ -76,16 +75,17 @@ plt.show()
 # gene-wise shuffled matrix and $M_{ij} \sim \mathrm{Bernoulli}(p)$. The loss mixes the weighted
 # reconstruction error and the mask predictor's binary cross-entropy:
 #
-# $$\mathcal{L} = (1 - \gamma_m)\,\mathcal{L}_{\mathrm{rec}} + \gamma_m\,\mathcal{L}_{\mathrm{mask}},
-# \qquad \mathcal{L}_{\mathrm{rec}} = \frac{1}{nd}\sum_{ij} W_{ij}\,(X_{z,ij} - \hat X_{ij})^2,
-# \quad W_{ij} = \begin{cases}\lambda & M_{ij} = 1\\ 1 - \lambda & M_{ij} = 0.\end{cases}$$
+# $$\mathcal{L} = (1 - \gamma_m)\,\mathcal{L}_{\mathrm{rec}} + \gamma_m\,\mathcal{L}_{\mathrm{mask}},$$
+#
+# $$\mathcal{L}_{\mathrm{rec}} = \frac{1}{nd}\sum_{ij} W_{ij}\,(X_{z,ij} - \hat X_{ij})^2,
+# \qquad W_{ij} = \begin{cases}\lambda & M_{ij} = 1\\ 1 - \lambda & M_{ij} = 0.\end{cases}$$
 
-# %%
+# %% tags=["hide-input"]
 fig = diagrams.mae_diagram(cfg)
-pl_stages.save_figure(fig, "fig3_masked_autoencoder")
-plt.show()
+page.show_figure(fig, "fig3_masked_autoencoder",
+                 "Fig. 3: the masked autoencoder, its mask predictor and the decoder's inputs.")
 
-# %%
+# %% tags=["hide-input"]
 mc = cfg.mae
 display(Markdown(
     f"With this configuration: masking ratio $p = {mc.mask_ratio:g}$, "
@@ -98,5 +98,5 @@ display(pd.Series(settings, name="value").to_frame())
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))

@@ -19,21 +19,21 @@
 # (gene masking, Gaussian noise, kNN swap) shown on a few cells. Labels appear only in one clearly
 # marked diagnostic (how often kNN neighbours share a label); nothing is fitted on them.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library defaults); 1 is fastest for small data
 n_show_cells = 12  # cells in the augmentation heatmaps
 n_show_genes = 25  # genes in the augmentation heatmaps
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import augment, experiments, pl, pl_stages, pp
+from scdmac_lib import augment, experiments, page, pl, pl_stages, pp
 from scdmac_lib.config import make_config
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
@@ -46,14 +46,15 @@ dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data w
 adata = experiments.load_dataset(dataset)
 k = experiments.n_types(adata)
 cfg = make_config(k, seed=0, **prof.config_overrides())
+page.show_header(prof.name, device, datasets=[dataset], seeds=[cfg.seed])
 display(Markdown(
-    f"Profile: **{prof.name}**; dataset: **{dataset}** ({adata.n_obs} cells x {adata.n_vars} genes, "
-    f"{k} labelled types). Settings: target sum {cfg.preprocess.target_sum:g}, "
+    f"Dataset **{dataset}**: {adata.n_obs} cells x {adata.n_vars} genes, "
+    f"{k} labelled types. Settings: target sum {cfg.preprocess.target_sum:g}, "
     f"{cfg.preprocess.n_top_genes} HVGs (flavor `{cfg.preprocess.hvg_flavor}`), "
     f"k = {cfg.preprocess.n_neighbors} cosine neighbours."
 ))
 
-# %%
+# %% tags=["hide-input"]
 prep = pp.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
 counts_all = pp.as_csr(adata.X)
 lib = pp.library_sizes(counts_all)
@@ -64,13 +65,13 @@ lib = pp.library_sizes(counts_all)
 # The size factor of cell $i$ is its library size divided by the median library size; it scales the
 # ZINB mean of the denoising stage (Eq. 5).
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
 pl_stages.plot_histogram(np.log10(lib), ax=axes[0], xlabel="log10 library size", title="library sizes")
 pl_stages.plot_size_factors(lib, prep.size_factors, ax=axes[1])
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_size_factors")
-plt.show()
+page.show_figure(fig, f"{NAME}_size_factors",
+                 "Library sizes (left) and the size factor of each cell against its library size (right).")
 display(Markdown(
     f"Library sizes range from {lib.min():,.0f} to {lib.max():,.0f} (median {np.median(lib):,.0f}); "
     f"size factors from {prep.size_factors.min():.2f} to {prep.size_factors.max():.2f}."
@@ -82,14 +83,14 @@ display(Markdown(
 # Each cell is scaled to a total of $s_0$ counts. The mean-variance plot is on this normalized
 # scale; the HVGs chosen by scanpy are highlighted.
 
-# %%
+# %% tags=["hide-input"]
 normalized = pp.as_csr(counts_all.multiply(cfg.preprocess.target_sum / lib[:, None]))
 mean, var = pl_stages.gene_mean_variance(normalized)
 is_hvg = np.isin(np.arange(adata.n_vars), prep.genes)
 fig, ax = plt.subplots(figsize=(5, 4))
 pl_stages.plot_mean_variance(mean, var, highlight=is_hvg, ax=ax, title="normalized counts: mean vs variance")
-pl_stages.save_figure(fig, f"{NAME}_hvg")
-plt.show()
+page.show_figure(fig, f"{NAME}_hvg", "Mean against variance of every gene after normalization, "
+                 "the selected highly variable genes highlighted.")
 totals = np.asarray(normalized.sum(axis=1)).ravel()
 display(Markdown(
     f"{int(is_hvg.sum())} of {adata.n_vars} genes kept as HVGs. After normalization every cell sums to "
@@ -99,7 +100,7 @@ display(Markdown(
 # %% [markdown]
 # ## log1p (Eq. 2)
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
 hvg_norm = normalized[:, prep.genes].toarray()
 pl_stages.plot_histogram(hvg_norm[hvg_norm > 0], ax=axes[0], bins=50, xlabel="normalized value (non-zero)",
@@ -107,7 +108,7 @@ pl_stages.plot_histogram(hvg_norm[hvg_norm > 0], ax=axes[0], bins=50, xlabel="no
 pl_stages.plot_histogram(prep.lognorm[prep.lognorm > 0], ax=axes[1], bins=50, xlabel="log1p(normalized)",
                          title="after log1p")
 fig.tight_layout()
-plt.show()
+page.show_figure(fig, f"{NAME}_log1p", "Non-zero normalized values of the selected genes before and after log1p.")
 
 # %% [markdown]
 # ## Cosine kNN graph
@@ -116,7 +117,7 @@ plt.show()
 # matrix. The label agreement below is a diagnostic only (the graph never sees labels): the fraction
 # of each cell's neighbours that share its annotated type, against what random neighbours would give.
 
-# %%
+# %% tags=["hide-input"]
 space = pl_stages.knn_space(prep.lognorm, seed=cfg.seed)
 dist = pl_stages.knn_cosine_distances(space, prep.knn)
 agreement = pl_stages.knn_label_agreement(prep.knn, adata.obs["cell_type"])
@@ -130,13 +131,13 @@ pl_stages.plot_histogram(agreement, ax=axes[2], bins=np.linspace(0, 1, 21), xlab
 axes[2].axvline(chance, color="r", ls=":", label=f"random neighbours {chance:.2f}")
 axes[2].legend(fontsize=7)
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_knn")
-plt.show()
+page.show_figure(fig, f"{NAME}_knn", "The cosine kNN graph: distances to neighbours, how often each cell is "
+                 "chosen as a neighbour, and how often neighbours share a label (diagnostic only).")
 knn_table = pd.DataFrame([{"dataset": dataset, "n_neighbors": prep.knn.shape[1], "n_hvg": int(prep.genes.size),
                            "mean_cosine_distance": float(dist.mean()), "label_agreement": float(agreement.mean()),
                            "chance_agreement": chance}])
-pl_stages.save_table(knn_table, NAME)
-display(knn_table.round(3))
+page.show_table(knn_table, "Summary of the kNN graph, with the label agreement of neighbours against chance.",
+                csv=pl_stages.save_table(knn_table, NAME))
 
 # %% [markdown]
 # ## The three augmentations on a few cells
@@ -145,7 +146,7 @@ display(knn_table.round(3))
 # zero, Gaussian noise of variance 0.6, and 20% of entries swapped with a random kNN neighbour's
 # values. Shown on a block of cells x genes (same colour scale).
 
-# %%
+# %% tags=["hide-input"]
 x_all = torch.from_numpy(pp.standardize(prep.lognorm))
 knn_t = torch.from_numpy(prep.knn)
 rng = np.random.default_rng(cfg.seed)
@@ -163,8 +164,8 @@ views = {
 }
 fig = pl_stages.plot_matrix_blocks({t: v.numpy()[:, genes] for t, v in views.items()}, cmap="RdBu_r",
                                    vmin=-3, vmax=3)
-pl_stages.save_figure(fig, f"{NAME}_augment")
-plt.show()
+page.show_figure(fig, f"{NAME}_augment", "The same block of cells x genes before and after each training "
+                 "augmentation, and after all three together (one colour scale).")
 changed = pd.DataFrame([{"augmentation": t, "fraction of entries changed": float((~np.isclose(v.numpy(), block.numpy())).mean())}
                         for t, v in list(views.items())[1:]])
 display(changed.round(3))
@@ -172,5 +173,5 @@ display(changed.round(3))
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))

@@ -19,22 +19,21 @@
 # to the mean-variance relation and to single genes, and what the fitted $\mu$, $\theta$, $\pi$ look
 # like, on the profile's walk-through dataset. No labels are used.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 seed = 0
 n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library defaults); 1 is fastest for small data
 
-# %%
+# %% tags=["hide-input"]
 import time
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, model, pl, pl_stages, pp
+from scdmac_lib import experiments, model, page, pl, pl_stages, pp
 from scdmac_lib.config import make_config
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
@@ -47,10 +46,10 @@ dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data w
 adata = experiments.load_dataset(dataset)
 cfg = make_config(experiments.n_types(adata), seed=seed, device=device, **prof.config_overrides())
 dev = model.resolve_device(cfg.device)
-display(Markdown(f"Profile: **{prof.name}**; dataset: **{dataset}** ({adata.n_obs} cells x {adata.n_vars} genes); "
-                 f"device: `{dev}`; seed {seed}."))
+page.show_header(prof.name, device, datasets=[dataset], seeds=[seed])
+display(Markdown(f"Dataset **{dataset}**: {adata.n_obs} cells x {adata.n_vars} genes."))
 
-# %%
+# %% tags=["hide-input"]
 t0 = time.perf_counter()
 prep = pp.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
 den = model.denoise(prep, cfg, device=dev, keep_parameters=True)
@@ -62,12 +61,11 @@ display(Markdown(f"Trained for {n_steps} optimizer steps on {prep.counts.shape[1
 # %% [markdown]
 # ## Training curve (ZINB negative log-likelihood per entry)
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(6, 3.5))
 pl_stages.plot_loss_curves(den.history, keys=["zinb_nll"] if "zinb_nll" in den.history else None, ax=ax,
                            title="ZINB autoencoder")
-pl_stages.save_figure(fig, f"{NAME}_loss")
-plt.show()
+page.show_figure(fig, f"{NAME}_loss", "ZINB negative log-likelihood per entry over the denoiser's training steps.")
 
 # %% [markdown]
 # ## Zeros before and after
@@ -76,10 +74,10 @@ plt.show()
 # entries whose mean rounds to zero ($\mu < 0.5$), and the fitted model's probability of a zero,
 # $\pi + (1-\pi)(\theta/(\theta+\mu))^\theta$, which should match the observed zeros if the model fits.
 
-# %%
+# %% tags=["hide-input"]
 zeros = pl_stages.zero_fraction_summary(prep.counts, den.mean, den.dispersion, den.dropout)
-pl_stages.save_table(zeros, NAME)
-display(zeros.round(3))
+page.show_table(zeros, "Fraction of zero entries: raw counts, and the denoised model read two ways.",
+                csv=pl_stages.save_table(zeros, NAME))
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 pl_stages.plot_bars(dict(zip(zeros["quantity"], zeros["fraction"], strict=True)), ax=axes[0],
                     ylabel="fraction of entries", title="zeros: raw vs denoised",
@@ -88,8 +86,8 @@ pl_stages.plot_bars(dict(zip(zeros["quantity"], zeros["fraction"], strict=True))
 axes[0].tick_params(axis="x", labelsize=7)
 pl_stages.plot_zero_calibration(prep.counts, den.mean, den.dispersion, den.dropout, ax=axes[1])
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_zeros")
-plt.show()
+page.show_figure(fig, f"{NAME}_zeros", "Zeros before and after denoising (left) and the model's zero "
+                 "probability against the observed zero fraction of each gene (right).")
 
 # %% [markdown]
 # ## Mean-variance relation, raw vs denoised
@@ -97,7 +95,7 @@ plt.show()
 # Both matrices on the same scale: each cell's HVG values normalized to the same total and log1p
 # transformed. Denoising should shrink the technical variance of lowly expressed genes.
 
-# %%
+# %% tags=["hide-input"]
 raw_log = pl_stages.lognormalize(prep.counts, cfg.preprocess.target_sum)
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True, sharey=True)
 m_raw, v_raw = pl_stages.gene_mean_variance(raw_log)
@@ -106,8 +104,8 @@ pl_stages.plot_mean_variance(m_raw, v_raw, ax=axes[0], title="raw (log1p normali
 pl_stages.plot_mean_variance(m_den, v_den, ax=axes[1], color=pl_stages.DENOISED_COLOR,
                              title="denoised (log1p normalized mu)", poisson_line=False)
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_mean_variance")
-plt.show()
+page.show_figure(fig, f"{NAME}_mean_variance", "Gene mean against variance on the log1p-normalized "
+                 "scale, raw counts (left) and the denoised mean (right).")
 display(Markdown(f"Median gene variance: raw {np.median(v_raw):.3f}, denoised {np.median(v_den):.3f}."))
 
 # %% [markdown]
@@ -116,28 +114,29 @@ display(Markdown(f"Median gene variance: raw {np.median(v_raw):.3f}, denoised {n
 # Genes chosen across the range of zero fractions; each point is a cell (x: raw, y: denoised, both
 # log1p normalized). Points on the y-axis are raw zeros the model fills in.
 
-# %%
+# %% tags=["hide-input"]
 genes = pl_stages.pick_genes(prep.counts, 4)
 names = [f"{adata.var_names[prep.genes[j]]} ({pl_stages.gene_zero_fraction(prep.counts)[j]:.0%} zeros)" for j in genes]
 fig = pl_stages.plot_gene_scatter(raw_log, den.denoised, genes, names=names)
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_genes")
-plt.show()
+page.show_figure(fig, f"{NAME}_genes", "Four genes cell by cell: raw against denoised values "
+                 "(log1p normalized); points on the y-axis are raw zeros the model fills in.")
 
 # %% [markdown]
 # ## The fitted ZINB parameters
 
-# %%
+# %% tags=["hide-input"]
 fig = pl_stages.plot_zinb_parameters(den.mean, den.dispersion, den.dropout)
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_parameters")
-plt.show()
+page.show_figure(fig, f"{NAME}_parameters", "Distributions of the fitted ZINB mean, dispersion "
+                 "and dropout probability over all entries.")
 params = pd.DataFrame({name: pd.Series(np.asarray(v).ravel()).describe(percentiles=[0.1, 0.5, 0.9])
                        for name, v in {"mu": den.mean, "theta": den.dispersion, "pi": den.dropout}.items()})
-display(params.T.round(3))
+page.show_table(params.T.reset_index(names="parameter"), "Quantiles of the fitted ZINB parameters "
+                "mu, theta and pi.", csv=pl_stages.save_table(params.T.reset_index(names="parameter"), f"{NAME}_parameters"))
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, str(dev)))

@@ -21,7 +21,7 @@
 # (mask-predictor AUC; reconstruction error on masked vs kept entries), and k-means on the
 # pretrained embedding against k-means on the PCA of the same denoised matrix.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 seed = 0
@@ -29,14 +29,13 @@ n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library default
 n_show_cells = 15
 n_show_genes = 25
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, metrics, model, pl, pl_stages, pp
+from scdmac_lib import experiments, metrics, model, page, pl, pl_stages, pp
 from scdmac_lib.config import make_config
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
@@ -50,11 +49,12 @@ adata = experiments.load_dataset(dataset)
 k = experiments.n_types(adata)
 cfg = make_config(k, seed=seed, device=device, **{**prof.config_overrides(), "n_threads": n_threads})
 p = cfg.mae.mask_ratio
-display(Markdown(f"Profile: **{prof.name}**; dataset: **{dataset}** ({adata.n_obs} cells x {adata.n_vars} genes, "
-                 f"k = {k}); masking ratio p = {p:g}, reconstruction weight lambda = {cfg.mae.recon_weight:g}, "
-                 f"mask-loss weight gamma_m = {cfg.mae.mask_loss_weight:g}; seed {seed}."))
+page.show_header(prof.name, device, datasets=[dataset], seeds=[seed])
+display(Markdown(f"Dataset **{dataset}**: {adata.n_obs} cells x {adata.n_vars} genes, "
+                 f"k = {k}; masking ratio p = {p:g}, reconstruction weight lambda = {cfg.mae.recon_weight:g}, "
+                 f"mask-loss weight gamma_m = {cfg.mae.mask_loss_weight:g}."))
 
-# %%
+# %% tags=["hide-input"]
 res = model.fit_scdmac(adata.X, cfg)
 source = res.denoised.denoised if res.denoised is not None else res.preprocessed.lognorm
 x_in = pp.standardize(source) if cfg.preprocess.scale else source
@@ -69,7 +69,7 @@ display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
 # $M_{ij} = 1$ marks an entry replaced by the shuffled value. Where the shuffled value happens to
 # equal the original (typically a zero meeting a zero in unscaled data), masking changes nothing.
 
-# %%
+# %% tags=["hide-input"]
 rng = np.random.default_rng(seed)
 cells = np.sort(rng.choice(x_in.shape[0], size=min(n_show_cells, x_in.shape[0]), replace=False))
 genes = np.sort(rng.choice(x_in.shape[1], size=min(n_show_genes, x_in.shape[1]), replace=False))
@@ -80,8 +80,8 @@ pl_stages.plot_matrix_blocks({t: v for t, v in blocks.items() if not t.startswit
                              cmap="RdBu_r", vmin=-3, vmax=3)
 pl_stages.plot_matrix_blocks({"M (1 = masked)": blocks["M (1 = masked)"]}, axes=[axes[2]], cmap="Greys",
                              shared_scale=False, vmin=0, vmax=1)
-pl_stages.save_figure(fig, f"{NAME}_corruption")
-plt.show()
+page.show_figure(fig, f"{NAME}_corruption", "A block of cells x genes: the denoised input, its gene-wise "
+                 "shuffle, the mask M (black = masked) and the corrupted matrix the encoder sees.")
 
 # %% [markdown]
 # ## Masking statistics
@@ -89,14 +89,15 @@ plt.show()
 # The realized masked fraction against the ratio p (with its spread over genes), and the fraction of
 # entries the corruption actually changes.
 
-# %%
+# %% tags=["hide-input"]
 ratios = sorted({*prof.mask_ratios, p})
 stats = pl_stages.masking_statistics(x_in, ratios, seed=seed)
-pl_stages.save_table(stats, f"{NAME}_statistics")
-display(stats.round(4))
+page.show_table(stats, "Realized masked fraction, its spread over genes and the fraction of entries "
+                "changed, per masking ratio.", csv=pl_stages.save_table(stats, f"{NAME}_statistics"))
 fig, ax = plt.subplots(figsize=(5, 4))
 pl_stages.plot_masking_statistics(stats, ax=ax)
-plt.show()
+page.show_figure(fig, f"{NAME}_statistics", "Realized masked fraction and changed fraction of entries "
+                 "against the masking ratio p.")
 
 # %% [markdown]
 # ## Training curves of the masked autoencoder
@@ -105,7 +106,7 @@ plt.show()
 # that only knows the masking rate reaches exactly that value, so a curve that stays on the line has
 # learned nothing about which entries were masked.
 
-# %%
+# %% tags=["hide-input"]
 hist = res.history["mae"]
 h_p = pl_stages.bernoulli_entropy(p)
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
@@ -116,8 +117,8 @@ if "mask_bce" in hist:
 else:
     axes[1].set_visible(False)
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_training")
-plt.show()
+page.show_figure(fig, f"{NAME}_training", "Training curves of the masked autoencoder: weighted "
+                 "reconstruction error (left) and the mask predictor's cross-entropy against the prior-only value (right).")
 final_bce = float(np.mean(hist["mask_bce"][-20:])) if "mask_bce" in hist else float("nan")
 display(Markdown(f"{len(hist['loss'])} steps. Final mask BCE (mean of the last 20 steps): {final_bce:.3f} "
                  f"nats, against the prior-only value {h_p:.3f}."))
@@ -128,7 +129,7 @@ display(Markdown(f"{len(hist['loss'])} steps. Final mask BCE (mean of the last 2
 # On a fresh mask: the mask predictor's AUC (0.5 = chance) and the reconstruction error on the masked
 # entries against the kept ones (from `model.mae_diagnostics`).
 
-# %%
+# %% tags=["hide-input"]
 diag = res.diagnostics
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
 pl_stages.plot_bars({"masked entries": diag["mse_masked"], "kept entries": diag["mse_kept"]}, ax=axes[0],
@@ -139,8 +140,8 @@ pl_stages.plot_bars({"mask predictor": diag.get("mask_auc", float("nan"))}, ax=a
                     reference_label="chance")
 axes[1].set_ylim(0, 1.05)
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_diagnostics")
-plt.show()
+page.show_figure(fig, f"{NAME}_diagnostics", "Label-free diagnostics on a fresh mask: reconstruction "
+                 "error on masked and kept entries (left) and the mask predictor's AUC (right).")
 
 # %% [markdown]
 # ## k-means on the pretrained embedding vs on the PCA of the denoised matrix
@@ -150,7 +151,7 @@ plt.show()
 # denoised matrix it starts from? The PCA of the raw log-normalized matrix is shown as a further
 # reference.
 
-# %%
+# %% tags=["hide-input"]
 truth = adata.obs["cell_type"].to_numpy()
 candidates = {
     "k-means on pretrained Z": pl_stages.kmeans_labels(res.pretrained_embedding, k, seed=seed),
@@ -162,19 +163,19 @@ comparison = pd.DataFrame([{"clustering": name, "ari (diagnostic)": metrics.ari(
                             "nmi (diagnostic)": metrics.nmi(truth, lab), "non-empty clusters": int(np.unique(lab).size)}
                            for name, lab in candidates.items()])
 comparison.insert(0, "dataset", dataset)
-pl_stages.save_table(comparison, NAME)
-display(comparison.round(3))
+page.show_table(comparison, "k-means on three representations, scored against the annotated types "
+                "(diagnostic only).", csv=pl_stages.save_table(comparison, NAME))
 fig, ax = plt.subplots(figsize=(6, 3.6))
 pl_stages.plot_bars(dict(zip(comparison["clustering"], comparison["ari (diagnostic)"], strict=True)), ax=ax,
                     colors=[pl_stages.DENOISED_COLOR, pl_stages.HVG_COLOR, pl_stages.RAW_COLOR],
                     ylabel="ARI vs annotated types", title="diagnostic: ARI of label-free k-means")
-pl_stages.save_figure(fig, NAME)
-plt.show()
+page.show_figure(fig, NAME, "ARI of label-free k-means on the pretrained embedding, the PCA of the "
+                 "denoised matrix and the PCA of the raw log values (diagnostic).")
 best = comparison.loc[comparison["ari (diagnostic)"].idxmax(), "clustering"]
 display(Markdown(f"Highest ARI here: **{best}** (profile {prof.name}, seed {seed}, one run)."))
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, res.device))

@@ -21,7 +21,7 @@
 # curves, the embedding in 2-D, how the labels moved from the initial k-means to the final ones,
 # and how many clusters are still in use. Labels are used only to score and to colour.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 seed = 0
@@ -29,14 +29,14 @@ n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library default
 embedding_2d = "umap"  # "umap" (scanpy) or "tsne"
 n_heatmap_cells = 300
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import cluster, experiments, metrics, model, pl, pl_stages
+from scdmac_lib import cluster, experiments, metrics, model, page, pl, pl_stages
 from scdmac_lib.config import make_config
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
@@ -50,14 +50,15 @@ adata = experiments.load_dataset(dataset)
 k = experiments.n_types(adata)
 cfg = make_config(k, seed=seed, device=device, **{**prof.config_overrides(), "n_threads": n_threads})
 cc = cfg.cluster
+page.show_header(prof.name, device, datasets=[dataset], seeds=[seed])
 display(Markdown(
-    f"Profile: **{prof.name}**; dataset: **{dataset}** ({adata.n_obs} cells, k = {k} clusters requested). "
+    f"Dataset **{dataset}**: {adata.n_obs} cells, k = {k} clusters requested. "
     f"Loss weights (Eq. 23): alpha = {cc.rec_weight:g} (reconstruction), beta = {cc.mask_weight:g} (mask), "
     f"phi = {cc.kmeans_weight:g} (weighted k-means), theta = {cc.kl_weight:g} (KL); inflation r = "
-    f"{cc.inflation:g}; Student-t dof = {cc.dof:g}; labels = argmax of `{cc.label_source}`; seed {seed}."
+    f"{cc.inflation:g}; Student-t dof = {cc.dof:g}; labels = argmax of `{cc.label_source}`."
 ))
 
-# %%
+# %% tags=["hide-input"]
 res = model.fit_scdmac(adata.X, cfg)
 clu = res.clusters
 truth = adata.obs["cell_type"].to_numpy()
@@ -70,7 +71,7 @@ display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
 # At the start of the fine-tune (pretrained $Z$, k-means centers) and at its end. Rows are a sample
 # of cells sorted by their cluster; a sharp block diagonal means confident assignments.
 
-# %%
+# %% tags=["hide-input"]
 z0 = torch.from_numpy(res.pretrained_embedding)
 c0, _ = model.initial_centers(res.pretrained_embedding, k, seed=cfg.seed, n_init=cc.n_init)
 states = {"start": (z0, torch.from_numpy(c0), clu.initial_labels),
@@ -86,24 +87,25 @@ for row, (when, (z, c, lab)) in enumerate(states.items()):
     pl_stages.plot_assignment_heatmap(w_inf.numpy(), lab, ax=axes[row, 1], n=n_heatmap_cells, seed=seed,
                                       title=f"{when}: w after inflation (r = {cc.inflation:g})")
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_weights")
-plt.show()
+page.show_figure(fig, f"{NAME}_weights", "Soft k-means weights of a sample of cells before and after "
+                 "inflation, at the start and at the end of the fine-tune.")
 confidence = pd.DataFrame([{"state": when, "mean max w (before inflation)": w[0].max(axis=1).mean(),
                             "mean max w (after inflation)": w[1].max(axis=1).mean()} for when, w in weights.items()])
-display(confidence.round(3))
+page.show_table(confidence, "Mean of each cell's largest weight, before and after inflation.",
+                csv=pl_stages.save_table(confidence, f"{NAME}_confidence"))
 
 # %% [markdown]
 # ## Student-t assignment q and its target p (end of the fine-tune)
 
-# %%
+# %% tags=["hide-input"]
 q = clu.q
 p = cluster.target_distribution(torch.from_numpy(q)).numpy()
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
 pl_stages.plot_assignment_heatmap(q, clu.labels, ax=axes[0], n=n_heatmap_cells, seed=seed, title="q (Student-t)")
 pl_stages.plot_assignment_heatmap(p, clu.labels, ax=axes[1], n=n_heatmap_cells, seed=seed, title="target p = q^2 / f")
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_q_p")
-plt.show()
+page.show_figure(fig, f"{NAME}_q_p", "The Student-t soft assignment q and its sharpened target p "
+                 "for a sample of cells, at the end of the fine-tune.")
 display(Markdown(f"Mean max q: {q.max(axis=1).mean():.3f}; mean max p: {p.max(axis=1).mean():.3f}."))
 
 # %% [markdown]
@@ -111,7 +113,7 @@ display(Markdown(f"Mean max q: {q.max(axis=1).mean():.3f}; mean max p: {p.max(ax
 #
 # Each term of Eq. 23, unweighted, per optimizer step (faint) and smoothed (solid).
 
-# %%
+# %% tags=["hide-input"]
 hist = res.history["cluster"]
 terms = [t for t in ("loss", "reconstruction", "mask_bce", "weighted_kmeans", "kl") if t in hist]
 fig, axes = plt.subplots(1, len(terms), figsize=(3.4 * len(terms), 3.2))
@@ -119,8 +121,8 @@ for ax, term in zip(np.ravel(axes), terms, strict=True):
     pl_stages.plot_loss_curves(hist, keys=[term], ax=ax, title=term, window=10)
     ax.get_legend().remove()
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_losses")
-plt.show()
+page.show_figure(fig, f"{NAME}_losses", "Each term of the fine-tune's loss (Eq. 23), unweighted, "
+                 "per optimizer step and smoothed.")
 
 # %% [markdown]
 # ## The embedding in 2-D
@@ -128,7 +130,7 @@ plt.show()
 # The pretrained and the final embedding, coloured by the annotated type and by the cluster labels
 # (initial k-means labels on the pretrained one, final labels on the final one).
 
-# %%
+# %% tags=["hide-input"]
 coords_pre = pl_stages.embed_2d(res.pretrained_embedding, embedding_2d, seed=seed)
 coords_fin = pl_stages.embed_2d(clu.embedding, embedding_2d, seed=seed)
 fig, axes = plt.subplots(2, 2, figsize=(11, 9))
@@ -140,13 +142,13 @@ for ax in axes.ravel():
     ax.set_xlabel(f"{embedding_2d} 1")
     ax.set_ylabel(f"{embedding_2d} 2")
 fig.tight_layout()
-pl_stages.save_figure(fig, NAME)
-plt.show()
+page.show_figure(fig, NAME, f"The pretrained and the final embedding in 2-D ({embedding_2d}), coloured "
+                 "by annotated type and by cluster.")
 
 # %% [markdown]
 # ## Initial vs final labels
 
-# %%
+# %% tags=["hide-input"]
 rows = []
 for name, lab, emb in (("initial (k-means on pretrained Z)", clu.initial_labels, res.pretrained_embedding),
                        ("final (after fine-tune)", clu.labels, clu.embedding)):
@@ -154,8 +156,8 @@ for name, lab, emb in (("initial (k-means on pretrained Z)", clu.initial_labels,
     rows.append({"dataset": dataset, "labels": name, "ari": s["ari"], "nmi": s["nmi"], "silhouette": s["silhouette"],
                  "non-empty clusters": s["n_clusters_found"], "requested": k})
 scores = pd.DataFrame(rows)
-pl_stages.save_table(scores, NAME)
-display(scores.round(3))
+page.show_table(scores, "Initial and final labels scored against the annotated types.",
+                csv=pl_stages.save_table(scores, NAME))
 moved = float((metrics.ari(clu.initial_labels, clu.labels)))
 delta = scores["ari"].iloc[1] - scores["ari"].iloc[0]
 display(Markdown(
@@ -164,13 +166,13 @@ display(Markdown(
     f"{scores['non-empty clusters'].iloc[1]} of {k} requested clusters are non-empty at the end."
 ))
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(max(4, 0.5 * k + 2), 3.2))
 pl_stages.plot_cluster_sizes(clu.initial_labels, clu.labels, k, ax=ax)
-plt.show()
+page.show_figure(fig, f"{NAME}_sizes", "Cluster sizes of the initial k-means labels and of the final labels.")
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, res.device))

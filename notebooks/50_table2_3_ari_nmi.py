@@ -19,21 +19,20 @@
 # seed, since the paper reports a best configuration) stand beside the paper's reported values. The
 # paper's Deng, Pollen and Zeisel are represented by reduced stand-ins (fewer cells, genes or types),
 # so the two sides are not a like-for-like re-measurement; the other datasets have no paper column.
-# The paper's baselines we do not re-implement appear as reported-only rows with the reason.
+# The paper's baselines we do not re-implement appear in the reported tables only.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
 n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
 
-# %%
-import matplotlib.pyplot as plt
+# %% tags=["hide-input"]
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, tables
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
@@ -44,69 +43,75 @@ NAME = "50_table2_3_ari_nmi"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
 methods, scvi_note = report.benchmark_methods(prof)
-display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; seeds: {SEEDS}; "
-                 f"device: `{device}`; methods: {', '.join(methods)}."))
-if scvi_note:
-    display(Markdown(f"**Note:** {scvi_note}"))
-display(report.dataset_table(DATASETS))
+page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
+display(Markdown(f"Methods run: {', '.join(methods)}." + (f" **Note:** {scvi_note}" if scvi_note else "")))
+page.show_table(report.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 
 # %% [markdown]
 # ## Runs
 #
 # Each (dataset, method, seed) is one cached run; a rerun reads the cache.
 
-# %%
+# %% tags=["hide-input"]
 specs = experiments.profile_specs(prof, methods, datasets=DATASETS, seeds=SEEDS)
 frame = experiments.run_many(specs, device=device)
+runs_csv = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
 display(Markdown(f"{len(frame)} runs; total training time {frame['wall_s'].sum():.0f} s "
-                 f"(as recorded when each run was computed); commit(s): {', '.join(sorted(set(frame['commit'])))}."))
-_ = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
+                 f"(as recorded when each run was computed); computed at commit(s) "
+                 f"{', '.join(f'`{c[:10]}`' for c in sorted(set(frame['commit'])))}. "
+                 f"Every run, seed by seed: {page.download_link(runs_csv, 'runs CSV')}."))
 
 # %% [markdown]
-# ## Table 2 (ARI) and Table 3 (NMI), ours beside reported
+# ## Table 2 (ARI) and Table 3 (NMI)
 #
-# "ours" is mean ± sd over seeds (best seed in brackets); "reported" is the paper's value for the
-# paper dataset the stand-in replaces. An empty reported cell says why: "lost in extraction" (the
-# paper's bold or underlined value did not survive the web extraction), or no paper column.
+# Ours: one row per dataset, one column per method; each cell is the mean over seeds with the
+# standard deviation below it (hover for the best seed, since the paper reports a best
+# configuration; the CSV has every column), the best mean of a row in bold. Below each, in a
+# separate dashed table, the values the paper reports for the paper datasets our stand-ins replace,
+# for every method of the paper, including the six we do not re-implement. The two are not a
+# like-for-like comparison: the stand-ins are reduced versions of the paper's datasets.
 
-# %%
-tables = {}
+# %% tags=["hide-input"]
+tables_long = {}
 for metric in ("ari", "nmi"):
     reported = report.reported_metric(metric)
+    long = report.side_by_side(frame, reported, metric)
+    tables_long[metric] = long
+    csv = pl_stages.save_table(long, f"{NAME}_{metric}")
+    title = "Table 2: ARI" if metric == "ari" else "Table 3: NMI"
+    display(Markdown(f"### {title}"))
+    page.show_table(tables.ours_table(long), f"{title}, ours: mean ± sd over {len(SEEDS)} seed(s) per dataset "
+                    f"and method (profile {prof.name}).", csv=csv)
     if reported is None:
         display(Markdown("**The paper's reported tables are not available in this checkout; the reported side is empty.**"))
-    long = report.side_by_side(frame, reported, metric)
-    paper_cols = [d for d in DATASETS if report.paper_dataset(d)]
-    extra = report.reported_only(reported, paper_cols) if paper_cols else None
-    tables[metric] = long
-    _ = pl_stages.save_table(long, f"{NAME}_{metric}")
-    display(Markdown(f"### {'Table 2: ARI' if metric == 'ari' else 'Table 3: NMI'} (profile {prof.name})"))
-    display(report.display_table(long, extra=extra))
-
-if not any(report.paper_dataset(d) for d in DATASETS):
-    display(Markdown("None of these datasets has a column in the paper's tables (e.g. synthetic data on "
-                     "the smoke profile), so the reported side is empty by construction."))
+    reported_html = tables.reported_table(reported, DATASETS, methods)
+    if reported_html:
+        page.show_table(reported_html, f"{title} as reported by the paper (not measured here), for the paper "
+                        "datasets our stand-ins replace.")
+    else:
+        display(Markdown("None of these datasets has a column in the paper's tables (e.g. synthetic data on the "
+                         "smoke profile), so there is no reported table to show beside ours."))
 
 # %% [markdown]
 # ## Ours vs reported, per dataset
 
-# %%
-for metric, long in tables.items():
+# %% tags=["hide-input"]
+for metric, long in tables_long.items():
     fig = pl_results.plot_ours_vs_reported_grid(long, metric=metric.upper())
-    pl_stages.save_figure(fig, f"{NAME}_{metric}")
-    plt.show()
+    page.show_figure(fig, f"{NAME}_{metric}", f"{metric.upper()} per dataset: each method's mean over seeds "
+                     "(sd whiskers) beside the paper's reported value, where the paper has one.")
 
 # %% [markdown]
 # ## Where scDMAC wins and loses
 #
 # Generated from the means above (ablation variants excluded from the ranking).
 
-# %%
-for metric, long in tables.items():
+# %% tags=["hide-input"]
+for metric, long in tables_long.items():
     display(Markdown(report.win_loss_statement(long, metric)))
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))

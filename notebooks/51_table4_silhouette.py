@@ -21,19 +21,18 @@
 # embeddings (PCA, autoencoder bottlenecks of different sizes) are not on a common scale: read them
 # as a property of each embedding, not as a ranking of clusterings.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
 n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
 
-# %%
-import matplotlib.pyplot as plt
+# %% tags=["hide-input"]
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, tables
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
@@ -44,30 +43,32 @@ NAME = "51_table4_silhouette"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
 methods, scvi_note = report.benchmark_methods(prof)
-display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; seeds: {SEEDS}; device: `{device}`."))
+page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
 if scvi_note:
     display(Markdown(f"**Note:** {scvi_note}"))
-display(report.dataset_table(DATASETS))
+page.show_table(report.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 
-# %%
+# %% tags=["hide-input"]
 specs = experiments.profile_specs(prof, methods, datasets=DATASETS, seeds=SEEDS)  # the specs of Tables 2-3
 frame = experiments.run_many(specs, device=device)
 reported = report.reported_metric("silhouette")
 if reported is None:
     display(Markdown("**The paper's reported tables are not available in this checkout; the reported side is empty.**"))
 long = report.side_by_side(frame, reported, "silhouette")
-_ = pl_stages.save_table(long, NAME)
-paper_cols = [d for d in DATASETS if report.paper_dataset(d)]
-extra = report.reported_only(reported, paper_cols, ["scDCCA"]) if paper_cols and reported is not None else None
-display(Markdown(f"### Table 4: silhouette (profile {prof.name}; ours: mean ± sd over seeds, best in brackets)"))
-display(report.display_table(long, extra=extra))
-if not paper_cols:
-    display(Markdown("None of these datasets has a column in the paper's tables, so the reported side is empty."))
+csv = pl_stages.save_table(long, NAME)
+page.show_table(tables.ours_table(long), f"Table 4, ours: silhouette of each method's embedding under its own "
+                f"clusters, mean ± sd over {len(SEEDS)} seed(s) (profile {prof.name}).", csv=csv)
+reported_html = tables.reported_table(reported, DATASETS, methods)
+if reported_html:
+    page.show_table(reported_html, "Table 4 as reported by the paper (not measured here), for the paper datasets "
+                    "our stand-ins replace.")
+else:
+    display(Markdown("None of these datasets has a column in the paper's tables, so there is no reported table."))
 
-# %%
+# %% tags=["hide-input"]
 fig = pl_results.plot_ours_vs_reported_grid(long, metric="silhouette")
-pl_stages.save_figure(fig, NAME)
-plt.show()
+page.show_figure(fig, NAME, "Silhouette per dataset: each method's mean over seeds (sd whiskers) beside "
+                 "the paper's reported value, where the paper has one.")
 
 # %% [markdown]
 # ## scDMAC against PCA + k-means and scDeepCluster-style
@@ -75,15 +76,15 @@ plt.show()
 # The paper states that scDMAC's silhouette is above both on every dataset. Computed here run for run
 # (same dataset, same seed), with a one-sided Wilcoxon signed-rank test of the paired differences:
 
-# %%
+# %% tags=["hide-input"]
 v8 = next(v for v in report.claim_verdicts(frame) if v.claim_id == 8)
 display(Markdown(f"Verdict: **{v8.verdict}**. {v8.evidence}"))
 if not v8.details.empty:
-    display(v8.details.round(4))
+    page.show_table(v8.details.round(4), "scDMAC against each baseline, paired on (dataset, seed): the mean silhouette difference and the one-sided Wilcoxon p-value.")
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))
 

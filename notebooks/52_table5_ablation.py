@@ -19,19 +19,18 @@
 # dataset of the profile over its seeds. The full-model runs are the same specs as Tables 2-3 (read
 # from the cache); the stand-ins are reduced versions of the paper's datasets.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
 n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
 
-# %%
-import matplotlib.pyplot as plt
+# %% tags=["hide-input"]
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, tables
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
@@ -42,30 +41,35 @@ NAME = "52_table5_ablation"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
 VARIANTS = ["scDMAC", *report.ABLATIONS]
-display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; seeds: {SEEDS}; device: `{device}`."))
-display(report.dataset_table(DATASETS))
+page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
+page.show_table(report.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 
-# %%
+# %% tags=["hide-input"]
 specs = experiments.profile_specs(prof, VARIANTS, datasets=DATASETS, seeds=SEEDS)
 frame = experiments.run_many(specs, device=device)
-_ = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
-tables = {}
+runs_csv = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
+display(Markdown(f"{len(frame)} runs; every run, seed by seed: {page.download_link(runs_csv, 'runs CSV')}."))
+tables_long = {}
 for metric in ("ari", "nmi"):
     reported = report.reported_ablation(metric)
     if reported is None:
         display(Markdown("**The paper's reported tables are not available in this checkout; the reported side is empty.**"))
-    tables[metric] = report.side_by_side(frame, reported, metric)
-    _ = pl_stages.save_table(tables[metric], f"{NAME}_{metric}")
-    display(Markdown(f"### Table 5, {metric.upper()} (profile {prof.name}; ours: mean ± sd over seeds, best in brackets)"))
-    display(report.display_table(tables[metric]))
+    tables_long[metric] = report.side_by_side(frame, reported, metric)
+    csv = pl_stages.save_table(tables_long[metric], f"{NAME}_{metric}")
+    display(Markdown(f"### Table 5, {metric.upper()}"))
+    page.show_table(tables.ours_table(tables_long[metric]), f"Table 5, {metric.upper()}, ours: the full model and "
+                    f"its three ablations, mean ± sd over {len(SEEDS)} seed(s) (profile {prof.name}).", csv=csv)
+    reported_html = tables.reported_table(reported, DATASETS, VARIANTS)
+    if reported_html:
+        page.show_table(reported_html, f"Table 5, {metric.upper()}, as reported by the paper (not measured here).")
 if not any(report.paper_dataset(d) for d in DATASETS):
-    display(Markdown("None of these datasets has a column in the paper's tables, so the reported side is empty."))
+    display(Markdown("None of these datasets has a column in the paper's tables, so there is no reported table."))
 
-# %%
-for metric, long in tables.items():
+# %% tags=["hide-input"]
+for metric, long in tables_long.items():
     fig = pl_results.plot_ours_vs_reported_grid(long, metric=metric.upper())
-    pl_stages.save_figure(fig, f"{NAME}_{metric}")
-    plt.show()
+    page.show_figure(fig, f"{NAME}_{metric}", f"{metric.upper()} of scDMAC and its ablations per dataset: our mean "
+                     "over seeds (sd whiskers) beside the paper's reported value, where the paper has one.")
 
 # %% [markdown]
 # ## Does each component help?
@@ -75,15 +79,15 @@ for metric, long in tables.items():
 # (full model minus variant) and a one-sided Wilcoxon signed-rank test of them; the claim holds for a
 # variant when p < 0.05.
 
-# %%
+# %% tags=["hide-input"]
 v3 = next(v for v in report.claim_verdicts(frame) if v.claim_id == 3)
 display(Markdown(f"Verdict: **{v3.verdict}**. {v3.evidence}"))
 if not v3.details.empty:
-    display(v3.details.round(4))
+    page.show_table(v3.details.round(4), "Full model against each variant, paired on (dataset, seed): the mean difference in ARI (full minus variant) and the one-sided Wilcoxon p-value.")
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))
 

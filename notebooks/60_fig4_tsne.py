@@ -19,7 +19,7 @@
 # embeddings are those of the cached Table 2-3 runs (the profile's first seed); t-SNE is only a
 # picture of the embedding, and distances between far-apart groups in it carry little meaning.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
@@ -28,14 +28,14 @@ tsne_random_state = 0
 max_cells = 5000  # t-SNE on at most this many cells (a fixed random subset beyond it)
 n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 
-from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
@@ -45,10 +45,9 @@ prof = get_profile(profile)
 NAME = "60_fig4_tsne"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEED = prof.seeds[0] if seed is None else int(seed)
-display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; run seed {SEED}; "
-                 f"t-SNE random state {tsne_random_state}; device: `{device}`."))
+page.show_header(prof.name, device, datasets=DATASETS, seeds=[SEED], note=f"t-SNE random state {tsne_random_state}")
 
-# %%
+# %% tags=["hide-input"]
 specs = experiments.profile_specs(prof, ["scDMAC"], datasets=DATASETS, seeds=[SEED])  # Tables 2-3 specs
 panels = []
 for spec in specs:
@@ -62,22 +61,22 @@ for spec in specs:
 rows = [{"dataset": d, "cells shown": len(xy), "ARI": m["ari"], "NMI": m["nmi"], "silhouette": m.get("silhouette")}
         for d, xy, _, _, m in panels]
 summary = pd.DataFrame(rows)
-_ = pl_stages.save_table(summary, NAME)
-display(summary.round(3))
+page.show_table(summary, "The runs shown: scores of scDMAC's clusters on each dataset (one seed).",
+                csv=pl_stages.save_table(summary, NAME))
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(len(panels), 2, figsize=(9.5, 4.0 * len(panels)), squeeze=False)
 for (d, xy, truth, labels, m), (ax_t, ax_c) in zip(panels, axes, strict=True):
     label = report.stand_in_label(d)
     pl_results.plot_embedding(xy, truth, ax=ax_t, title=f"{label}: ground truth")
     pl_results.plot_embedding(xy, labels, ax=ax_c, title=f"{label}: scDMAC clusters (ARI {m['ari']:.2f})")
 fig.tight_layout()
-pl_stages.save_figure(fig, NAME)
-plt.show()
+page.show_figure(fig, NAME, "Fig. 4: t-SNE of scDMAC's final embedding on each dataset, coloured by "
+                 "the annotated types (left) and by scDMAC's clusters (right).")
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))
 

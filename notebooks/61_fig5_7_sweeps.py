@@ -22,20 +22,19 @@
 # values on some datasets: these are drawn as stars for the matching stand-in dataset, labelled
 # "reported". A sweep point equal to the default is the Table 2-3 run itself (read from the cache).
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's sweep datasets (None: the profile's)
 seeds = None  # list of seeds overriding the profile's sweep seeds (None: the profile's)
 n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
 
-# %%
-import matplotlib.pyplot as plt
+# %% tags=["hide-input"]
 import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
@@ -47,14 +46,14 @@ DATASETS = list(datasets or prefer_paper_data(prof.sweep_datasets))  # the paper
 SEEDS = list(seeds or prof.sweep_seeds)
 GRIDS = {"mae.mask_ratio": prof.mask_ratios, "mae.recon_weight": prof.recon_weights,
          "mae.mask_loss_weight": prof.mask_loss_weights}
-display(Markdown(f"Profile: **{prof.name}**; sweep datasets: {', '.join(DATASETS)}; sweep seeds: {SEEDS}; "
-                 f"device: `{device}`."))
-display(pd.DataFrame({"parameter": list(GRIDS), "figure": [report.SWEEPS[p]["figure"] for p in GRIDS],
+page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
+grids = (pd.DataFrame({"parameter": list(GRIDS), "figure": [report.SWEEPS[p]["figure"] for p in GRIDS],
                       "grid": [", ".join(f"{v:g}" for v in g) for g in GRIDS.values()],
                       "paper's optimum": [report.format_range(*report.SWEEPS[p]["optimum"]) for p in GRIDS]}))
-display(report.dataset_table(DATASETS))
+page.show_table(grids, "The three sweeps: parameter, figure, grid of this profile and the paper's optimum.")
+page.show_table(report.dataset_table(DATASETS), "The sweep datasets, and the paper datasets they stand in for.")
 
-# %%
+# %% tags=["hide-input"]
 frames = []
 for param, grid in GRIDS.items():
     pairs = report.sweep_specs(prof, param, grid, datasets=DATASETS, seeds=SEEDS)
@@ -71,23 +70,23 @@ display(Markdown(f"{len(sweeps)} sweep runs (commit(s): {', '.join(sorted(set(sw
 # or dashed line: the paper's reported optimum. Stars: the values the paper quotes at that optimum
 # for the paper dataset the stand-in replaces (reported, not ours; Fig. 7's text quotes ARI only).
 
-# %%
+# %% tags=["hide-input"]
 verdicts = {v.claim_id: v for v in report.claim_verdicts(sweeps)}
 for cid, (param, grid) in zip((4, 5, 6), GRIDS.items(), strict=True):
     summ = report.summarize_sweep(sweeps, param)
-    _ = pl_stages.save_table(summ, f"{NAME}_{param.split('.')[-1]}")
+    summ_csv = pl_stages.save_table(summ, f"{NAME}_{param.split('.')[-1]}")
     info = report.SWEEPS[param]
     display(Markdown(f"### {info['figure']}: {info['label']}"))
     fig = pl_results.plot_sweep_grid(summ, param)
-    pl_stages.save_figure(fig, f"{NAME}_{param.split('.')[-1]}")
-    plt.show()
-    display(summ.round(4))
+    page.show_figure(fig, f"{NAME}_{param.split('.')[-1]}", f"{info['figure']}: our ARI and NMI against the "
+                     f"{info['label']} on each sweep dataset, with the paper's optimum and its quoted values.")
+    page.show_table(summ, f"{info['figure']}: mean and sd over seeds at each {info['label']}.", csv=summ_csv)
     v = verdicts[cid]
     display(Markdown(f"Paper: optimum at {report.format_range(*info['optimum'])}. Here: **{v.verdict}**. {v.evidence}"))
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))
 

@@ -22,19 +22,19 @@
 # comparison into new defaults was written and committed before any arm was run, and is applied
 # here as written. Every number on this page is computed from the cached runs.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's study seeds (None: the profile's)
 run_missing = None  # compute runs missing from the cache (None: only on the smoke profile)
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
-from scdmac_lib import experiments, pl, pl_stages, report
+from scdmac_lib import experiments, page, pl, pl_stages, report
 from scdmac_lib import study as st
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
@@ -45,14 +45,14 @@ NAME = "70_method_study"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.study_seeds)
 RUN_MISSING = prof.name == "smoke" if run_missing is None else bool(run_missing)
-display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; seeds: {SEEDS}; device: `{device}`. "
-                 f"Every arm is scDMAC with the profile's training budgets on one CPU thread per run."))
-display(report.dataset_table(DATASETS))
+page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS,
+                 note="every arm is scDMAC with the profile's training budgets, one CPU thread per run")
+page.show_table(report.dataset_table(DATASETS), "The datasets of the study and what each stands for.")
 
 # %% [markdown]
 # ## The rule
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown(st.RULE))
 
 # %% [markdown]
@@ -62,18 +62,18 @@ display(Markdown(st.RULE))
 # `paper rank` orders the readings of a group by how closely they follow the paper's text (0 =
 # closest; the baseline's rank in that group beside it).
 
-# %%
+# %% tags=["hide-input"]
 arms = pd.DataFrame([{"arm": a.name, "group": a.group, "change": ", ".join(f"{k} = {v}" for k, v in a.changes.items())
                       or ("the default command's budgets" if a.budget else "(baseline)"),
                       "reading": a.reading, "paper rank": a.paper_rank, "baseline's rank": a.baseline_rank}
                      for a in st.ARMS])
-with pd.option_context("display.max_colwidth", None):
-    display(arms.set_index("arm"))
+page.show_table(arms, "The study's arms: what each changes from the baseline, and how close each reading is "
+                "to the paper's text.")
 
 # %% [markdown]
 # ## Results
 
-# %%
+# %% tags=["hide-input"]
 pairs = st.study_specs(prof, st.ARMS, datasets=DATASETS, seeds=SEEDS)
 frame, missing = st.collect(pairs, run_missing=RUN_MISSING, device=device)
 if missing:
@@ -89,7 +89,8 @@ else:
     commits = sorted(set(frame["commit"]))
     display(Markdown(f"{len(frame)} runs, computed at commit(s) {', '.join(f'`{c}`' for c in commits)}; "
                      f"this page was executed at commit `{experiments.git_commit()}`."))
-    _ = pl_stages.save_table(frame, f"{NAME}_runs")
+    runs_csv = pl_stages.save_table(frame, f"{NAME}_runs")
+    display(HTML(f"Every run of the study: {page.download_link(runs_csv)}"))
 
 # %% [markdown]
 # ### Every arm against the baseline
@@ -98,13 +99,17 @@ else:
 # to the baseline; `p_better` / `p_worse` are one-sided Wilcoxon signed-rank p-values of those
 # differences; `mask_auc` is the mask predictor's AUC on fresh masks (0.5 = it learned nothing).
 
-# %%
+# %% tags=["hide-input"]
 summary = st.paired_summary(frame) if not frame.empty else pd.DataFrame()
 if not summary.empty:
-    _ = pl_stages.save_table(summary, f"{NAME}_summary")
-    display(summary.set_index("arm").round(3))
+    summary_csv = pl_stages.save_table(summary, f"{NAME}_summary")
+    shown = ["arm", "verdict", "ari_mean", "ari_sd", "ari_diff", "p_better", "p_worse", "nmi_mean", "nmi_diff",
+             "mask_auc", "n_pairs"]
+    page.show_table(summary[shown].round(3), "Each arm against the baseline over all (dataset, seed) runs: mean and "
+                    "sd of ARI, the mean paired difference, the one-sided Wilcoxon p-values, NMI and the mask "
+                    "predictor's AUC.", csv=summary_csv)
 
-# %%
+# %% tags=["hide-input"]
 if not summary.empty:
     base = frame[frame["arm"] == "baseline"].set_index(["dataset", "seed"])["ari"]
     diffs = frame[frame["arm"] != "baseline"].assign(
@@ -121,23 +126,24 @@ if not summary.empty:
     ax.set_xlabel("ARI of the arm minus ARI of the baseline (same dataset and seed)")
     ax.set_title(f"Each dot one (dataset, seed) run; bar: the mean (profile {prof.name})")
     fig.tight_layout()
-    pl_stages.save_figure(fig, NAME)
-    plt.show()
+    page.show_figure(fig, NAME, "Paired ARI differences of every arm to the baseline: one dot per (dataset, "
+                     "seed) run, the bar at the mean; right of zero the arm did better.")
 
 # %% [markdown]
 # ### Per dataset (mean ARI over seeds)
 
-# %%
+# %% tags=["hide-input"]
 if not frame.empty:
     per_dataset = frame.pivot_table(index="arm", columns="dataset", values="ari", aggfunc="mean")
     per_dataset = per_dataset.reindex([a.name for a in st.ARMS if a.name in per_dataset.index])
-    _ = pl_stages.save_table(per_dataset.reset_index(), f"{NAME}_per_dataset")
-    display(per_dataset.round(3))
+    per_dataset_csv = pl_stages.save_table(per_dataset.reset_index(), f"{NAME}_per_dataset")
+    page.show_table(per_dataset.round(3).reset_index(), "Mean ARI over seeds of each arm on each dataset.",
+                    csv=per_dataset_csv)
 
 # %% [markdown]
 # ## The rule, applied
 
-# %%
+# %% tags=["hide-input"]
 chosen = []
 if not summary.empty and "baseline" in set(summary["arm"]):
     decision = st.decide(summary)
@@ -154,7 +160,8 @@ if not summary.empty and "baseline" in set(summary["arm"]):
         if not combo_frame.empty:
             combined = pd.concat([summary, st.paired_summary(combo_frame).query("arm == 'combination'")],
                                  ignore_index=True)
-            display(combined.query("arm == 'combination'").set_index("arm").round(3))
+            page.show_table(combined.query("arm == 'combination'")[shown].round(3),
+                            f"The combination of the adopted arms ({combo.reading}) against the baseline.")
     chosen = st.final_choice(combined, decision)
     display(Markdown(f"**Chosen (rule 7):** {', '.join(chosen) if chosen else 'no change: the baseline stays'}."))
 
@@ -164,15 +171,16 @@ if not summary.empty and "baseline" in set(summary["arm"]):
 # Each studied key: its value before the study, the value the rule chose, and the library's default
 # at the commit this page was executed at.
 
-# %%
+# %% tags=["hide-input"]
 check = st.defaults_check(chosen)
-_ = pl_stages.save_table(check, f"{NAME}_defaults")
-display(check.set_index("key"))
+check_csv = pl_stages.save_table(check, f"{NAME}_defaults")
+page.show_table(check.astype(str), "Each studied key before the study, as the rule chose it, and the library's "
+                "default now.", csv=check_csv)
 if not check["matches"].all():
     display(Markdown("**The library's defaults differ from the rule's choice on the keys marked False.**"))
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))

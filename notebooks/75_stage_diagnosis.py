@@ -21,21 +21,21 @@
 # cluster sizes spanning 50x, one of them with marker genes that carry a fifth of their type's counts,
 # test the two failure modes seen on real data; and one fit is opened up to show why a stage loses.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
 n_threads = 1  # torch CPU threads for the fits made on this page
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import diagnose, experiments, model, pl, pl_stages, pp, simulate
+from scdmac_lib import diagnose, experiments, model, page, pl, pl_stages, pp, simulate
 from scdmac_lib.config import make_config
 from scdmac_lib.metrics import ari
 from scdmac_lib.data import prefer_paper_data
@@ -48,8 +48,7 @@ NAME = "75_stage_diagnosis"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
 SIMS = list(simulate.PRESETS)
-display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; simulations: {', '.join(SIMS)}; "
-                 f"seeds: {SEEDS}; device: `{device}`."))
+page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS, note=f"simulations: {', '.join(SIMS)}")
 
 # %% [markdown]
 # ## The real datasets
@@ -57,7 +56,7 @@ display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; si
 # Mean ARI over seeds of k-means on each stage's output, and the change from each stage to the
 # next (negative: the stage lost structure that the stage before it had).
 
-# %%
+# %% tags=["hide-input"]
 specs = experiments.profile_specs(prof, ["scDMAC"], datasets=DATASETS, seeds=SEEDS)
 results = [experiments.run(s, device=device) for s in specs]
 stage_cols = {k: v for r in results for k, v in r.metrics.items() if k.startswith("stage_")}
@@ -69,12 +68,13 @@ frame = pd.DataFrame([{"dataset": r.spec.dataset, "seed": r.spec.seed,
                        "smallest_type_recall": diagnose.smallest_type_recall(
                            experiments.load_dataset(r.spec.dataset).obs[experiments.LABEL_KEY], r.labels)}
                       for r in results])
-_ = pl_stages.save_table(frame, f"{NAME}_runs")
+runs_csv = pl_stages.save_table(frame, f"{NAME}_runs")
 table = diagnose.stage_table(frame, "ari")
-_ = pl_stages.save_table(table, f"{NAME}_ari")
-display(table.set_index("dataset").round(3))
+table_csv = pl_stages.save_table(table, f"{NAME}_ari")
+page.show_table(table.round(3), "Mean ARI over seeds of k-means on each stage's output, and the change from one "
+                "stage to the next (negative: the stage lost structure).", csv=table_csv)
 
-# %%
+# %% tags=["hide-input"]
 gains = table.set_index("dataset")[[c for c in table.columns if " - " in c]]
 lines = []
 for step in gains.columns:
@@ -89,10 +89,11 @@ display(Markdown("\n".join(lines)))
 # the number of non-empty clusters and the smallest cluster; and, with the labels, the recall of the
 # smallest annotated type under the best one-to-one matching of clusters to types.
 
-# %%
+# %% tags=["hide-input"]
 checks = frame.groupby("dataset", sort=False)[["mask_auc", "n_nonempty_clusters", "smallest_cluster",
                                                "smallest_type_recall"]].mean()
-display(checks.round(3))
+page.show_table(checks.round(3).reset_index(), "Label-free checks and the smallest type's recall (means over "
+                "seeds).", csv=runs_csv)
 
 # %% [markdown]
 # ## Simulated data: unequal types and dominant genes
@@ -101,7 +102,7 @@ display(checks.round(3))
 # `sim-dominant` every type also has three marker genes that carry 20 % of its cells' counts (and 1 %
 # of every other cell's, as ambient RNA). scDMAC and PCA + k-means on the same data and seeds.
 
-# %%
+# %% tags=["hide-input"]
 sim_specs = experiments.profile_specs(prof, ["scDMAC", "PCA + k-means"], datasets=SIMS, seeds=SEEDS)
 sim_rows = []
 for spec in sim_specs:
@@ -112,8 +113,10 @@ for spec in sim_specs:
                      "smallest_type_recall": diagnose.smallest_type_recall(truth, res.labels),
                      "n_nonempty_clusters": res.metrics["n_clusters_found"]})
 sims = pd.DataFrame(sim_rows)
-_ = pl_stages.save_table(sims, f"{NAME}_simulations")
-display(sims.groupby(["dataset", "method"], sort=False).mean(numeric_only=True).drop(columns="seed").round(3))
+sims_csv = pl_stages.save_table(sims, f"{NAME}_simulations")
+sims_mean = sims.groupby(["dataset", "method"], sort=False).mean(numeric_only=True).drop(columns="seed")
+page.show_table(sims_mean.round(3).reset_index(), "Simulated data: ARI, the stage scores of scDMAC, the recall of the "
+                "20-cell type and the clusters found (means over seeds).", csv=sims_csv)
 
 # %% [markdown]
 # ## Why a stage loses: one fit opened up
@@ -126,7 +129,7 @@ display(sims.groupby(["dataset", "method"], sort=False).mean(numeric_only=True).
 # markers by dropout leaves the mean smooth across types, and k-means on the denoised matrix then
 # loses the type.
 
-# %%
+# %% tags=["hide-input"]
 worst = table.set_index("dataset")
 step = "denoised_pca - log_pca"
 focus = worst[step].idxmin() if step in worst.columns and worst[step].notna().any() else DATASETS[0]
@@ -151,9 +154,10 @@ for likelihood in (base.zinb.likelihood, other):
     scores.append({"likelihood": likelihood, "ARI of PCA + k-means on Xz": ari(truth, labels),
                    "mean fitted pi": float(den.dropout.mean())})
 contrast = pd.concat(contrasts, ignore_index=True)
-_ = pl_stages.save_table(contrast, f"{NAME}_contrast")
+contrast_csv = pl_stages.save_table(contrast, f"{NAME}_contrast")
 display(Markdown(f"Dataset: **{focus}** (seed {SEEDS[0]}, the profile's budgets)."))
-display(pd.DataFrame(scores).set_index("likelihood").round(3))
+page.show_table(pd.DataFrame(scores).round(3), f"{focus}: PCA + k-means on the denoised matrix under each likelihood, "
+                "and the mean fitted dropout probability.")
 wide = contrast.groupby("type")[["n_cells", "observed_log2_ratio"]].first()
 for likelihood, g in contrast.groupby("likelihood", sort=False):
     g = g.set_index("type")
@@ -161,9 +165,11 @@ for likelihood, g in contrast.groupby("likelihood", sort=False):
     if "dropout_outside" in g and g["dropout_outside"].notna().any():
         wide[f"pi outside ({likelihood})"] = g["dropout_outside"]
         wide[f"pi inside ({likelihood})"] = g["dropout_inside"]
-display(wide.sort_values("n_cells", ascending=False).round(2))
+page.show_table(wide.sort_values("n_cells", ascending=False).round(2).reset_index(),
+                f"{focus}: marker contrast observed and kept by each fitted mean, and the fitted dropout "
+                "probability of the markers outside and inside their type.", csv=contrast_csv)
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(5, 4))
 for likelihood, g in contrast.groupby("likelihood", sort=False):
     ax.scatter(g["observed_log2_ratio"], g["fitted_log2_ratio"], label=likelihood, s=25, alpha=0.8)
@@ -174,8 +180,8 @@ ax.set_ylabel("contrast kept by the fitted mean")
 ax.set_title(f"{focus}: one point per type")
 ax.legend(title="likelihood", fontsize=8)
 fig.tight_layout()
-pl_stages.save_figure(fig, f"{NAME}_contrast")
-plt.show()
+page.show_figure(fig, f"{NAME}_contrast", f"{focus}: the marker contrast each fitted mean keeps against the observed "
+                 "one, one point per annotated type; points below the diagonal lost contrast.")
 
 # %% [markdown]
 # ### Are the largest types cut along a batch?
@@ -186,20 +192,20 @@ plt.show()
 # dataset records a donor or batch per cell, this shows for its three largest types how many
 # clusters hold each one, and how closely that cut follows the batch (ARI within the type).
 
-# %%
+# %% tags=["hide-input"]
 batch_key = next((c for c in ("donor", "batch") if c in adata.obs), None)
 if batch_key is None:
     display(Markdown(f"{focus} records no donor or batch per cell, so this check does not apply."))
 else:
     cuts = pd.concat([diagnose.split_by_batch(lab, truth, adata.obs[batch_key]).assign(clustering=name)
                       for name, lab in stage_labels.items()], ignore_index=True)
-    _ = pl_stages.save_table(cuts, f"{NAME}_batch_cuts")
-    display(Markdown(f"Batch column: `obs['{batch_key}']` ({adata.obs[batch_key].nunique()} values); k-means on the "
-                     "PCA of each matrix, the run's k and seed."))
-    display(cuts.set_index(["clustering", "type"]).round(3))
+    cuts_csv = pl_stages.save_table(cuts, f"{NAME}_batch_cuts")
+    page.show_table(cuts.round(3), f"{focus}: how k-means on each matrix cuts the three largest types, and how "
+                    f"closely the cut follows `obs['{batch_key}']` ({adata.obs[batch_key].nunique()} values).",
+                    csv=cuts_csv)
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))

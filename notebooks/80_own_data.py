@@ -14,29 +14,37 @@
 # # Using scDMAC on your own data
 #
 # How to cluster your own count matrix with scDMAC, from Python (`scdmac_lib.model.scdmac`) or from
-# the shell (`scdmac cluster IN.h5ad -k K -o OUT.h5ad`), what to look at afterwards when you have no
-# labels, and what the tool answers when the input is wrong. The demonstration runs live on a small
-# simulated AnnData written to a temporary folder; the table of bad inputs at the end is produced by
-# running every case of `scdmac_lib.bad_input` through the real command, not typed in.
+# the shell (`scdmac cluster IN.h5ad -k K -o OUT.h5ad`), where your counts can live (`X`, a layer,
+# `.raw`), what to do when you do not know the number of clusters (`-k auto`, and how far its
+# estimate lands from the true number of types on the local datasets), what to look at afterwards
+# when you have no labels, and what the tool answers when the input is wrong. The demonstration runs
+# live on a small simulated AnnData written to a temporary folder; the k-estimate table is measured
+# on the real datasets; the table of bad inputs at the end is produced by running every case of
+# `scdmac_lib.bad_input` through the real command, not typed in.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library defaults)
 demo_cells, demo_genes, demo_types = 300, 200, 4  # the simulated dataset of the demonstration
 demo_max_steps = 150  # cap on each stage's training steps in the demonstration (the page stays fast)
+k_datasets = None  # datasets of the k-estimate table (None: every local dataset; the smoke profile: its own)
 
-# %%
+# %% tags=["hide-input"]
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import bad_input, pl_stages
+from scdmac_lib import bad_input, data, experiments, page, pl_stages
+from scdmac_lib.config import make_config
+from scdmac_lib.kestimate import DEFAULT_RESOLUTION, estimate_n_clusters
 from scdmac_lib.model import scdmac
 from scdmac_lib.profiles import get_profile
 from scdmac_lib.simulate import zinb_clusters
@@ -49,21 +57,32 @@ budget.setdefault("zinb.train.max_steps", demo_max_steps)
 budget.setdefault("mae.train.max_steps", demo_max_steps)
 budget.setdefault("cluster.train.max_steps", demo_max_steps)
 workdir = Path(tempfile.mkdtemp(prefix="scdmac-own-data-"))
+if k_datasets is None:
+    listed = data.list_datasets()
+    k_datasets = list(prof.datasets) if prof.name == "smoke" else listed.loc[listed["available"], "name"].tolist()
+page.show_header(prof.name, device, datasets=k_datasets, seeds=[0],
+                 note="demonstration: a simulated dataset; k estimates: the datasets listed")
 display(Markdown(
-    f"Profile: **{prof.name}**, device: **{device}**. The demonstration uses the profile's training budgets "
-    f"capped at {demo_max_steps} steps per stage: `{budget}`. Work folder: a fresh temporary folder."
+    f"The demonstration uses the profile's training budgets capped at {demo_max_steps} steps per stage: "
+    f"`{budget}`. Work folder: a fresh temporary folder."
 ))
 
 # %% [markdown]
 # ## What the input must be
 #
-# An AnnData (`.h5ad`) with **raw counts** in `X` (cells as rows, genes as columns; dense or sparse):
-# not normalized, not log-transformed, not scaled. Cell and gene names must be unique. scDMAC
-# normalizes, selects highly variable genes and log-transforms on its own. You choose the number of
-# clusters `k` (at least 2, at most the number of cells); labels, if you have them, are only used to
-# score the result afterwards.
+# An AnnData (`.h5ad`) with **raw counts** (cells as rows, genes as columns; dense or sparse): not
+# normalized, not log-transformed, not scaled. Cell and gene names must be unique. scDMAC
+# normalizes, selects highly variable genes and log-transforms on its own. The counts can be in `X`,
+# in a layer (`--layer counts`, `layer="counts"`) or in `.raw` (`--use-raw`, `use_raw=True`): most
+# analysts keep log values in `X` and raw counts beside them, and when `X` is not counts but a
+# layer or `.raw` is, the command refuses and names the option to pass. You choose the number of
+# clusters `k` (at least 2, at most the number of cells) or let it be estimated (`-k auto`, below);
+# labels, if you have them, are only used to score the result afterwards. The output file keeps
+# everything the input had (layers, `.raw`, `obsm`, `uns`, every `obs` column) and adds the results
+# under `--key-added` (default `scdmac`); an earlier run's results under the same key are refused
+# unless you pass `--overwrite`.
 
-# %%
+# %% tags=["hide-input"]
 adata = zinb_clusters(demo_cells, demo_genes, demo_types, seed=0)
 in_path = workdir / "my_counts.h5ad"
 adata.write_h5ad(in_path)
@@ -78,14 +97,14 @@ adata
 # results under documented keys. Any config field can be changed with dotted keys, for example
 # `**{"mae.mask_ratio": 0.2}`; an unknown key is refused.
 
-# %%
+# %% tags=["hide-input"]
 result = scdmac(adata, n_clusters=demo_types, seed=0, device=device, copy=True, **budget)
 keys = pd.DataFrame([
     {"where": "obs", "key": "scdmac_cluster", "what": f"cluster of each cell ({result.obs['scdmac_cluster'].nunique()} values)"},
     {"where": "obsm", "key": "X_scdmac", "what": f"embedding Z, shape {result.obsm['X_scdmac'].shape}"},
     *({"where": "uns['scdmac']", "key": key, "what": type(value).__name__} for key, value in result.uns["scdmac"].items()),
 ])
-display(keys)
+page.show_table(keys, "Where scdmac() writes its results in the AnnData.")
 
 # %% [markdown]
 # ## From the shell
@@ -93,20 +112,30 @@ display(keys)
 # The same run as a command. `--set KEY=VALUE` changes a config field; `--label-key` scores the result
 # against a label column when you have one (ARI, NMI, accuracy, silhouette are printed and stored in
 # `uns["scdmac"]["metrics"]`). The output is written under a temporary name and renamed, so an
-# interrupted command never leaves a half-written file.
+# interrupted command never leaves a half-written file. Here the input keeps its counts in
+# `layers["counts"]` and log values in `X`, as most analysts' files do, so the command is given
+# `--layer counts`.
 
-# %%
+# %% tags=["hide-input"]
+layered = adata.copy()
+layered.layers["counts"] = layered.X.copy()
+layered.X = np.log1p(layered.X.multiply(1e4 / layered.X.sum(axis=1)).tocsr())
+layered_path = workdir / "my_log_and_counts.h5ad"
+layered.write_h5ad(layered_path)
 out_path = workdir / "my_counts_clustered.h5ad"
-argv = ["cluster", str(in_path), "-k", str(demo_types), "-o", str(out_path), "--device", device, "-q",
-        "--label-key", "cell_type", *[a for k, v in budget.items() for a in ("--set", f"{k}={v}")]]
+argv = ["cluster", str(layered_path), "-k", str(demo_types), "-o", str(out_path), "--layer", "counts",
+        "--device", device, "-q", "--label-key", "cell_type",
+        *[a for k, v in budget.items() for a in ("--set", f"{k}={v}")]]
 proc = subprocess.run([sys.executable, "-m", "scdmac_lib.cli", *argv], capture_output=True, text=True,
                       cwd=workdir, check=False)
-display(Markdown(f"`scdmac cluster {in_path.name} -k {demo_types} -o {out_path.name} --label-key cell_type "
-                 f"--set ...` exited with status **{proc.returncode}** and printed:"))
-print((proc.stdout.strip() or proc.stderr.strip()).replace(str(workdir) + "/", ""))
+display(Markdown(f"`scdmac cluster {layered_path.name} -k {demo_types} -o {out_path.name} --layer counts "
+                 f"--label-key cell_type --set ...` exited with status **{proc.returncode}** and printed:"))
+printed = (proc.stdout.strip() or proc.stderr.strip()).replace(str(workdir) + "/", "")
+print("\n".join(textwrap.fill(line, width=76, subsequent_indent="  ") for line in printed.splitlines()))
 clustered = ad.read_h5ad(out_path)
-display(Markdown(f"Keys in the output file: obs {list(clustered.obs.columns)}, obsm {list(clustered.obsm)}, "
-                 f"uns['scdmac'] {list(clustered.uns['scdmac'])}."))
+display(Markdown(f"Keys in the output file: layers {list(clustered.layers)}, obs {list(clustered.obs.columns)}, "
+                 f"obsm {list(clustered.obsm)}, uns['scdmac'] {list(clustered.uns['scdmac'])}; clustered matrix: "
+                 f"`{clustered.uns['scdmac']['matrix']}`."))
 
 # %% [markdown]
 # ## What to check when you have no labels
@@ -124,7 +153,7 @@ display(Markdown(f"Keys in the output file: obs {list(clustered.obs.columns)}, o
 # The loss curves (`uns["scdmac"]["history"]`, one per stage) should fall and flatten; a curve still
 # falling at the end means the budget was too short.
 
-# %%
+# %% tags=["hide-input"]
 diag = clustered.uns["scdmac"]["diagnostics"]
 checks = pd.DataFrame([
     {"diagnostic": "mask_auc", "value": diag.get("mask_auc", float("nan")),
@@ -135,14 +164,47 @@ checks = pd.DataFrame([
     {"diagnostic": "n_nonempty_clusters", "value": diag["n_nonempty_clusters"],
      "reading": f"of k = {demo_types} clusters asked for"},
 ])
-display(checks)
+page.show_table(checks, "The label-free diagnostics of the run above, and how to read them.")
 history = clustered.uns["scdmac"]["history"]
-display(pd.DataFrame([{"stage": stage, "steps": len(h["loss"]), "first loss": float(h["loss"][0]),
-                       "last loss": float(h["loss"][-1])} for stage, h in history.items()]))
+page.show_table(pd.DataFrame([{"stage": stage, "steps": len(h["loss"]), "first loss": float(h["loss"][0]),
+                               "last loss": float(h["loss"][-1])} for stage, h in history.items()]),
+                "Training steps and first and last loss of each stage of the run above.")
 if "metrics" in clustered.uns["scdmac"]:
     m = clustered.uns["scdmac"]["metrics"]
     display(Markdown(f"With the simulated labels (available here only because the data are simulated): "
                      f"ARI {m['ari']:.3f}, NMI {m['nmi']:.3f}, with the demonstration's short training."))
+
+# %% [markdown]
+# ## When you do not know k: `-k auto`
+#
+# scDMAC needs the number of clusters. With `-k auto` (`n_clusters="auto"`) it is estimated first,
+# the way the baselines of the paper do when k is not given: graph community detection at a
+# default resolution (scDeepCluster runs Louvain at resolution 0.8 on its pretrained embedding;
+# Seurat and scanpy run Louvain or Leiden at resolution 1 on a kNN graph). Here: Leiden at resolution
+# 1 on the cosine kNN graph scDMAC's preprocessing builds, before any training, never looking at
+# labels. The command prints the estimate and how it was obtained, and stores both in
+# `uns[key]["n_clusters"]`. The table measures the estimate on every local dataset against the
+# number of annotated types (the k the benchmark pages give every method).
+
+# %% tags=["hide-input"]
+rows = []
+for name in k_datasets:
+    ds = experiments.load_dataset(name)
+    est = estimate_n_clusters(ds.X, config=make_config(2, **prof.config_overrides()).preprocess, seed=0)
+    true_k = experiments.n_types(ds)
+    rows.append({"dataset": name, "cells": ds.n_obs, "annotated types": true_k, "estimated k": est.n_clusters,
+                 "estimate - types": est.n_clusters - true_k, "estimate / types": est.n_clusters / true_k})
+k_table = pd.DataFrame(rows)
+k_csv = pl_stages.save_table(k_table, f"{NAME}_k_estimate")
+page.show_table(k_table, f"The estimate of -k auto (Leiden, resolution {DEFAULT_RESOLUTION:g}, on the "
+                "preprocessing's kNN graph) against the number of annotated types of each dataset.", csv=k_csv)
+exact = int((k_table["estimate - types"] == 0).sum())
+within = int((k_table["estimate - types"].abs() <= 0.25 * k_table["annotated types"]).sum())
+display(Markdown(
+    f"The estimate matches the number of annotated types on {exact} of {len(k_table)} datasets and lands within "
+    f"25% of it on {within}; the median ratio estimate / types is {k_table['estimate / types'].median():.2f}. "
+    "Annotated types are themselves a choice of granularity, so a different k is not necessarily wrong; but "
+    "treat the estimate as a starting point, look at the clusters, and set `-k` yourself when you know better."))
 
 # %% [markdown]
 # ## When the input is wrong
@@ -156,17 +218,18 @@ if "metrics" in clustered.uns["scdmac"]:
 # (`FileNotFoundError` for a missing file, `FloatingPointError` for a diverging loss). The test suite
 # (`tests/test_bad_input.py`) runs the same catalogue.
 
-# %%
+# %% tags=["hide-input"]
 table = bad_input.run_all(workdir / "bad_input")
 table["message"] = table["message"].str.replace(str(workdir), "<tmp>", regex=False)
-pl_stages.save_table(table, f"{NAME}_bad_input")
+bad_csv = pl_stages.save_table(table, f"{NAME}_bad_input")
 n_ok = int(table["as expected"].sum())
 display(Markdown(f"{len(table)} cases; {n_ok} gave the expected exit status and message."))
-with pd.option_context("display.max_colwidth", None):
-    display(table[["case", "what is wrong", "exit status", "message"]].style.hide(axis="index"))
+page.show_table(table[["case", "what is wrong", "exit status", "message"]],
+                "Every bad input of the catalogue, run through the scdmac command: exit status and message.",
+                csv=bad_csv)
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))

@@ -21,7 +21,7 @@
 # beside, the paper's: a verdict is evidence about the method on these data, not a re-measurement
 # of the paper's numbers.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
@@ -30,12 +30,12 @@ sweep_datasets = None  # overrides the profile's sweep datasets (None: the profi
 sweep_seeds = None  # overrides the profile's sweep seeds (None: the profile's)
 n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
-from scdmac_lib import experiments, pl_stages, report
+from scdmac_lib import experiments, page, pl_stages, report, tables
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
@@ -50,7 +50,7 @@ methods, scvi_note = report.benchmark_methods(prof, include_ablations=True)
 GRIDS = {"mae.mask_ratio": prof.mask_ratios, "mae.recon_weight": prof.recon_weights,
          "mae.mask_loss_weight": prof.mask_loss_weights}
 
-# %%
+# %% tags=["hide-input"]
 main = experiments.run_many(experiments.profile_specs(prof, methods, datasets=DATASETS, seeds=SEEDS), device=device)
 main["sweep_param"] = None
 main["sweep_value"] = float("nan")
@@ -60,47 +60,55 @@ for param, grid in GRIDS.items():
     runs = experiments.run_many([s for _, s in pairs], device=device)
     parts.append(report.tag_sweep(runs, param, [v for v, _ in pairs]))
 frame = pd.concat(parts, ignore_index=True)
-_ = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
+runs_csv = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
 
 commits = sorted(set(frame["commit"]))
 devices = sorted(set(frame["device"]))
+page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
 display(Markdown(
-    f"Profile: **{prof.name}**. Tables: datasets {', '.join(DATASETS)}, seeds {SEEDS}. Sweeps: datasets "
-    f"{', '.join(SWEEP_DATASETS)}, seeds {SWEEP_SEEDS}. {len(frame)} runs, computed at commit(s) "
-    f"{', '.join(f'`{c}`' for c in commits)} on {', '.join(devices)}; this page was executed at commit "
-    f"`{experiments.git_commit()}`."))
+    f"Sweeps: datasets {', '.join(SWEEP_DATASETS)}, seeds {SWEEP_SEEDS}. {len(frame)} runs, computed at commit(s) "
+    f"{', '.join(f'`{c[:10]}`' for c in commits)} on {', '.join(devices)} "
+    f"({page.download_link(runs_csv, 'runs CSV')})."))
 if scvi_note:
     display(Markdown(f"**Note:** {scvi_note}"))
-display(report.dataset_table(list(dict.fromkeys(DATASETS + SWEEP_DATASETS))))
+page.show_table(report.dataset_table(list(dict.fromkeys(DATASETS + SWEEP_DATASETS))),
+                "The datasets of the tables and sweeps, and the paper datasets the stand-ins replace.")
+# what the landing page states about these numbers (it reads this file, never its own copy of the settings)
+_ = pl_stages.save_table(pd.DataFrame([{"profile": prof.name, "datasets": " ".join(DATASETS),
+                                        "seeds": " ".join(map(str, SEEDS)), "sweep_datasets": " ".join(SWEEP_DATASETS),
+                                        "sweep_seeds": " ".join(map(str, SWEEP_SEEDS)), "n_runs": len(frame),
+                                        "commits": " ".join(commits), "devices": " ".join(devices),
+                                        "executed_at_commit": experiments.git_commit()}]), f"{NAME}_provenance")
 
 # %% [markdown]
 # ## Verdicts
 
-# %%
+# %% tags=["hide-input"]
 verdicts = report.claim_verdicts(frame)
 claims = report.claims_table(verdicts)
-_ = pl_stages.save_table(claims, NAME)
-with pd.option_context("display.max_colwidth", None):
-    display(claims.set_index("claim_id"))
+claims_csv = pl_stages.save_table(claims, NAME)
+page.show_table(tables.claims_table(claims), "Each claim of the paper checked here, with its verdict (linked to "
+                "the numbers behind it) and the evidence.", csv=claims_csv)
 
 # %% [markdown]
 # ## Summary
 #
 # Generated from the verdicts above.
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown(report.verdict_summary(verdicts, DATASETS)))
 
 # %% [markdown]
 # ## The numbers behind each verdict
 
-# %%
+# %% tags=["hide-input"]
 for v in verdicts:
-    display(Markdown(f"**Claim {v.claim_id}** ({v.source}): {v.claim}. Verdict: **{v.verdict}**."))
+    display(HTML(f'<p id="{tables.claim_anchor(v.claim_id)}"><b>Claim {v.claim_id}</b> ({v.source}): {v.claim}. '
+                 f"Verdict: <b>{v.verdict}</b>.</p>"))
     if v.details.empty:
         display(Markdown(f"_{v.evidence}_"))
     else:
-        display(v.details.round(4))
+        page.show_table(v.details, f"The numbers behind claim {v.claim_id}, per dataset.")
 
 # %% [markdown]
 # ## scDMAC: ours beside reported
@@ -108,18 +116,19 @@ for v in verdicts:
 # The full model's mean (± sd over seeds) on each dataset beside the paper's value for the dataset
 # it stands in for (reported, Table 2 and 3).
 
-# %%
+# %% tags=["hide-input"]
 rows = []
 for metric in ("ari", "nmi"):
     long = report.side_by_side(main[main["method"] == "scDMAC"], report.reported_metric(metric), metric)
     rows.append(long.assign(metric=metric.upper()))
 scdmac = pd.concat(rows, ignore_index=True)[["dataset", "paper_dataset", "metric", "ours_mean", "ours_sd",
                                              "ours_best", "n_seeds", "reported", "reported_note"]]
-_ = pl_stages.save_table(scdmac, f"{NAME}_scdmac")
-display(scdmac.round(4))
+scdmac_csv = pl_stages.save_table(scdmac, f"{NAME}_scdmac")
+page.show_table(scdmac, "scDMAC on each dataset: our mean, sd and best seed beside the paper's reported value "
+                "for the dataset it stands in for.", csv=scdmac_csv)
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))

@@ -24,22 +24,21 @@
 # gives the scVI ratio with them included). The numbers are read from `results/benchmarks/benchmark.csv`, written by one command; the book never
 # reruns the benchmark. The targets below are the project's, computed from the CSV.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
 benchmark_csv = None  # path of the benchmark CSV (None: results/benchmarks/benchmark.csv)
 
-# %%
+# %% tags=["hide-input"]
 import importlib.util
 import sys
 import time
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import paths, pl, pl_stages
+from scdmac_lib import page, paths, pl, pl_stages
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
@@ -55,10 +54,11 @@ import flops  # noqa: E402  (benchmarks/flops.py)
 
 CSV = paths.results_dir() / "benchmarks" / "benchmark.csv" if benchmark_csv is None else Path(benchmark_csv)
 COMMAND = ".venv/bin/python benchmarks/run.py"
-display(Markdown(f"Profile: **{prof.name}** (this page only reads the benchmark's CSV; the profile decides "
-                 f"nothing but the tiny fallback measurement). Benchmark CSV: `{paths.display_path(CSV)}`."))
+page.show_header(prof.name, device, datasets=[prof.walkthrough_dataset], seeds=[0],
+                 note="the profile sets only the fallback measurement; the benchmark's own CSV is read as it is")
+display(Markdown(f"Benchmark CSV: `{paths.display_path(CSV)}`."))
 
-# %%
+# %% tags=["hide-input"]
 have = CSV.exists()
 if have:
     frame = pd.read_csv(CSV)
@@ -87,19 +87,25 @@ else:
 # multiplies run bare. Baselines have only an end-to-end time. Skipped or failed cases are listed
 # with the reason.
 
-# %%
+# %% tags=["hide-input"]
 if have:
     summary = bench.summary_table(frame)
-    pl_stages.save_table(summary, NAME)
-    display(summary.round(3))
+    summary_csv = pl_stages.save_table(summary, NAME)
+    per_stage = [c for c in summary.columns if c.endswith(("_s", "_mm%")) and c not in ("total_s", "import_s")]
+    overview = summary[[c for c in summary.columns if c not in per_stage]]
+    page.show_table(overview, "Every case end to end: cells, seconds, throughput, peak memory and ARI.", csv=summary_csv)
+    if per_stage:
+        stages = summary.loc[summary["method"] == "scDMAC", ["dataset", *per_stage]]
+        page.show_table(stages, "scDMAC per stage: seconds, and the training loops' matmul rate as a percentage "
+                        "of the bare matmul rate.", csv=summary_csv)
     for _, row in frame[frame["status"] != "ok"].drop_duplicates(["dataset", "method"]).iterrows():
         display(Markdown(f"- {row['status']}: {row['method']} on {row['dataset']}: {row['note']}"))
 
-# %%
+# %% tags=["hide-input"]
 if have:
     fig = bench.plot(frame)
-    pl_stages.save_figure(fig, NAME)
-    plt.show()
+    page.show_figure(fig, NAME, "scDMAC's seconds per stage, end-to-end time against the number of cells for "
+                     "every method, peak memory, and the loops' matmul fraction.")
 
 # %% [markdown]
 # ## Targets
@@ -108,10 +114,11 @@ if have:
 # (for example scVI skipped, or the 100k size not run); `info` rows are shown for reference and are
 # not targets.
 
-# %%
+# %% tags=["hide-input"]
 if have:
     targets = bench.evaluate_targets(frame)
-    display(targets)
+    page.show_table(targets, "Each performance target, its measured value and verdict.",
+                    csv=pl_stages.save_table(targets, f"{NAME}_targets"))
     n_fail = int((targets["verdict"] == "FAIL").sum())
     n_pass = int((targets["verdict"] == "PASS").sum())
     n_targets = int((targets["verdict"] != "info").sum())
@@ -123,7 +130,7 @@ if have:
 # Only when there is no CSV: the matmul rate at the denoising stage's layer shapes, and one scDMAC
 # fit on the profile's walk-through dataset with the profile's budgets, timed per stage.
 
-# %%
+# %% tags=["hide-input"]
 if not have:
     from scdmac_lib import experiments
     from scdmac_lib.config import make_config
@@ -141,12 +148,12 @@ if not have:
             for s in bench.STAGES]
     display(Markdown(f"scDMAC on `{prof.walkthrough_dataset}` ({adata.n_obs} cells), profile budgets: "
                      f"{total:.1f} s end to end."))
-    display(pd.DataFrame(rows))
+    page.show_table(pd.DataFrame(rows), "Fallback measurement: scDMAC's seconds, steps and matmul work per stage.")
     rate = flops.stage_reference_rate("denoise", n_genes, cfg, device=dev, min_seconds=0.1)
     display(Markdown(f"Matmul rate at the denoising stage's shapes here: {rate / 1e9:.1f} GFLOP/s."))
 
 # %% [markdown]
 # ## Session info
 
-# %%
+# %% tags=["hide-input"]
 display(pl_stages.session_info(profile, device))

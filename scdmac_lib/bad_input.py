@@ -138,6 +138,26 @@ def _dup_genes():
     return a
 
 
+def _log_with_counts_layer():
+    a = counts_adata()
+    a.layers["counts"] = a.X.copy()
+    a.X = np.log1p(a.X / a.X.sum(axis=1, keepdims=True) * 1e4)
+    return a
+
+
+def _log_with_raw():
+    a = counts_adata()
+    a.raw = a.copy()
+    a.X = np.log1p(a.X / a.X.sum(axis=1, keepdims=True) * 1e4)
+    return a
+
+
+def _clustered_before():
+    a = counts_adata()
+    a.obs["scdmac_cluster"] = a.obs["cell_type"].astype(str)
+    return a
+
+
 def _matrix_case(builder: Callable[[], Any], k: int = N_TYPES, *extra: str) -> Callable[[Path], list[str]]:
     def make(workdir: Path) -> list[str]:
         return _cluster_argv(_write(builder(), workdir), workdir, k, *extra)
@@ -337,6 +357,26 @@ def _cases() -> list[Case]:
         Case("non_integer", "non-integer values (normalized data): a warning, the run goes on",
              _matrix_case(_non_integer), 0, r"X holds non-integer values",
              _api_cluster(_non_integer), NotCountsWarning),
+        Case("log_values_with_counts_layer", "log-normalized X, raw counts in layers['counts'], no --layer",
+             _matrix_case(_log_with_counts_layer), 2,
+             r"X does not hold raw counts .*pass layer='counts' \(command line: --layer counts\)",
+             _api_cluster(_log_with_counts_layer)),
+        Case("log_values_with_raw", "log-normalized X, raw counts in .raw, no --use-raw",
+             _matrix_case(_log_with_raw), 2,
+             r"X does not hold raw counts .*pass use_raw=True \(command line: --use-raw\)",
+             _api_cluster(_log_with_raw)),
+        Case("missing_layer", "--layer names a layer the file does not have",
+             _matrix_case(counts_adata, k, "--layer", "counts"), 2,
+             r"layers\['counts'\] does not exist \(layers: none\)\.$",
+             _api_cluster(counts_adata, k, layer="counts")),
+        Case("use_raw_without_raw", "--use-raw on a file with no .raw",
+             _matrix_case(counts_adata, k, "--use-raw"), 2,
+             r"use_raw=True, but this AnnData has no \.raw", _api_cluster(counts_adata, k, use_raw=True)),
+        Case("results_already_there", "the input holds an earlier run's obs['scdmac_cluster'], no --key-added",
+             _matrix_case(_clustered_before), 2,
+             r"this AnnData already holds results under key_added='scdmac' \(obs\['scdmac_cluster'\]\): "
+             r"pass another key_added \(command line: --key-added scdmac_2\)",
+             _api_cluster(_clustered_before)),
         Case("all_zero_cells", "three cells with no counts at all", _matrix_case(_zero_cells), 2,
              r"3 cells have no counts at all: remove them first", _api_cluster(_zero_cells)),
         Case("all_zero_genes", "every gene but one has no counts", _matrix_case(_zero_genes), 2,
@@ -395,6 +435,11 @@ ERROR_PATTERNS: list[tuple[type[BaseException], str]] = [
     (ValueError, r"\d+ cells have no counts at all"),
     (ValueError, r"only \d+ genes have any counts: clustering needs at least two"),
     (ValueError, r"unknown config key"),
+    (ValueError, r"X does not hold raw counts .*but counts are at hand: pass "),
+    (ValueError, r"layers\[.+\] does not exist"),
+    (ValueError, r"use_raw=True, but this AnnData has no \.raw"),
+    (ValueError, r"already holds results under key_added="),
+    (ValueError, r"n_clusters must be an integer or 'auto'"),
 ]
 
 

@@ -1,7 +1,8 @@
 """The ``scdmac`` command: cluster a file, manage datasets, run specs.
 
-``scdmac cluster IN.h5ad --n-clusters K -o OUT.h5ad``, ``scdmac data list|fetch|verify [NAME...]``,
-``scdmac data fetch --paper`` (the paper's six datasets, resumable, with progress bars),
+``scdmac cluster IN.h5ad --n-clusters K|auto -o OUT.h5ad [--layer NAME | --use-raw] [--key-added KEY]``,
+``scdmac data list|fetch|verify [NAME...]``, ``scdmac data fetch --paper`` (the paper's six datasets,
+resumable, with progress bars),
 ``scdmac run --dataset D --method M --seed S [--set KEY=VALUE ...]`` or ``scdmac run --profile P``.
 Errors print one line ``scdmac: error: ...`` and exit with status 2 (bad input) or 1 (failure).
 """
@@ -66,10 +67,22 @@ def _check_input(path: Path) -> None:
         raise ValueError(msg)
 
 
+def _n_clusters(text: str) -> int | str:
+    """``--n-clusters``: an integer, or ``auto`` to estimate k."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        msg = f"--n-clusters takes an integer or 'auto', got {text!r}."
+        raise argparse.ArgumentTypeError(msg) from None
+
+
 def cmd_cluster(args) -> int:
     import os
 
     from scdmac_lib import data
+    from scdmac_lib.adata_io import check_key_free, counts_matrix, result_keys
     from scdmac_lib.checks import check_n_clusters
     from scdmac_lib.config import make_config
     from scdmac_lib.metrics import score
@@ -80,14 +93,25 @@ def cmd_cluster(args) -> int:
     make_config(2, variant=args.variant, **overrides)  # unknown keys fail before the file is read
     _check_output(out)
     _check_input(Path(args.input))
-    adata = data.read_h5ad(Path(args.input), label_key=args.label_key)  # checks labels, names, counts
-    check_n_clusters(args.n_clusters, adata.n_obs)
-    scdmac(adata, args.n_clusters, variant=args.variant, seed=args.seed, device=args.device,
-           progress=not args.quiet, key_added=args.key_added, **overrides)
+    with warnings.catch_warnings():  # X may be log values beside counts: the chosen matrix is checked below
+        warnings.simplefilter("ignore", NotCountsWarning)
+        adata = data.read_h5ad(Path(args.input), label_key=args.label_key)  # checks labels, names, the file
+    if not args.overwrite:
+        check_key_free(adata, args.key_added)
+    counts_matrix(adata, layer=args.layer, use_raw=args.use_raw)  # refuses log values when counts are at hand
+    if args.n_clusters != "auto":
+        check_n_clusters(args.n_clusters, adata.n_obs)
+    scdmac(adata, args.n_clusters, variant=args.variant, seed=args.seed, device=args.device, layer=args.layer,
+           use_raw=args.use_raw, key_added=args.key_added, overwrite=args.overwrite, progress=not args.quiet,
+           **overrides)
+    keys = result_keys(args.key_added)
+    record = adata.uns[keys["uns"]]
+    if record["n_clusters"]["source"] == "estimated":
+        sys.stdout.write(f"{record['n_clusters']['description']}\n")
     if args.label_key:
-        metrics = score(adata.obs[args.label_key].to_numpy(), adata.obs[f"{args.key_added}_cluster"].to_numpy(),
-                        adata.obsm[f"X_{args.key_added}"])
-        adata.uns[args.key_added]["metrics"] = metrics
+        metrics = score(adata.obs[args.label_key].to_numpy(), adata.obs[keys["obs"]].to_numpy(),
+                        adata.obsm[keys["obsm"]])
+        record["metrics"] = metrics
         sys.stdout.write(json.dumps(metrics) + "\n")
     tmp = out.with_name(f".{out.name}.partial")
     try:
@@ -95,7 +119,8 @@ def cmd_cluster(args) -> int:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    sys.stdout.write(f"wrote {out}: obs['{args.key_added}_cluster'], obsm['X_{args.key_added}']\n")
+    sys.stdout.write(f"wrote {out}: obs['{keys['obs']}'], obsm['{keys['obsm']}'], uns['{keys['uns']}'] "
+                     f"(k = {record['n_clusters']['n_clusters']}, clustered {record['matrix']})\n")
     return 0
 
 
@@ -164,14 +189,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("cluster", help="cluster an .h5ad file of raw counts")
-    p.add_argument("input", help="input .h5ad (raw counts in X)")
-    p.add_argument("-k", "--n-clusters", type=int, required=True, help="number of clusters (>= 2)")
-    p.add_argument("-o", "--output", required=True, help="output .h5ad")
+    p.add_argument("input", help="input .h5ad (raw counts in X, in a layer, or in .raw)")
+    p.add_argument("-k", "--n-clusters", type=_n_clusters, required=True,
+                   help="number of clusters (>= 2), or 'auto': estimate it (Leiden on the kNN graph) first")
+    p.add_argument("-o", "--output", required=True, help="output .h5ad (everything of the input, plus the results)")
+    counts = p.add_mutually_exclusive_group()
+    counts.add_argument("--layer", default=None, metavar="NAME", help="cluster layers[NAME] (raw counts) instead of X")
+    counts.add_argument("--use-raw", action="store_true", help="cluster .raw.X (raw counts) instead of X")
     p.add_argument("--variant", default="scDMAC", choices=["scDMAC", "scDMAC-Z", "scDMAC-W", "scDMAC-P"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--label-key", default=None, help="obs column with known labels: print ARI/NMI")
-    p.add_argument("--key-added", default="scdmac")
+    p.add_argument("--key-added", default="scdmac",
+                   help="results go to obs['KEY_cluster'], obsm['X_KEY'], uns['KEY'] (default scdmac)")
+    p.add_argument("--overwrite", action="store_true", help="replace earlier results stored under --key-added")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_cluster)

@@ -78,14 +78,52 @@ def test_toc_lists_existing_pages_in_order(tmp_path):
     executed.mkdir()
     for page in ("intro", "rerun", "methods"):
         (tmp_path / f"{page}.md").write_text(f"# {page}\n")
-    names = list(notebooks.NOTEBOOKS)[:2]
+    names = [n for n in notebooks.NOTEBOOKS if n not in (notebooks.LANDING_PAGE, notebooks.QUICK_START)][:2]
     for name in reversed(names):
         (executed / f"{name}.ipynb").write_text("{}")
     (executed / f"{names[0]}.failed.ipynb").write_text("{}")
     toc = notebooks.toc(tmp_path, executed)
-    assert toc["root"] == "intro"
+    assert toc["root"] == "intro"  # no landing page executed yet: the prose intro is the root
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
     assert files == ["methods", *(f"executed/{n}" for n in names), "rerun"]
+
+    for name in (notebooks.LANDING_PAGE, notebooks.QUICK_START):
+        (executed / f"{name}.ipynb").write_text("{}")
+    toc = notebooks.toc(tmp_path, executed)
+    assert toc["root"] == f"executed/{notebooks.LANDING_PAGE}"
+    assert toc["parts"][0] == {"caption": "Start here",
+                               "chapters": [{"file": f"executed/{notebooks.QUICK_START}"}, {"file": "intro"}]}
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    assert files.count(f"executed/{notebooks.LANDING_PAGE}") == 0  # the root is not listed again
+
+
+def test_notebook_sources_follow_the_page_conventions():
+    problems = {name: notebooks.presentation_problems(info["path"]) for name, info in notebooks.NOTEBOOKS.items()}
+    assert {name: p for name, p in problems.items() if p} == {}
+
+
+def test_page_conventions_are_checked(tmp_path):
+    bad = tmp_path / "10_bad.py"
+    bad.write_text(FAILING.replace('tags=["parameters"]', "").replace("x = 1", "import matplotlib.pyplot as plt\nplt.show()"))
+    problems = notebooks.presentation_problems(bad)
+    assert any("exactly the first code cell must be tagged 'parameters'" in p for p in problems)
+    assert any("shows its input: tag it hide-input" in p for p in problems)
+    assert any("no provenance line" in p for p in problems)
+    assert any("plt.show()" in p for p in problems)
+
+
+def test_the_injected_parameters_cell_is_removed_from_the_page():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('profile = "quick"', metadata={"tags": ["parameters", "hide-input"]}),
+        nbformat.v4.new_code_cell('profile = "smoke"', metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["hide-input"]}),
+    ])
+    notebooks.remove_injected_parameters(nb)
+    notebooks.remove_injected_parameters(nb)  # idempotent
+    assert [c.metadata["tags"] for c in nb.cells] == [["parameters", "hide-input"],
+                                                      ["injected-parameters", "remove-cell"], ["hide-input"]]
 
 
 def test_diagrams_follow_the_config():
@@ -132,6 +170,8 @@ def test_model_diagrams_notebook_runs_on_smoke(tmp_path, monkeypatch):
     assert not os.path.isabs(meta["output_path"])
     assert str(paths.REPO_ROOT) not in out.read_text()
     assert not list(executed.glob(".*"))  # no temp file left
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1 and "remove-cell" in injected[0]["metadata"]["tags"]
 
 
 @pytest.mark.slow

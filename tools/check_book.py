@@ -13,16 +13,27 @@ For every HTML page of the built book (``_build/html``, without ``_static``/``_s
 - checks that no absolute machine path (the checkout's or the home folder) shows on the page;
 - checks that nothing would load from the internet at page time: no ``http(s)://`` in any ``src``
   attribute or in the ``href`` of a ``<link>`` (plain ``<a href>`` links are fine, and so is
-  sphinx-thebe's ``THEBE_JS_URL`` constant inside an inline script, loaded only on a launch click).
+  sphinx-thebe's ``THEBE_JS_URL`` constant inside an inline script, loaded only on a launch click);
+- checks that no code input shows by default (every notebook cell's input sits in a closed
+  ``<details>``: the ``hide-input`` tag), that every image of the article is in a ``<figure>``
+  whose caption says what it shows (at least four words), and that every link of the article to
+  this book leads to a page that exists and, with a ``#fragment``, to an element with that id;
+- measures the layout at ``--width`` (1280 px) in the browser: the page and the article column are
+  no wider than the viewport, and nothing inside the article is cut off or scrolls sideways (an
+  element whose ``scrollWidth`` exceeds its ``clientWidth`` under ``overflow-x: auto|scroll|hidden``,
+  or whose right edge passes the article's; inline math and the code blocks of prose pages may
+  scroll inside the column, as code does, but not pass its edge). The measurement runs in a copy of the page with a
+  ``<base>`` pointing at the original and a script that writes the numbers into the DOM it dumps.
 
-Without Chromium it says so, skips the browser (screenshots, rendered-math check) and still runs
-the checks on the static HTML. Install it with ``apt-get update && apt-get install -y chromium``.
+Without Chromium it says so, skips the browser (screenshots, rendered-math check, layout) and still
+runs the checks on the static HTML. Install it with ``apt-get update && apt-get install -y chromium``.
 Exit status: 0 when every page passes, 1 otherwise (failing pages listed), 2 when there is no book.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -39,6 +50,44 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
     "--virtual-time-budget=8000",
 ]
+
+
+MIN_CAPTION_WORDS = 4
+LAYOUT_ATTR = "data-scdmac-layout"
+#: Injected into a copy of each page: after load (fonts, MathJax), measure the article and write the
+#: result into an attribute of <body> that --dump-dom returns.
+MEASURE_SCRIPT = """<script>
+window.addEventListener('load', () => setTimeout(() => {
+  const art = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const box = art.getBoundingClientRect();
+  const doc = document.documentElement;
+  const out = {viewport: doc.clientWidth, page: doc.scrollWidth, article: [art.scrollWidth, art.clientWidth], wide: []};
+  const seen = [];
+  const name = el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+      ? '.' + el.className.trim().split(/\\s+/).slice(0, 2).join('.') : '');
+  for (const el of art.querySelectorAll('*')) {
+    if (el.closest('details:not([open])') && !el.matches('details, summary') && !el.closest('summary')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (seen.some(p => p.contains(el))) continue;
+    const ox = getComputedStyle(el).overflowX;
+    // inline math: MathJax's glyph metrics overhang its box by a few px (nothing is cut); prose code
+    // blocks scroll as code does everywhere; both still count when they pass the article's edge
+    const exempt = el.matches('span.math, span.math *') || (el.matches('div.highlight pre') && !el.closest('.cell_output'));
+    const clips = ['auto', 'scroll', 'hidden'].includes(ox) && el.scrollWidth > el.clientWidth + 1;
+    const past = r.right > box.right + 1;
+    const scrolls = clips && !exempt;
+    if (exempt && clips && !past) { seen.push(el); continue; }  // what it clips is its own business
+    if (scrolls || past) {
+      seen.push(el);
+      const text = (el.innerText || '').trim().replace(/\\s+/g, ' ').slice(0, 50);
+      out.wide.push({element: name(el), width: Math.round(scrolls ? el.scrollWidth : r.width),
+                     room: Math.round(scrolls ? el.clientWidth : box.right - r.left), text: text});
+    }
+  }
+  document.body.setAttribute('""" + LAYOUT_ATTR + """', JSON.stringify(out));
+}, 300));
+</script>"""
 
 
 def find_chromium() -> str | None:
@@ -68,11 +117,94 @@ def local_target(page: Path, url: str) -> Path | None:
     return (page.parent / unquote(parsed.path)).resolve()
 
 
+def presentation_problems(soup: BeautifulSoup) -> list[str]:
+    """Code input visible by default, and images without a caption that says what they show."""
+    problems = []
+    article = soup.select_one("article.bd-article") or soup.select_one("main") or soup
+    shown = [c for c in article.select("div.cell_input")
+             if not any(d.name == "details" and not d.has_attr("open") for d in c.parents)]
+    if shown:
+        first = " ".join(shown[0].get_text(" ", strip=True).split())[:60]
+        problems.append(f"{len(shown)} code input(s) visible by default (tag the cell hide-input), first: {first!r}")
+    for img in article.find_all("img"):
+        figure = img.find_parent("figure")
+        caption = figure.find("figcaption") if figure is not None else None
+        words = caption.get_text(" ", strip=True).split() if caption is not None else []
+        if len(words) < MIN_CAPTION_WORDS:
+            src = img.get("src", "")
+            src = src[:40] + "..." if src.startswith("data:") else src
+            problems.append(f"image {src} has no caption saying what it shows ({' '.join(words) or 'none'})")
+    return problems
+
+
+_IDS: dict[Path, set[str]] = {}
+
+
+def _ids(target: Path) -> set[str]:
+    if target not in _IDS:
+        soup = BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser")
+        _IDS[target] = {tag["id"] for tag in soup.find_all(id=True)} | {a["name"] for a in soup.find_all("a", attrs={"name": True})}
+    return _IDS[target]
+
+
+def link_problems(page: Path, soup: BeautifulSoup) -> list[str]:
+    """Links of the article to a page or an anchor of this book that does not exist."""
+    problems = []
+    article = soup.select_one("article.bd-article") or soup.select_one("main") or soup
+    for a in article.find_all("a", href=True):
+        href = a["href"]
+        if href.startswith(("data:", "mailto:", "javascript:")) or is_external(href):
+            continue
+        parsed = urlparse(href)
+        target = page if not parsed.path else local_target(page, href)
+        if target is None:
+            continue
+        if not target.is_file():
+            problems.append(f"link {href} leads nowhere")
+        elif parsed.fragment and target.suffix == ".html" and unquote(parsed.fragment) not in _ids(target):
+            problems.append(f"link {href}: no #{parsed.fragment} on that page")
+    return problems
+
+
+def layout_problems(layout: dict) -> list[str]:
+    """Overflow found by :data:`MEASURE_SCRIPT`: the page, the article, or an element inside it."""
+    problems = []
+    if layout["page"] > layout["viewport"] + 1:
+        problems.append(f"page {layout['page']} px wide in a {layout['viewport']} px viewport")
+    width, room = layout["article"]
+    if width > room + 1:
+        problems.append(f"article column {width} px wide, {room} px visible")
+    for el in layout["wide"]:
+        problems.append(f"{el['element']} needs {el['width']} px, has {el['room']} px ({el['text']!r})")
+    return problems
+
+
+def measure_layout(binary: str, page: Path, *, width: int, height: int, profile_dir: str) -> tuple[str, dict | None]:
+    """The page's DOM after scripts ran, and its layout at ``width`` (``None`` when not measured)."""
+    text = page.read_text(encoding="utf-8")
+    base = f'<base href="{page.as_uri()}">'
+    marked = text.replace("<head>", "<head>" + base, 1).replace("</body>", MEASURE_SCRIPT + "</body>", 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / page.name
+        copy.write_text(marked, encoding="utf-8")
+        dom = chromium(binary, ["--dump-dom", f"--window-size={width},{height}"], copy.as_uri(), profile_dir)
+    if dom.returncode != 0 or not dom.stdout.strip():
+        return "", None
+    body = BeautifulSoup(dom.stdout, "html.parser").body
+    raw = body.get(LAYOUT_ATTR) if body is not None else None
+    return dom.stdout, (json.loads(raw) if raw else None)
+
+
+def is_redirect(soup: BeautifulSoup):
+    """The ``<meta http-equiv="refresh">`` of a redirect page (``index.html``), or ``None``."""
+    return soup.find("meta", attrs={"http-equiv": lambda v: v and v.lower() == "refresh"})
+
+
 def check_html(page: Path, html: str, *, rendered: bool) -> list[str]:
     """Problems of one page, from its HTML (``rendered``: the DOM after scripts ran)."""
     soup = BeautifulSoup(html, "html.parser")
     problems: list[str] = []
-    refresh = soup.find("meta", attrs={"http-equiv": lambda v: v and v.lower() == "refresh"})
+    refresh = is_redirect(soup)
     if refresh is not None:  # index.html: a redirect to the root page
         target = refresh.get("content", "").partition("url=")[2] or refresh.get("content", "").partition("URL=")[2]
         dest = local_target(page, target.strip())
@@ -127,7 +259,7 @@ def check_html(page: Path, html: str, *, rendered: bool) -> list[str]:
     for err in soup.select("div.output.traceback, div.cell_output .traceback, .output.error"):
         first = err.get_text(" ", strip=True)[:120]
         problems.append(f"error output in a notebook cell: {first}")
-    return problems
+    return problems + presentation_problems(soup) + link_problems(page, soup)
 
 
 def pages_of(html_dir: Path) -> list[Path]:
@@ -155,29 +287,41 @@ def main(argv: list[str] | None = None) -> int:
         args.shots.mkdir(parents=True, exist_ok=True)
 
     failures: dict[str, list[str]] = {}
+    widths: dict[str, dict] = {}
     pages = pages_of(html_dir)
     for page in pages:
         rel = page.relative_to(html_dir).as_posix()
-        problems = check_html(page, page.read_text(encoding="utf-8"), rendered=False)
-        if binary is not None:
+        static = page.read_text(encoding="utf-8")
+        problems = check_html(page, static, rendered=False)
+        if binary is not None and not is_redirect(BeautifulSoup(static, "html.parser")):
             url = page.as_uri()
             shot = args.shots / (rel.replace("/", "__").removesuffix(".html") + ".png")
             with tempfile.TemporaryDirectory() as profile_dir:
                 try:
-                    dom = chromium(binary, ["--dump-dom"], url, profile_dir)
+                    dom, layout = measure_layout(binary, page, width=args.width, height=args.height,
+                                                 profile_dir=profile_dir)
                     snap = chromium(binary, [f"--screenshot={shot}", f"--window-size={args.width},{args.height}"],
                                     url, profile_dir)
                 except subprocess.TimeoutExpired:
                     problems.append("chromium timed out")
                 else:
-                    if dom.returncode != 0 or not dom.stdout.strip():
-                        problems.append(f"chromium --dump-dom failed (exit {dom.returncode})")
+                    if not dom:
+                        problems.append("chromium --dump-dom failed")
                     else:
-                        problems += [p for p in check_html(page, dom.stdout, rendered=True) if p not in problems]
+                        problems += [p for p in check_html(page, dom, rendered=True) if p not in problems]
+                        if layout is None:
+                            problems.append("the layout was not measured (the page's load event never came)")
+                        else:
+                            problems += layout_problems(layout)
+                            widths[rel] = layout
                     if snap.returncode != 0 or not shot.is_file() or shot.stat().st_size == 0:
                         problems.append(f"no screenshot (exit {snap.returncode})")
         status = "ok" if not problems else "FAIL"
-        print(f"{status:4s} {rel}" + ("" if not problems else ": " + "; ".join(problems)))
+        measured = ""
+        if rel in widths:
+            lay = widths[rel]
+            measured = f" [article {lay['article'][0]}/{lay['article'][1]} px, page {lay['page']}/{lay['viewport']} px]"
+        print(f"{status:4s} {rel}{measured}" + ("" if not problems else ": " + "; ".join(problems)))
         if problems:
             failures[rel] = problems
 
