@@ -245,7 +245,7 @@ def finetune_clusters(
     z0 = embed(module, x).cpu().numpy()
     centers0, init_labels = initial_centers(z0, cfg.n_clusters, seed=cfg.seed, n_init=cc.n_init)
     closed_form = cc.center_update == "closed_form"
-    centers = torch.from_numpy(centers0).to(device)
+    centers = torch.tensor(centers0, device=device)  # a copy: centers0 stays the k-means start
     if not closed_form:
         centers = torch.nn.Parameter(centers)
     batch_gen, mask_gen = _generators(cfg.seed + 20, device)
