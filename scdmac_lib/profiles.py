@@ -1,7 +1,7 @@
 """Named profiles: whole sets of settings for the book's runs.
 
 ``smoke`` runs in seconds on synthetic data (for tests); ``quick`` (the default) uses shorter
-training (300/100/100 steps), three seeds (so that the paired tests and the seed-variance claim
+training (300/300/100 steps), three seeds (so that the paired tests and the seed-variance claim
 can run; the study's baseline arm computes its scDMAC runs) and three points per sweep; ``paper`` uses the full
 training budgets, five seeds and every sweep point (hours on a CPU, fast on a GPU).
 """
