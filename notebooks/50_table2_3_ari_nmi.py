@@ -26,18 +26,17 @@ profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
-n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %%
 import matplotlib.pyplot as plt
-import torch
 from IPython.display import Markdown, display
 
 from scdmac_lib import experiments, pl, pl_results, pl_stages, report
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
-torch.set_num_threads(n_threads)
+pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "50_table2_3_ari_nmi"
 DATASETS = list(datasets or prof.datasets)

@@ -26,20 +26,19 @@ datasets = None  # list of dataset names overriding the profile's (None: the pro
 seed = None  # which run's embedding to show (None: the profile's first seed)
 tsne_random_state = 0
 max_cells = 5000  # t-SNE on at most this many cells (a fixed random subset beyond it)
-n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 from IPython.display import Markdown, display
 
 from scdmac_lib import experiments, pl, pl_results, pl_stages, report
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
-torch.set_num_threads(n_threads)
+pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "60_fig4_tsne"
 DATASETS = list(datasets or prof.datasets)

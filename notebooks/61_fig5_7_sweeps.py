@@ -27,19 +27,18 @@ profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's sweep datasets (None: the profile's)
 seeds = None  # list of seeds overriding the profile's sweep seeds (None: the profile's)
-n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
-import torch
 from IPython.display import Markdown, display
 
 from scdmac_lib import experiments, pl, pl_results, pl_stages, report
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
-torch.set_num_threads(n_threads)
+pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "61_fig5_7_sweeps"
 DATASETS = list(datasets or prof.sweep_datasets)

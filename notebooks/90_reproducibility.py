@@ -28,17 +28,16 @@ datasets = None  # list of dataset names overriding the profile's (None: the pro
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
 sweep_datasets = None  # overrides the profile's sweep datasets (None: the profile's)
 sweep_seeds = None  # overrides the profile's sweep seeds (None: the profile's)
-n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %%
 import pandas as pd
-import torch
 from IPython.display import Markdown, display
 
 from scdmac_lib import experiments, pl_stages, report
 from scdmac_lib.profiles import get_profile
 
-torch.set_num_threads(n_threads)
+pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "90_reproducibility"
 DATASETS = list(datasets or prof.datasets)

@@ -69,6 +69,7 @@ def cmd_cluster(args) -> int:
     import os
 
     from scdmac_lib import data
+    from scdmac_lib._utils import set_threads
     from scdmac_lib.checks import check_n_clusters
     from scdmac_lib.config import make_config
     from scdmac_lib.metrics import score
@@ -77,6 +78,7 @@ def cmd_cluster(args) -> int:
     out = Path(args.output)
     overrides = _overrides(args.set)
     make_config(2, variant=args.variant, **overrides)  # unknown keys fail before the file is read
+    set_threads(args.threads)  # the whole command, scoring included; a config's n_threads wins in training
     _check_output(out)
     _check_input(Path(args.input))
     adata = data.read_h5ad(Path(args.input), label_key=args.label_key)  # checks labels, names, counts
@@ -121,9 +123,11 @@ def cmd_data(args) -> int:
 
 def cmd_run(args) -> int:
     from scdmac_lib import experiments as ex
+    from scdmac_lib._utils import set_threads
     from scdmac_lib.baselines import METHODS
     from scdmac_lib.profiles import get_profile
 
+    set_threads(args.threads)  # a spec that pins n_threads keeps its own
     overrides = _overrides(args.set)
     if args.profile:
         profile = get_profile(args.profile)
@@ -141,6 +145,12 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _threads_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="CPU threads (default: $SCDMAC_THREADS, else the cores this process may use; "
+                             "never more than those; a config's n_threads wins)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scdmac", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
@@ -156,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-key", default=None, help="obs column with known labels: print ARI/NMI")
     p.add_argument("--key-added", default="scdmac")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
+    _threads_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_cluster)
 
@@ -172,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--results", default=None, help="results folder (default: $SCDMAC_RESULTS or <repo>/results)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _threads_option(p)
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
     return parser

@@ -50,7 +50,10 @@ class RunSpec:
 
         The configuration the spec resolves to (the defaults with the overrides applied) enters the
         key, so a changed default never returns a result computed under the old one, while a spec
-        that pins every key it depends on keeps its cached result across such changes.
+        that pins every key it depends on keeps its cached result across such changes. The CPU
+        thread count is not part of a run's identity: a spec that leaves ``n_threads`` unset runs
+        with what its process was given (:func:`scdmac_lib._utils.resolve_threads`) and records the
+        count in ``provenance["torch_threads"]``; one that pins it (as every override) keys on it.
         """
         payload = json.dumps({"schema": SCHEMA_VERSION, "config": resolved_config(self), **self.as_dict()},
                              sort_keys=True, default=list)
@@ -131,8 +134,8 @@ def git_commit() -> str:
     return sha + ("-dirty" if dirty else "")
 
 
-def provenance(device: str) -> dict[str, Any]:
-    """Versions, commit, device and threads of this process."""
+def provenance(device: str, threads: int | None = None) -> dict[str, Any]:
+    """Versions, commit, device and CPU threads (``threads``, default torch's count now) of this process."""
     from importlib.metadata import version
 
     import torch
@@ -141,7 +144,8 @@ def provenance(device: str) -> dict[str, Any]:
 
     return {"commit": git_commit(), "scdmac_lib": scdmac_lib.__version__, "python": platform.python_version(),
             "torch": torch.__version__, "numpy": np.__version__, "scanpy": version("scanpy"),
-            "sklearn": version("scikit-learn"), "device": device, "torch_threads": torch.get_num_threads(),
+            "sklearn": version("scikit-learn"), "device": device,
+            "torch_threads": torch.get_num_threads() if threads is None else threads,
             "machine": platform.machine(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
@@ -181,7 +185,7 @@ def load_result(spec: RunSpec, results: Path | None = None) -> RunResult | None:
         return None
 
 
-def _write(spec: RunSpec, out, metrics: dict, device: str, results: Path | None) -> None:
+def _write(spec: RunSpec, out, metrics: dict, device: str, results: Path | None, threads: int) -> None:
     final = run_dir(spec, results)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".tmp-{spec.key()}-{uuid.uuid4().hex[:8]}"
@@ -191,7 +195,7 @@ def _write(spec: RunSpec, out, metrics: dict, device: str, results: Path | None)
         np.save(tmp / "embedding.npy", np.asarray(out.embedding, dtype=np.float32))
         meta = {"schema": SCHEMA_VERSION, "spec": spec.as_dict(), "metrics": metrics, "timings": out.timings,
                 "diagnostics": out.diagnostics, "history": out.history, "config": out.config,
-                "provenance": provenance(device),
+                "provenance": provenance(device, threads),
                 "sha256": {n: _sha256(tmp / f"{n}.npy") for n in ("labels", "embedding")}}
         (tmp / "result.json").write_text(json.dumps(_jsonable(meta)))
         for f in tmp.iterdir():
@@ -265,7 +269,7 @@ def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results:
     extra = {}
     t0 = time.perf_counter()
     overrides = dict(spec.overrides)
-    with thread_limit(overrides.get("n_threads")):
+    with thread_limit(overrides.get("n_threads")) as threads:
         if spec.method in VARIANTS:
             cfg = make_config(n_types(adata), variant=spec.method, seed=spec.seed, **overrides)
             if cfg.denoise:
@@ -277,7 +281,7 @@ def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results:
     metrics = {**score(truth, out.labels, out.embedding), **score_stages(out.stage_labels, truth)}
     from scdmac_lib.model import resolve_device
 
-    _write(spec, out, metrics, str(resolve_device(device)), results)
+    _write(spec, out, metrics, str(resolve_device(device)), results, threads)
     result = load_result(spec, results)
     assert result is not None, "a result just written must read back"
     return result
