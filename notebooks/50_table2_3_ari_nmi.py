@@ -32,7 +32,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, pl, pl_results, pl_stages, report, runplan
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
@@ -54,7 +54,7 @@ display(report.dataset_table(DATASETS))
 # Each (dataset, method, seed) is one cached run; a rerun reads the cache.
 
 # %%
-specs = experiments.profile_specs(prof, methods, datasets=DATASETS, seeds=SEEDS)
+specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
 frame = experiments.run_many(specs, device=device)
 display(Markdown(f"{len(frame)} runs; total training time {frame['wall_s'].sum():.0f} s "
                  f"(as recorded when each run was computed); commit(s): {', '.join(sorted(set(frame['commit'])))}."))

@@ -32,7 +32,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, pl, pl_results, pl_stages, report, runplan
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
@@ -41,14 +41,14 @@ prof = get_profile(profile)
 NAME = "51_table4_silhouette"
 DATASETS = list(datasets or prof.datasets)
 SEEDS = list(seeds or prof.seeds)
-methods, scvi_note = report.benchmark_methods(prof)
+_, scvi_note = report.benchmark_methods(prof)
 display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; seeds: {SEEDS}; device: `{device}`."))
 if scvi_note:
     display(Markdown(f"**Note:** {scvi_note}"))
 display(report.dataset_table(DATASETS))
 
 # %%
-specs = experiments.profile_specs(prof, methods, datasets=DATASETS, seeds=SEEDS)  # the specs of Tables 2-3
+specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the specs of Tables 2-3
 frame = experiments.run_many(specs, device=device)
 reported = report.reported_metric("silhouette")
 if reported is None:

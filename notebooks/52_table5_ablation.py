@@ -30,7 +30,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, pl, pl_results, pl_stages, report, runplan
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
@@ -39,12 +39,11 @@ prof = get_profile(profile)
 NAME = "52_table5_ablation"
 DATASETS = list(datasets or prof.datasets)
 SEEDS = list(seeds or prof.seeds)
-VARIANTS = ["scDMAC", *report.ABLATIONS]
 display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; seeds: {SEEDS}; device: `{device}`."))
 display(report.dataset_table(DATASETS))
 
 # %%
-specs = experiments.profile_specs(prof, VARIANTS, datasets=DATASETS, seeds=SEEDS)
+specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # scDMAC and its ablations
 frame = experiments.run_many(specs, device=device)
 _ = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
 tables = {}

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, pl, pl_results, pl_stages, report, runplan
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
@@ -47,7 +47,7 @@ display(Markdown(f"Profile: **{prof.name}**; datasets: {', '.join(DATASETS)}; ru
                  f"t-SNE random state {tsne_random_state}; device: `{device}`."))
 
 # %%
-specs = experiments.profile_specs(prof, ["scDMAC"], datasets=DATASETS, seeds=[SEED])  # Tables 2-3 specs
+specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seed=SEED)  # Tables 2-3 specs
 panels = []
 for spec in specs:
     res = experiments.run(spec, device=device)

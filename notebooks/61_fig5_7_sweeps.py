@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, pl, pl_results, pl_stages, report, runplan
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
@@ -43,8 +43,7 @@ prof = get_profile(profile)
 NAME = "61_fig5_7_sweeps"
 DATASETS = list(datasets or prof.sweep_datasets)
 SEEDS = list(seeds or prof.sweep_seeds)
-GRIDS = {"mae.mask_ratio": prof.mask_ratios, "mae.recon_weight": prof.recon_weights,
-         "mae.mask_loss_weight": prof.mask_loss_weights}
+GRIDS = runplan.sweep_grids(prof)
 display(Markdown(f"Profile: **{prof.name}**; sweep datasets: {', '.join(DATASETS)}; sweep seeds: {SEEDS}; "
                  f"device: `{device}`."))
 display(pd.DataFrame({"parameter": list(GRIDS), "figure": [report.SWEEPS[p]["figure"] for p in GRIDS],
@@ -54,8 +53,7 @@ display(report.dataset_table(DATASETS))
 
 # %%
 frames = []
-for param, grid in GRIDS.items():
-    pairs = report.sweep_specs(prof, param, grid, datasets=DATASETS, seeds=SEEDS)
+for param, pairs in runplan.sweeps(prof, datasets=DATASETS, seeds=SEEDS).items():
     runs = experiments.run_many([s for _, s in pairs], device=device)
     frames.append(report.tag_sweep(runs, param, [v for v, _ in pairs]))
 sweeps = pd.concat(frames, ignore_index=True)

@@ -34,7 +34,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, pl_stages, report
+from scdmac_lib import experiments, pl_stages, report, runplan
 from scdmac_lib.profiles import get_profile
 
 pl_stages.limit_threads(n_threads)
@@ -44,17 +44,15 @@ DATASETS = list(datasets or prof.datasets)
 SEEDS = list(seeds or prof.seeds)
 SWEEP_DATASETS = list(sweep_datasets or prof.sweep_datasets)
 SWEEP_SEEDS = list(sweep_seeds or prof.sweep_seeds)
-methods, scvi_note = report.benchmark_methods(prof, include_ablations=True)
-GRIDS = {"mae.mask_ratio": prof.mask_ratios, "mae.recon_weight": prof.recon_weights,
-         "mae.mask_loss_weight": prof.mask_loss_weights}
+_, scvi_note = report.benchmark_methods(prof)
 
 # %%
-main = experiments.run_many(experiments.profile_specs(prof, methods, datasets=DATASETS, seeds=SEEDS), device=device)
+main = experiments.run_many(runplan.table_specs(prof, datasets=DATASETS, seeds=SEEDS, include_ablations=True),
+                            device=device)
 main["sweep_param"] = None
 main["sweep_value"] = float("nan")
 parts = [main]
-for param, grid in GRIDS.items():
-    pairs = report.sweep_specs(prof, param, grid, datasets=SWEEP_DATASETS, seeds=SWEEP_SEEDS)
+for param, pairs in runplan.sweeps(prof, datasets=SWEEP_DATASETS, seeds=SWEEP_SEEDS).items():
     runs = experiments.run_many([s for _, s in pairs], device=device)
     parts.append(report.tag_sweep(runs, param, [v for v, _ in pairs]))
 frame = pd.concat(parts, ignore_index=True)

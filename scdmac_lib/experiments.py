@@ -216,6 +216,31 @@ def _stage_key(adata_name: str, cfg) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
 
+def _stage_path(dataset: str, cfg, results: Path | None) -> Path:
+    return (results or paths.results_dir()) / "stages" / f"denoise-{_stage_key(dataset, cfg)}.npz"
+
+
+def _spec_config(spec: RunSpec, n_clusters: int):
+    """The config a scDMAC variant's spec runs under (``None`` for the other methods)."""
+    from scdmac_lib.config import VARIANTS, make_config
+
+    if spec.method not in VARIANTS:
+        return None
+    return make_config(n_clusters, variant=spec.method, seed=spec.seed, **dict(spec.overrides))
+
+
+def stage_path(spec: RunSpec, results: Path | None = None) -> Path | None:
+    """The shared denoising stage file ``spec`` reads, or ``None`` when its method has no such stage.
+
+    Computed without the data (the stage does not depend on the number of clusters), so that a
+    workflow can plan the stage as a job of its own.
+    """
+    cfg = _spec_config(spec, 2)
+    if cfg is None or not cfg.denoise:
+        return None
+    return _stage_path(spec.dataset, cfg, results)
+
+
 def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results: Path | None = None):
     """The ZINB stage's output for (dataset, seed, preprocessing, augmentation, ZINB settings).
 
@@ -225,7 +250,7 @@ def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results
     from scdmac_lib.model import DenoiseResult, denoise, resolve_device
     from scdmac_lib.pp import preprocess
 
-    path = (results or paths.results_dir()) / "stages" / f"denoise-{_stage_key(dataset, cfg)}.npz"
+    path = _stage_path(dataset, cfg, results)
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as npz:
@@ -251,6 +276,19 @@ def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results
     return den
 
 
+def denoise_stage(spec: RunSpec, adata=None, *, device: str = "auto", progress: bool = False,
+                  results: Path | None = None):
+    """The shared denoising stage of ``spec``, computed and cached when missing (see :func:`stage_path`).
+
+    ``None`` for methods without one. ``adata`` is the spec's dataset when already loaded.
+    """
+    if stage_path(spec, results) is None:
+        return None
+    adata = load_dataset(spec.dataset) if adata is None else adata
+    cfg = _spec_config(spec, n_types(adata))
+    return cached_denoise(spec.dataset, adata.X, cfg, device=device, progress=progress, results=results)
+
+
 def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results: Path | None = None,
         force: bool = False) -> RunResult:
     """Return the cached result of ``spec``, computing and caching it first when needed."""
@@ -264,17 +302,14 @@ def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results:
     adata = load_dataset(spec.dataset)
     truth = adata.obs[LABEL_KEY].to_numpy()
     from scdmac_lib._utils import thread_limit
-    from scdmac_lib.config import VARIANTS, make_config
 
     extra = {}
     t0 = time.perf_counter()
     overrides = dict(spec.overrides)
     with thread_limit(overrides.get("n_threads")) as threads:
-        if spec.method in VARIANTS:
-            cfg = make_config(n_types(adata), variant=spec.method, seed=spec.seed, **overrides)
-            if cfg.denoise:
-                extra["denoised"] = cached_denoise(spec.dataset, adata.X, cfg, device=device,
-                                                   progress=progress, results=results)
+        denoised = denoise_stage(spec, adata, device=device, progress=progress, results=results)
+        if denoised is not None:
+            extra["denoised"] = denoised
         out = METHODS[spec.method](adata.X, n_types(adata), seed=spec.seed, device=device,
                                    progress=progress, overrides=overrides, **extra)
     out.timings["wall"] = time.perf_counter() - t0
