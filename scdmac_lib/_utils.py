@@ -74,12 +74,20 @@ def resolve_threads(n_threads: int | None = None) -> int:
     return min(n_threads, cores)
 
 
+def _load_pools() -> None:
+    """Load the libraries whose pools the runs use: threadpoolctl limits only pools already loaded."""
+    import scipy.linalg  # noqa: F401 - scipy's own OpenBLAS (numpy's is loaded with numpy)
+    import sklearn.cluster  # noqa: F401 - scikit-learn's OpenMP (k-means)
+    import torch  # noqa: F401 - torch's OpenMP; numba's kernels follow torch's count
+
+
 def _apply(n_threads: int) -> None:
     import torch
     from threadpoolctl import threadpool_limits
 
+    _load_pools()
     torch.set_num_threads(n_threads)
-    threadpool_limits(limits=n_threads)  # the BLAS and OpenMP pools (k-means, PCA); numba follows torch
+    threadpool_limits(limits=n_threads)  # the BLAS and OpenMP pools (k-means, PCA)
 
 
 @contextmanager
@@ -94,6 +102,7 @@ def thread_limit(n_threads: int | None = None):
     from threadpoolctl import threadpool_limits
 
     count = resolve_threads(n_threads)
+    _load_pools()
     token = _ENCLOSING.set(count)
     previous = torch.get_num_threads()
     torch.set_num_threads(count)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
 
 import pytest
 import torch
-from threadpoolctl import threadpool_info
 
 from scdmac_lib import _utils, cli
 from scdmac_lib import experiments as ex
@@ -72,13 +75,25 @@ def test_enclosing_block_is_what_inner_blocks_are_given(four_cores, monkeypatch)
     assert resolve_threads() == 3
 
 
-def test_thread_limit_caps_the_blas_and_openmp_pools_and_restores_torch():
-    before = torch.get_num_threads()
-    with thread_limit(1):
-        pools = threadpool_info()
-        assert pools, "threadpoolctl sees no pool (numpy's BLAS at least)"
-        assert all(p["num_threads"] == 1 for p in pools)
-    assert torch.get_num_threads() == before
+def test_thread_limit_caps_every_pool_a_run_uses_and_restores_torch():
+    """In a fresh interpreter, so that the pools load inside the block as in a first run."""
+    code = textwrap.dedent("""
+        import json, torch
+        from threadpoolctl import threadpool_info
+        from scdmac_lib._utils import thread_limit
+        before = torch.get_num_threads()
+        with thread_limit(1):
+            import sklearn.cluster  # already loaded by thread_limit: its pool is limited too
+            pools = {p["filepath"].rsplit("/", 1)[-1]: p["num_threads"] for p in threadpool_info()}
+            inside = torch.get_num_threads()
+        print(json.dumps({"pools": pools, "inside": inside, "restored": torch.get_num_threads() == before}))
+        """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={k: v for k, v in os.environ.items() if k != THREADS_ENV})
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["inside"] == 1 and out["restored"]
+    assert len(out["pools"]) >= 3, out  # numpy's and scipy's BLAS, scikit-learn's and torch's OpenMP
+    assert set(out["pools"].values()) == {1}, out
 
 
 def test_set_threads_is_the_process_count_later_blocks_take(four_cores, monkeypatch):
