@@ -81,21 +81,12 @@ def _load_pools() -> None:
     import torch  # noqa: F401 - torch's OpenMP; numba's kernels follow torch's count
 
 
-def _apply(n_threads: int) -> None:
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    _load_pools()
-    torch.set_num_threads(n_threads)
-    threadpool_limits(limits=n_threads)  # the BLAS and OpenMP pools (k-means, PCA)
-
-
 @contextmanager
 def thread_limit(n_threads: int | None = None):
     """Run the block with torch and the BLAS/OpenMP pools capped at :func:`resolve_threads` threads.
 
-    ``None`` takes what this process was given (an enclosing block's count, ``$SCDMAC_THREADS`` or
-    the CPU affinity). Yields the count. On a small or busy machine, oversubscribed OpenMP pools
+    ``None`` takes what this process was given (an enclosing block's count, :func:`set_threads`'s,
+    ``$SCDMAC_THREADS`` or the CPU affinity). Yields the count. On a small or busy machine, oversubscribed OpenMP pools
     made small training steps many times slower than one thread per core.
     """
     import torch
@@ -120,7 +111,12 @@ def set_threads(n_threads: int | None = None) -> int:
     Later :func:`thread_limit` blocks without an explicit count take this one.
     """
     global _process_threads  # noqa: PLW0603 - the process's own count, as torch keeps its own
+    import torch
+    from threadpoolctl import threadpool_limits
+
     count = resolve_threads(n_threads)
-    _apply(count)
+    _load_pools()
+    torch.set_num_threads(count)
+    threadpool_limits(limits=count)  # the BLAS and OpenMP pools (k-means, PCA), for good
     _process_threads = count
     return count
