@@ -1,32 +1,71 @@
-# Snakemake workflow: every notebook -> book/executed/NAME.ipynb -> the book (_build/html/index.html).
+# Snakemake workflow at the grain of runs: datasets -> denoising stages -> runs -> notebooks -> book.
 #
-#   snakemake -n --config profile=quick                               # dry run
-#   snakemake --profile workflow/profiles/local --config profile=quick # 2 cores, this machine
-#   snakemake --profile workflow/profiles/slurm --config profile=paper # SLURM (see that profile)
+#   snakemake -n --config profile=paper                                 # dry run: every job it would run
+#   snakemake --profile workflow/profiles/local --config profile=quick  # this machine (2 cores)
+#   snakemake --profile workflow/profiles/slurm --config profile=paper  # a SLURM cluster
+#   snakemake runs --profile workflow/profiles/slurm --config profile=paper  # only the runs
 #
-# `--config profile=...` picks the project's run profile (smoke, quick, paper; default quick); it is
-# a parameter of every notebook job, so changing it reruns them. Snakemake's own `--profile` is a
-# folder of command-line defaults. The notebooks come from scdmac_lib.notebooks.NOTEBOOKS (every
-# notebooks/*.py in file-name order), so a new notebook joins the workflow without editing this file.
-# Trained runs are cached under results/runs (by the library), so a rerun only computes what is missing.
+# `--config profile=...` is the project's run profile (smoke, quick, paper; default quick); Snakemake's
+# own `--profile` is a folder of command-line defaults. The jobs, planned by scdmac_lib.runplan from
+# the same functions the notebooks call for their runs:
+#   dataset   one per manifest dataset the runs read: fetched, converted and cached once (on the
+#             login node of a cluster), recorded in results/datasets/NAME.json;
+#   denoise   one per shared denoising stage, results/stages/denoise-KEY.npz: the scDMAC variants and
+#             sweep points with the same dataset, seed and preprocessing/augmentation/ZINB settings
+#             read it;
+#   train     one per cached run of a method that trains a network, results/runs/KEY/ (a GPU helps);
+#   classical one per cached run of PCA + k-means or Leiden (CPU only);
+#   notebook  one per notebook, after the runs it reads; book after every notebook.
+# Runs and stages are written atomically by the library under their content keys, so an interrupted
+# workflow loses nothing and a rerun computes only what is missing. Every job gets `threads` CPU
+# threads (`--config threads=N`, default 1; the SLURM profile sets them per rule) and passes them on
+# with --threads, so jobs side by side never use more threads than the cores they were given.
 import sys
 from pathlib import Path
 
+from scdmac_lib import paths, runplan
 from scdmac_lib.notebooks import LANDING_PAGE, NOTEBOOKS
 
 PROFILE = config.get("profile", "quick")
 DEVICE = config.get("device", "auto")
+THREADS = int(config.get("threads", 1))
 PYTHON = sys.executable
 NAMES = list(NOTEBOOKS)
-# Report notebooks (90_..., 95_..., 99_...) summarize the others, so they run after them; the landing
-# page (99_summary) reads the reproducibility report's tables, so it also runs after the other
-# reports; the rest are independent (they share the run cache, whose writes are atomic).
-REPORTS = [n for n in NAMES if n[:1] == "9"]
-WORK = [n for n in NAMES if n not in REPORTS]
+PLAN = runplan.plan(PROFILE, NAMES)
+# The landing page (99_summary) reads the reproducibility report's tables, so it runs after the
+# other reports; every other notebook waits only for the runs it reads.
+REPORTS = [n for n in NAMES if n[:1] == "9" and n != LANDING_PAGE]
 PROSE = [f"book/{p}.md" for p in ("intro", "methods", "data", "reproducibility", "performance", "own-data", "rerun")]
+try:  # outputs relative to the working directory when the results folder is inside it
+    RESULTS = paths.results_dir().relative_to(Path.cwd()).as_posix()
+except ValueError:
+    RESULTS = paths.results_dir().as_posix()
+TRAIN = [k for k in PLAN.runs if PLAN.trains(k)]
+CLASSICAL = [k for k in PLAN.runs if not PLAN.trains(k)]
+# minutes a job may take (SLURM's time limit): the paper profile trains with the full budgets
+RUNTIME = {"smoke": 10, "quick": 60}.get(PROFILE, 600)
+
+
+def run_file(key):
+    return f"{RESULTS}/runs/{key}/result.json"
+
+
+def stage_file(key):
+    return f"{RESULTS}/stages/denoise-{key}.npz"
+
+
+def dataset_file(name):
+    return f"{RESULTS}/datasets/{name}.json"
+
+
+def _alternatives(values):
+    return "|".join(values) or "(?!)"  # (?!) matches nothing: a rule with no jobs
+
 
 wildcard_constraints:
-    name="|".join(NAMES),
+    name=_alternatives(NAMES),
+    stage="[0-9a-f]{16}",
+    dataset=_alternatives(PLAN.datasets),
 
 
 rule all:
@@ -34,12 +73,100 @@ rule all:
         "_build/html/index.html",
 
 
+rule runs:
+    input:
+        [run_file(k) for k in PLAN.runs],
+
+
+rule dataset:
+    output:
+        f"{RESULTS}/datasets/{{dataset}}.json",
+    threads: 1
+    localrule: True  # downloads need the network, which a cluster's login node has
+    log:
+        f"{RESULTS}/logs/datasets/{{dataset}}.log",
+    shell:
+        "{PYTHON:q} -m scdmac_lib.runplan dataset {wildcards.dataset:q} --out {output:q} > {log:q} 2>&1"
+
+
+def data_of(spec):
+    return [ancient(dataset_file(spec.dataset))] if spec.dataset in PLAN.datasets else []
+
+
+rule denoise:
+    input:
+        lambda w: data_of(PLAN.stages[w.stage]),
+    output:
+        f"{RESULTS}/stages/denoise-{{stage}}.npz",
+    params:
+        spec=lambda w: runplan.spec_json(PLAN.stages[w.stage]),
+        device=DEVICE,
+    threads: THREADS
+    resources:
+        runtime=RUNTIME,
+        mem_mb=8000,
+    log:
+        f"{RESULTS}/logs/stages/{{stage}}.log",
+    shell:
+        "{PYTHON:q} -m scdmac_lib.runplan stage {wildcards.stage} --spec {params.spec:q} "
+        "--device {params.device} --threads {threads} > {log:q} 2>&1"
+
+
+def run_inputs(wildcards):
+    inputs = data_of(PLAN.runs[wildcards.key])
+    stage = PLAN.run_stage.get(wildcards.key)
+    if stage is not None:
+        inputs.append(ancient(stage_file(stage)))  # the run's identity is its key, not file times
+    return inputs
+
+
+rule train:
+    input:
+        run_inputs,
+    output:
+        f"{RESULTS}/runs/{{key}}/result.json",
+    wildcard_constraints:
+        key=_alternatives(TRAIN),
+    params:
+        spec=lambda w: runplan.spec_json(PLAN.runs[w.key]),
+        device=DEVICE,
+    threads: THREADS
+    resources:
+        runtime=RUNTIME,
+        mem_mb=8000,
+    log:
+        f"{RESULTS}/logs/runs/{{key}}.log",
+    shell:
+        "{PYTHON:q} -m scdmac_lib.runplan run {wildcards.key} --spec {params.spec:q} "
+        "--device {params.device} --threads {threads} > {log:q} 2>&1"
+
+
+rule classical:
+    input:
+        run_inputs,
+    output:
+        f"{RESULTS}/runs/{{key}}/result.json",
+    wildcard_constraints:
+        key=_alternatives(CLASSICAL),
+    params:
+        spec=lambda w: runplan.spec_json(PLAN.runs[w.key]),
+    threads: THREADS
+    resources:
+        runtime=min(RUNTIME, 60),
+        mem_mb=8000,
+    log:
+        f"{RESULTS}/logs/runs/{{key}}.log",
+    shell:
+        "{PYTHON:q} -m scdmac_lib.runplan run {wildcards.key} --spec {params.spec:q} "
+        "--device cpu --threads {threads} > {log:q} 2>&1"
+
+
 def notebook_inputs(wildcards):
-    inputs = [f"notebooks/{wildcards.name}.py"]
-    if wildcards.name in REPORTS:
-        inputs += [f"book/executed/{n}.ipynb" for n in WORK]
+    keys = PLAN.notebook_runs.get(wildcards.name, ())
+    inputs = ([f"notebooks/{wildcards.name}.py"] + [ancient(run_file(k)) for k in dict.fromkeys(keys)]
+              + [ancient(dataset_file(d)) for d in PLAN.datasets])
     if wildcards.name == LANDING_PAGE:
-        inputs += [f"book/executed/{n}.ipynb" for n in REPORTS if n != LANDING_PAGE]
+        inputs += [f"book/executed/{n}.ipynb" for n in REPORTS]
     return inputs
 
 
@@ -51,15 +178,15 @@ rule notebook:
     params:
         profile=PROFILE,
         device=DEVICE,
-    threads: 1
+    threads: THREADS
     resources:
-        runtime=lambda wildcards: 600 if PROFILE == "paper" else 60,  # minutes (used by SLURM)
+        runtime=RUNTIME,
         mem_mb=8000,
     log:
         "_build/logs/{name}.log",
     shell:
         "{PYTHON:q} -m scdmac_lib.notebooks run {wildcards.name} --profile {params.profile} "
-        "--device {params.device} > {log:q} 2>&1"
+        "--device {params.device} --threads {threads} > {log:q} 2>&1"
 
 
 rule book:

@@ -122,10 +122,10 @@ def _versions() -> dict:
 
 
 def profile_overrides(profile: str) -> dict:
-    """A profile's training budgets for scDMAC; its thread count is left to ``--threads``."""
+    """A profile's training budgets for scDMAC (profiles set no thread count: that is ``--threads``)."""
     from scdmac_lib.profiles import get_profile
 
-    return {key: v for key, v in get_profile(profile).config_overrides().items() if key != "n_threads"}
+    return get_profile(profile).config_overrides()
 
 
 def _scdmac_case(x, k: int, *, quick: bool, profile: str, device: str, record: dict) -> object:
@@ -198,16 +198,12 @@ def import_modules(method: str) -> float:
 
 def run_case(case: dict) -> dict:
     """Run one case in this process and return its record (the child's whole job)."""
-    import torch
-
     from scdmac_lib import baselines, metrics
+    from scdmac_lib._utils import set_threads
     from scdmac_lib.model import resolve_device
 
-    if case.get("threads"):
-        torch.set_num_threads(int(case["threads"]))
-
-    record = {**case, "status": "ok", "note": case.get("note", ""), "torch_threads": torch.get_num_threads(),
-              **_versions()}
+    threads = set_threads(case.get("threads"))  # None: $SCDMAC_THREADS, else the cores this process may use
+    record = {**case, "status": "ok", "note": case.get("note", ""), "torch_threads": threads, **_versions()}
     t0 = time.perf_counter()
     adata = load(case["dataset"])
     record["load_s"] = time.perf_counter() - t0
@@ -404,7 +400,8 @@ def plot(frame, path: Path | None = None):
 def _child(args: list[str], timeout: float, threads: int | None = None) -> tuple[int, str, str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
     if threads:  # every pool of the child (torch, OpenMP, BLAS: k-means, PCA, scVI) gets the same count
-        env.update({v: str(threads) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
+        env.update({v: str(threads) for v in ("SCDMAC_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                              "OPENBLAS_NUM_THREADS")})
     try:
         proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], capture_output=True, text=True,
                               timeout=timeout, env=env, check=False)
@@ -464,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"profile whose training budgets scDMAC uses (default {DEFAULT_PROFILE})")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--threads", type=int, default=None,
-                        help="CPU threads of every case (torch, OpenMP, BLAS); default: torch's own")
+                        help="CPU threads of every case (torch, OpenMP, BLAS); default: $SCDMAC_THREADS, "
+                             "else the cores this process may use")
     parser.add_argument("--case-timeout", type=float, default=3600.0, help="seconds per case")
     parser.add_argument("--report-only", action="store_true",
                         help="rebuild the CSV, plot and tables from the last run's benchmark.jsonl")

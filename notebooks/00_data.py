@@ -25,7 +25,7 @@
 # %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
-n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library defaults); 1 is fastest for small data
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %% tags=["hide-input"]
 import pandas as pd

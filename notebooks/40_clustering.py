@@ -25,7 +25,7 @@
 profile = "quick"
 device = "auto"
 seed = 0
-n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library defaults); 1 is fastest for small data
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 embedding_2d = "umap"  # "umap" (scanpy) or "tsne"
 n_heatmap_cells = 300
 

@@ -26,18 +26,17 @@ profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
-n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %% tags=["hide-input"]
-import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, tables
+from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, runplan, tables
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
-torch.set_num_threads(n_threads)
+pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "50_table2_3_ari_nmi"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
@@ -53,7 +52,7 @@ page.show_table(report.dataset_table(DATASETS), "The datasets, and the paper dat
 # Each (dataset, method, seed) is one cached run; a rerun reads the cache.
 
 # %% tags=["hide-input"]
-specs = experiments.profile_specs(prof, methods, datasets=DATASETS, seeds=SEEDS)
+specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
 frame = experiments.run_many(specs, device=device)
 runs_csv = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
 display(Markdown(f"{len(frame)} runs; total training time {frame['wall_s'].sum():.0f} s "

@@ -26,21 +26,20 @@ datasets = None  # list of dataset names overriding the profile's (None: the pro
 seed = None  # which run's embedding to show (None: the profile's first seed)
 tsne_random_state = 0
 max_cells = 5000  # t-SNE on at most this many cells (a fixed random subset beyond it)
-n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 from IPython.display import display
 
-from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, runplan
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
-torch.set_num_threads(n_threads)
+pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "60_fig4_tsne"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
@@ -48,7 +47,7 @@ SEED = prof.seeds[0] if seed is None else int(seed)
 page.show_header(prof.name, device, datasets=DATASETS, seeds=[SEED], note=f"t-SNE random state {tsne_random_state}")
 
 # %% tags=["hide-input"]
-specs = experiments.profile_specs(prof, ["scDMAC"], datasets=DATASETS, seeds=[SEED])  # Tables 2-3 specs
+specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seed=SEED)  # Tables 2-3 specs
 panels = []
 for spec in specs:
     res = experiments.run(spec, device=device)

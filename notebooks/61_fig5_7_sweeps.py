@@ -27,25 +27,23 @@ profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's sweep datasets (None: the profile's)
 seeds = None  # list of seeds overriding the profile's sweep seeds (None: the profile's)
-n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %% tags=["hide-input"]
 import pandas as pd
-import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report
+from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, runplan
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
-torch.set_num_threads(n_threads)
+pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "61_fig5_7_sweeps"
 DATASETS = list(datasets or prefer_paper_data(prof.sweep_datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.sweep_seeds)
-GRIDS = {"mae.mask_ratio": prof.mask_ratios, "mae.recon_weight": prof.recon_weights,
-         "mae.mask_loss_weight": prof.mask_loss_weights}
+GRIDS = runplan.sweep_grids(prof)
 page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
 grids = (pd.DataFrame({"parameter": list(GRIDS), "figure": [report.SWEEPS[p]["figure"] for p in GRIDS],
                       "grid": [", ".join(f"{v:g}" for v in g) for g in GRIDS.values()],
@@ -55,8 +53,7 @@ page.show_table(report.dataset_table(DATASETS), "The sweep datasets, and the pap
 
 # %% tags=["hide-input"]
 frames = []
-for param, grid in GRIDS.items():
-    pairs = report.sweep_specs(prof, param, grid, datasets=DATASETS, seeds=SEEDS)
+for param, pairs in runplan.sweeps(prof, datasets=DATASETS, seeds=SEEDS).items():
     runs = experiments.run_many([s for _, s in pairs], device=device)
     frames.append(report.tag_sweep(runs, param, [v for v, _ in pairs]))
 sweeps = pd.concat(frames, ignore_index=True)

@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from scdmac_lib import experiments, page, pl, pl_stages, report
+from scdmac_lib import experiments, page, pl, pl_stages, report, runplan
 from scdmac_lib import study as st
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
@@ -74,7 +74,7 @@ page.show_table(arms, "The study's arms: what each changes from the baseline, an
 # ## Results
 
 # %% tags=["hide-input"]
-pairs = st.study_specs(prof, st.ARMS, datasets=DATASETS, seeds=SEEDS)
+pairs = runplan.study_pairs(prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
 frame, missing = st.collect(pairs, run_missing=RUN_MISSING, device=device)
 if missing:
     arms_missing = sorted({name for name, _ in missing})

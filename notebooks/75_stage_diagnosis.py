@@ -26,7 +26,7 @@ profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
-n_threads = 1  # torch CPU threads for the fits made on this page
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -35,14 +35,14 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import diagnose, experiments, model, page, pl, pl_stages, pp, simulate
+from scdmac_lib import diagnose, experiments, model, page, pl, pl_stages, pp, runplan, simulate
 from scdmac_lib.config import make_config
 from scdmac_lib.metrics import ari
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
-torch.set_num_threads(n_threads)
+pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "75_stage_diagnosis"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
@@ -57,8 +57,8 @@ page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS, note=f"simul
 # next (negative: the stage lost structure that the stage before it had).
 
 # %% tags=["hide-input"]
-specs = experiments.profile_specs(prof, ["scDMAC"], datasets=DATASETS, seeds=SEEDS)
-results = [experiments.run(s, device=device) for s in specs]
+specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
+results = [experiments.run(s, device=device) for s in specs if s.dataset in DATASETS and s.method == "scDMAC"]
 stage_cols = {k: v for r in results for k, v in r.metrics.items() if k.startswith("stage_")}
 frame = pd.DataFrame([{"dataset": r.spec.dataset, "seed": r.spec.seed,
                        **{k: r.metrics.get(k, np.nan) for k in stage_cols},
@@ -103,7 +103,7 @@ page.show_table(checks.round(3).reset_index(), "Label-free checks and the smalle
 # of every other cell's, as ambient RNA). scDMAC and PCA + k-means on the same data and seeds.
 
 # %% tags=["hide-input"]
-sim_specs = experiments.profile_specs(prof, ["scDMAC", "PCA + k-means"], datasets=SIMS, seeds=SEEDS)
+sim_specs = [s for s in specs if s.dataset in SIMS]
 sim_rows = []
 for spec in sim_specs:
     res = experiments.run(spec, device=device)

@@ -25,7 +25,7 @@
 # %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
-n_threads = 1  # CPU threads for torch, k-means and BLAS (None = library defaults)
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 demo_cells, demo_genes, demo_types = 300, 200, 4  # the simulated dataset of the demonstration
 demo_max_steps = 150  # cap on each stage's training steps in the demonstration (the page stays fast)
 k_datasets = None  # datasets of the k-estimate table (None: every local dataset; the smoke profile: its own)
@@ -49,7 +49,7 @@ from scdmac_lib.model import scdmac
 from scdmac_lib.profiles import get_profile
 from scdmac_lib.simulate import zinb_clusters
 
-pl_stages.limit_threads(n_threads)
+threads = pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "80_own_data"
 budget = {k: (min(v, demo_max_steps) if k.endswith("_steps") else v) for k, v in prof.config_overrides().items()}
@@ -124,7 +124,7 @@ layered_path = workdir / "my_log_and_counts.h5ad"
 layered.write_h5ad(layered_path)
 out_path = workdir / "my_counts_clustered.h5ad"
 argv = ["cluster", str(layered_path), "-k", str(demo_types), "-o", str(out_path), "--layer", "counts",
-        "--device", device, "-q", "--label-key", "cell_type",
+        "--device", device, "-q", "--threads", str(threads), "--label-key", "cell_type",
         *[a for k, v in budget.items() for a in ("--set", f"{k}={v}")]]
 proc = subprocess.run([sys.executable, "-m", "scdmac_lib.cli", *argv], capture_output=True, text=True,
                       cwd=workdir, check=False)

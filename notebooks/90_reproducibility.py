@@ -28,35 +28,32 @@ datasets = None  # list of dataset names overriding the profile's (None: the pro
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
 sweep_datasets = None  # overrides the profile's sweep datasets (None: the profile's)
 sweep_seeds = None  # overrides the profile's sweep seeds (None: the profile's)
-n_threads = 1  # torch CPU threads; 1 is fastest for these small matrices inside a kernel
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %% tags=["hide-input"]
 import pandas as pd
-import torch
 from IPython.display import HTML, Markdown, display
 
-from scdmac_lib import experiments, page, pl_stages, report, tables
+from scdmac_lib import experiments, page, pl_stages, report, runplan, tables
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
-torch.set_num_threads(n_threads)
+pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "90_reproducibility"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
 SWEEP_DATASETS = list(sweep_datasets or prefer_paper_data(prof.sweep_datasets))
 SWEEP_SEEDS = list(sweep_seeds or prof.sweep_seeds)
-methods, scvi_note = report.benchmark_methods(prof, include_ablations=True)
-GRIDS = {"mae.mask_ratio": prof.mask_ratios, "mae.recon_weight": prof.recon_weights,
-         "mae.mask_loss_weight": prof.mask_loss_weights}
+_, scvi_note = report.benchmark_methods(prof)
 
 # %% tags=["hide-input"]
-main = experiments.run_many(experiments.profile_specs(prof, methods, datasets=DATASETS, seeds=SEEDS), device=device)
+main = experiments.run_many(runplan.table_specs(prof, datasets=DATASETS, seeds=SEEDS, include_ablations=True),
+                            device=device)
 main["sweep_param"] = None
 main["sweep_value"] = float("nan")
 parts = [main]
-for param, grid in GRIDS.items():
-    pairs = report.sweep_specs(prof, param, grid, datasets=SWEEP_DATASETS, seeds=SWEEP_SEEDS)
+for param, pairs in runplan.sweeps(prof, datasets=SWEEP_DATASETS, seeds=SWEEP_SEEDS).items():
     runs = experiments.run_many([s for _, s in pairs], device=device)
     parts.append(report.tag_sweep(runs, param, [v for v, _ in pairs]))
 frame = pd.concat(parts, ignore_index=True)

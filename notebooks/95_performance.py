@@ -28,6 +28,7 @@
 profile = "quick"
 device = "auto"
 benchmark_csv = None  # path of the benchmark CSV (None: results/benchmarks/benchmark.csv)
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %% tags=["hide-input"]
 import importlib.util
@@ -42,6 +43,7 @@ from scdmac_lib import page, paths, pl, pl_stages
 from scdmac_lib.profiles import get_profile
 
 pl.set_style()
+pl_stages.limit_threads(n_threads)
 prof = get_profile(profile)
 NAME = "95_performance"
 BENCH = paths.REPO_ROOT / "benchmarks"

@@ -83,6 +83,7 @@ def cmd_cluster(args) -> int:
 
     from scdmac_lib import data
     from scdmac_lib.adata_io import check_key_free, counts_matrix, result_keys
+    from scdmac_lib._utils import set_threads
     from scdmac_lib.checks import check_n_clusters
     from scdmac_lib.config import make_config
     from scdmac_lib.metrics import score
@@ -91,6 +92,7 @@ def cmd_cluster(args) -> int:
     out = Path(args.output)
     overrides = _overrides(args.set)
     make_config(2, variant=args.variant, **overrides)  # unknown keys fail before the file is read
+    set_threads(args.threads)  # the whole command, scoring included; a config's n_threads wins in training
     _check_output(out)
     _check_input(Path(args.input))
     with warnings.catch_warnings():  # X may be log values beside counts: the chosen matrix is checked below
@@ -163,9 +165,11 @@ def cmd_data(args) -> int:
 
 def cmd_run(args) -> int:
     from scdmac_lib import experiments as ex
+    from scdmac_lib._utils import set_threads
     from scdmac_lib.baselines import METHODS
     from scdmac_lib.profiles import get_profile
 
+    set_threads(args.threads)  # a spec that pins n_threads keeps its own
     overrides = _overrides(args.set)
     if args.profile:
         profile = get_profile(args.profile)
@@ -181,6 +185,12 @@ def cmd_run(args) -> int:
     cols = ["dataset", "method", "seed", "ari", "nmi", "acc", "silhouette", "wall_s"]
     sys.stdout.write(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}") + "\n")
     return 0
+
+
+def _threads_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="CPU threads (default: $SCDMAC_THREADS, else the cores this process may use; "
+                             "never more than those; a config's n_threads wins)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -204,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="results go to obs['KEY_cluster'], obsm['X_KEY'], uns['KEY'] (default scdmac)")
     p.add_argument("--overwrite", action="store_true", help="replace earlier results stored under --key-added")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
+    _threads_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_cluster)
 
@@ -224,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--results", default=None, help="results folder (default: $SCDMAC_RESULTS or <repo>/results)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _threads_option(p)
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
     return parser

@@ -139,8 +139,8 @@ def git_commit() -> str:
     return sha + ("-dirty" if dirty else "")
 
 
-def provenance(device: str) -> dict[str, Any]:
-    """Versions, commit, device and threads of this process."""
+def provenance(device: str, threads: int | None = None) -> dict[str, Any]:
+    """Versions, commit, device and CPU threads (``threads``, default torch's count now) of this process."""
     from importlib.metadata import version
 
     import torch
@@ -149,7 +149,8 @@ def provenance(device: str) -> dict[str, Any]:
 
     return {"commit": git_commit(), "scdmac_lib": scdmac_lib.__version__, "python": platform.python_version(),
             "torch": torch.__version__, "numpy": np.__version__, "scanpy": version("scanpy"),
-            "sklearn": version("scikit-learn"), "device": device, "torch_threads": torch.get_num_threads(),
+            "sklearn": version("scikit-learn"), "device": device,
+            "torch_threads": torch.get_num_threads() if threads is None else threads,
             "machine": platform.machine(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
@@ -189,7 +190,7 @@ def load_result(spec: RunSpec, results: Path | None = None) -> RunResult | None:
         return None
 
 
-def _write(spec: RunSpec, out, metrics: dict, device: str, results: Path | None) -> None:
+def _write(spec: RunSpec, out, metrics: dict, device: str, results: Path | None, threads: int) -> None:
     final = run_dir(spec, results)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".tmp-{spec.key()}-{uuid.uuid4().hex[:8]}"
@@ -200,7 +201,7 @@ def _write(spec: RunSpec, out, metrics: dict, device: str, results: Path | None)
         meta = {"schema": SCHEMA_VERSION, "identity": spec.identity(), "spec": spec.as_dict(), "metrics": metrics,
                 "timings": out.timings,
                 "diagnostics": out.diagnostics, "history": out.history, "config": out.config,
-                "provenance": provenance(device),
+                "provenance": provenance(device, threads),
                 "sha256": {n: _sha256(tmp / f"{n}.npy") for n in ("labels", "embedding")}}
         (tmp / "result.json").write_text(json.dumps(_jsonable(meta)))
         for f in tmp.iterdir():
@@ -221,6 +222,31 @@ def _stage_key(adata_name: str, cfg) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
 
+def _stage_path(dataset: str, cfg, results: Path | None) -> Path:
+    return (results or paths.results_dir()) / "stages" / f"denoise-{_stage_key(dataset, cfg)}.npz"
+
+
+def _spec_config(spec: RunSpec, n_clusters: int):
+    """The config a scDMAC variant's spec runs under (``None`` for the other methods)."""
+    from scdmac_lib.config import VARIANTS, make_config
+
+    if spec.method not in VARIANTS:
+        return None
+    return make_config(n_clusters, variant=spec.method, seed=spec.seed, **dict(spec.overrides))
+
+
+def stage_path(spec: RunSpec, results: Path | None = None) -> Path | None:
+    """The shared denoising stage file ``spec`` reads, or ``None`` when its method has no such stage.
+
+    Computed without the data (the stage does not depend on the number of clusters), so that a
+    workflow can plan the stage as a job of its own.
+    """
+    cfg = _spec_config(spec, 2)
+    if cfg is None or not cfg.denoise:
+        return None
+    return _stage_path(spec.dataset, cfg, results)
+
+
 def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results: Path | None = None):
     """The ZINB stage's output for (dataset, seed, preprocessing, augmentation, ZINB settings).
 
@@ -230,7 +256,7 @@ def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results
     from scdmac_lib.model import DenoiseResult, denoise, resolve_device
     from scdmac_lib.pp import preprocess
 
-    path = (results or paths.results_dir()) / "stages" / f"denoise-{_stage_key(dataset, cfg)}.npz"
+    path = _stage_path(dataset, cfg, results)
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as npz:
@@ -256,6 +282,19 @@ def cached_denoise(dataset: str, x, cfg, *, device: str, progress: bool, results
     return den
 
 
+def denoise_stage(spec: RunSpec, adata=None, *, device: str = "auto", progress: bool = False,
+                  results: Path | None = None):
+    """The shared denoising stage of ``spec``, computed and cached when missing (see :func:`stage_path`).
+
+    ``None`` for methods without one. ``adata`` is the spec's dataset when already loaded.
+    """
+    if stage_path(spec, results) is None:
+        return None
+    adata = load_dataset(spec.dataset) if adata is None else adata
+    cfg = _spec_config(spec, n_types(adata))
+    return cached_denoise(spec.dataset, adata.X, cfg, device=device, progress=progress, results=results)
+
+
 def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results: Path | None = None,
         force: bool = False) -> RunResult:
     """Return the cached result of ``spec``, computing and caching it first when needed."""
@@ -269,24 +308,21 @@ def run(spec: RunSpec, *, device: str = "auto", progress: bool = False, results:
     adata = load_dataset(spec.dataset)
     truth = adata.obs[LABEL_KEY].to_numpy()
     from scdmac_lib._utils import thread_limit
-    from scdmac_lib.config import VARIANTS, make_config
 
     extra = {}
     t0 = time.perf_counter()
     overrides = dict(spec.overrides)
-    with thread_limit(overrides.get("n_threads")):
-        if spec.method in VARIANTS:
-            cfg = make_config(n_types(adata), variant=spec.method, seed=spec.seed, **overrides)
-            if cfg.denoise:
-                extra["denoised"] = cached_denoise(spec.dataset, adata.X, cfg, device=device,
-                                                   progress=progress, results=results)
+    with thread_limit(overrides.get("n_threads")) as threads:
+        denoised = denoise_stage(spec, adata, device=device, progress=progress, results=results)
+        if denoised is not None:
+            extra["denoised"] = denoised
         out = METHODS[spec.method](adata.X, n_types(adata), seed=spec.seed, device=device,
                                    progress=progress, overrides=overrides, **extra)
     out.timings["wall"] = time.perf_counter() - t0
     metrics = {**score(truth, out.labels, out.embedding), **score_stages(out.stage_labels, truth)}
     from scdmac_lib.model import resolve_device
 
-    _write(spec, out, metrics, str(resolve_device(device)), results)
+    _write(spec, out, metrics, str(resolve_device(device)), results, threads)
     result = load_result(spec, results)
     assert result is not None, "a result just written must read back"
     return result

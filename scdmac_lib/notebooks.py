@@ -7,7 +7,8 @@ its one-paragraph description and the defaults of its ``parameters`` cell. A not
 1. ``jupytext`` converts ``notebooks/NAME.py`` to ``_build/nb_src/NAME.ipynb`` (``metadata.jupytext``
    dropped);
 2. ``papermill`` executes it with the kernel ``python3``, cwd = the repository root, parameters
-   ``profile`` and ``device`` (plus any given), into a temporary file in ``book/executed/``;
+   ``profile`` and ``device`` (plus any given, and ``n_threads`` when a thread count is given),
+   into a temporary file in ``book/executed/``;
 3. on success the file becomes ``book/executed/NAME.ipynb``; on failure it becomes
    ``book/executed/NAME.failed.ipynb``, any stale ``NAME.ipynb`` is removed (so the book never shows
    an outdated page as current) and :class:`NotebookError` names the notebook, cell and exception.
@@ -15,10 +16,15 @@ its one-paragraph description and the defaults of its ``parameters`` cell. A not
 :func:`build_book` writes ``book/_toc.yml`` (generated: the prose pages that exist plus the executed
 notebooks, in registry order) and runs ``jupyter-book build`` with warnings as errors.
 
+Threads: a notebook's ``n_threads`` parameter (default ``None``) is the CPU thread count of its
+kernel and of the runs it computes; ``None`` takes what the kernel was given (``$SCDMAC_THREADS``,
+else the cores it may use, which the kernel inherits from the runner). ``threads=N`` (``--threads
+N``) passes ``n_threads=N`` to every notebook that has the parameter.
+
 Command line::
 
     python -m scdmac_lib.notebooks list
-    python -m scdmac_lib.notebooks run [NAME ...] --profile P [--device D] [-p KEY VALUE ...]
+    python -m scdmac_lib.notebooks run [NAME ...] --profile P [--device D] [--threads N] [-p KEY VALUE ...]
     python -m scdmac_lib.notebooks book [--no-strict]
     python -m scdmac_lib.notebooks all --profile P
 """
@@ -38,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from scdmac_lib import paths
+from scdmac_lib._utils import resolve_threads
 from scdmac_lib.profiles import DEFAULT_PROFILE, get_profile
 
 logger = logging.getLogger(__name__)
@@ -247,6 +254,7 @@ def run_notebook(
     profile: str = DEFAULT_PROFILE,
     parameters: dict[str, Any] | None = None,
     device: str = "auto",
+    threads: int | None = None,
     source_dir: Path | None = None,
     executed_dir: Path | None = None,
 ) -> Path:
@@ -262,6 +270,9 @@ def run_notebook(
         Further papermill parameters; each must be a variable of the notebook's parameters cell.
     device
         ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"mps"``, passed through to the notebook.
+    threads
+        CPU threads, passed as ``n_threads`` to a notebook that has that parameter (unless
+        ``parameters`` sets it); ``None``: the kernel takes what it was given (module docstring).
     source_dir, executed_dir
         Override ``notebooks/`` and ``book/executed/`` (for tests).
 
@@ -285,6 +296,8 @@ def run_notebook(
                f"{sorted(info['parameters'])}.")
         raise ValueError(msg)
     params.update(profile=profile, device=device)
+    if threads is not None and "n_threads" in info["parameters"]:
+        params.setdefault("n_threads", resolve_threads(threads))
 
     out_dir = Path(executed_dir) if executed_dir is not None else book_dir() / "executed"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -336,6 +349,7 @@ def run_all(
     *,
     profile: str = DEFAULT_PROFILE,
     device: str = "auto",
+    threads: int | None = None,
     keep_going: bool = False,
 ) -> list[Path]:
     """Run notebooks in registry order (all of them by default); return the executed files.
@@ -347,7 +361,7 @@ def run_all(
     failures: list[str] = []
     for name in _coerce_names(names, NOTEBOOKS):
         try:
-            done.append(run_notebook(name, profile=profile, device=device))
+            done.append(run_notebook(name, profile=profile, device=device, threads=threads))
         except NotebookError as err:
             if not keep_going:
                 raise
@@ -495,6 +509,8 @@ def _parser() -> argparse.ArgumentParser:
     for p in (run, every):
         p.add_argument("--profile", default=DEFAULT_PROFILE, help=f"smoke, quick or paper (default {DEFAULT_PROFILE})")
         p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default auto)")
+        p.add_argument("--threads", type=int, default=None, metavar="N",
+                       help="CPU threads of each notebook (default: $SCDMAC_THREADS, else the cores it may use)")
     return parser
 
 
@@ -513,15 +529,17 @@ def main(argv: list[str] | None = None) -> int:
             params = {key: _parse_value(value) for key, value in args.parameter}
             if params:
                 for name in _coerce_names(names, NOTEBOOKS):
-                    run_notebook(name, profile=args.profile, device=args.device, parameters=params)
+                    run_notebook(name, profile=args.profile, device=args.device, threads=args.threads,
+                                 parameters=params)
             else:
-                run_all(names, profile=args.profile, device=args.device, keep_going=args.keep_going)
+                run_all(names, profile=args.profile, device=args.device, threads=args.threads,
+                        keep_going=args.keep_going)
         elif args.command == "book":
             build_book(strict=not args.no_strict)
         elif args.command == "all":
             failure = None
             try:
-                run_all(profile=args.profile, device=args.device, keep_going=True)
+                run_all(profile=args.profile, device=args.device, threads=args.threads, keep_going=True)
             except NotebookError as err:
                 failure = err
             build_book()

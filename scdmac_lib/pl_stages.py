@@ -591,19 +591,15 @@ def pick_genes(counts, n: int = 4) -> np.ndarray:
     return order[np.unique(positions)]
 
 
-def limit_threads(n_threads: int | None) -> None:
-    """Cap torch and the OpenMP/BLAS pools (k-means, PCA) at ``n_threads``; ``None`` leaves them as they are.
+def limit_threads(n_threads: int | None = None) -> int:
+    """Set this kernel's CPU threads (torch, OpenMP/BLAS pools) and return the count.
 
-    On a small, busy machine, oversubscribed OpenMP pools inside a Jupyter kernel were measured to
-    make small torch and k-means steps up to 100x slower than with one thread.
+    ``None`` takes what the kernel was given: ``$SCDMAC_THREADS``, else the cores it may use (see
+    :func:`scdmac_lib._utils.resolve_threads`); the runs computed in the kernel use the same count.
     """
-    if n_threads is None:
-        return
-    import torch
-    from threadpoolctl import threadpool_limits
+    from scdmac_lib._utils import set_threads
 
-    torch.set_num_threads(n_threads)
-    threadpool_limits(limits=n_threads)
+    return set_threads(n_threads)
 
 
 def embed_2d(embedding: np.ndarray, method: str = "umap", *, seed: int = 0) -> np.ndarray:

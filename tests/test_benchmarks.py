@@ -127,3 +127,27 @@ def test_targets_verdicts(tmp_path):
     assert run.summary_table(older)["import_s"].isna().all()
     assert run.evaluate_targets(older).set_index("target").loc[
         "for reference: that ratio with one-time imports included", "verdict"] == "n/a"
+
+
+threads = _load("threads")
+
+
+def test_thread_benchmark_commands_are_valid_cluster_calls(tmp_path):
+    from scdmac_lib.cli import build_parser
+
+    given = threads.command(tmp_path / "in.h5ad", 4, tmp_path / "out.h5ad", 1, threads.BUDGET)
+    default = threads.command(tmp_path / "in.h5ad", 4, tmp_path / "out.h5ad", None, threads.BUDGET)
+    assert given[given.index("--threads") + 1] == "1" and "--threads" not in default
+    args = build_parser().parse_args(given[given.index("cluster"):])
+    overrides = dict(pair.split("=") for pair in args.set)
+    make_config(4, **{k: int(v) for k, v in overrides.items()})  # every budget key exists
+
+
+def test_thread_benchmark_waits_for_every_process_and_reports_failures(tmp_path):
+    write = "import sys, time; time.sleep(0.3); open(sys.argv[1], 'w').close()"
+    files = [tmp_path / "a", tmp_path / "b"]
+    threads.started_together([[sys.executable, "-c", write, str(f)] for f in files])
+    assert all(f.exists() for f in files)
+    with pytest.raises(RuntimeError, match="exited with 3: boom"):
+        threads.started_together([[sys.executable, "-c", "pass"],
+                                  [sys.executable, "-c", "import sys; sys.stderr.write('boom'); sys.exit(3)"]])

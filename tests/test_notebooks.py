@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from scdmac_lib import notebooks, paths
+from scdmac_lib import notebooks, paths, runplan
 
 FAILING = textwrap.dedent('''\
     # %% [markdown]
@@ -229,6 +229,10 @@ def test_every_notebook_runs_on_smoke_and_the_book_builds(tmp_path, monkeypatch)
         assert out.is_file()
         text = out.read_text()
         assert str(paths.REPO_ROOT) not in text and str(tmp_path) not in text, f"{name} shows an absolute path"
+    # the notebooks computed exactly the runs the workflow plans for them (scdmac_lib.runplan)
+    planned = runplan.plan("smoke", notebooks.NOTEBOOKS)
+    assert {p.name for p in (tmp_path / "results" / "runs").iterdir()} == set(planned.runs)
+    assert {p.stem.removeprefix("denoise-") for p in (tmp_path / "results" / "stages").iterdir()} == set(planned.stages)
     index = notebooks.build_book(book=book, output_dir=tmp_path)
     html = tmp_path / "_build" / "html"
     for name in notebooks.NOTEBOOKS:
