@@ -20,7 +20,8 @@ class PreprocessConfig:
 
     target_sum: float = 1e4  # paper Eq. 1: s0 = 10,000
     n_top_genes: int = 2000  # paper: "HVGs selected using Scanpy"; count unstated, 2000 is usual
-    hvg_flavor: Literal["seurat_v3", "seurat", "cell_ranger"] = "seurat_v3"  # project choice: on counts
+    # paper: Scanpy's defaults ('seurat', on log values); chosen by the method study (scdmac_lib.study)
+    hvg_flavor: Literal["seurat_v3", "seurat", "cell_ranger"] = "seurat"
     n_neighbors: int = 15  # paper: cosine kNN graph; k unstated (k=15-30 for graph baselines)
     scale: bool = True  # project choice: z-score genes of the log1p input to the masked stage
 

@@ -5,7 +5,8 @@ the log-normalized input (the PCA + k-means baseline), the PCA of the denoised m
 pretrained embedding ``Z`` (the fine-tune's starting labels) and the fine-tuned labels themselves.
 :func:`stage_labels` never reads ground truth; :func:`score_stages` scores the labels against it
 when it exists. :func:`cluster_sizes` adds label-free checks of the final partition;
-:func:`type_recall` and :func:`marker_contrast` explain a loss with the labels, after the fact.
+:func:`type_recall`, :func:`marker_contrast` and :func:`knn_type_purity` explain a loss with the
+labels, after the fact.
 """
 
 from __future__ import annotations
@@ -28,16 +29,35 @@ STAGES = {
 }
 
 
-def pca_kmeans_labels(x: np.ndarray, n_clusters: int, *, seed: int, n_comps: int = 50, n_init: int = 20) -> np.ndarray:
-    """k-means on the top principal components of the gene-standardized matrix ``x`` (cells x genes)."""
-    from sklearn.cluster import KMeans
+def _pcs(x: np.ndarray, *, seed: int, n_comps: int = 50) -> np.ndarray:
+    """The top principal components of the gene-standardized matrix ``x`` (cells x genes)."""
     from sklearn.decomposition import PCA
 
     from scdmac_lib.pp import standardize
 
     n = min(n_comps, x.shape[0] - 1, x.shape[1])
-    pcs = PCA(n_components=n, random_state=seed).fit_transform(standardize(x))
-    return KMeans(n_clusters, n_init=n_init, random_state=seed).fit_predict(pcs)
+    return PCA(n_components=n, random_state=seed).fit_transform(standardize(x))
+
+
+def pca_kmeans_labels(x: np.ndarray, n_clusters: int, *, seed: int, n_comps: int = 50, n_init: int = 20) -> np.ndarray:
+    """k-means on the top principal components of the gene-standardized matrix ``x`` (cells x genes)."""
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters, n_init=n_init, random_state=seed).fit_predict(_pcs(x, seed=seed, n_comps=n_comps))
+
+
+def knn_type_purity(x: np.ndarray, truth, *, seed: int, n_neighbors: int = 15, n_comps: int = 50) -> float:
+    """Mean share of each cell's nearest neighbours (Euclidean, in the PCA of ``x``) of its own type.
+
+    A local measure: it stays high when every type is still a tight neighbourhood, even where a
+    global partition (k-means) cuts a type along some other axis, such as donors.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    truth = np.asarray(truth)
+    k = min(n_neighbors, len(truth) - 1)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(pcs := _pcs(x, seed=seed, n_comps=n_comps)).kneighbors(pcs)
+    return float((truth[idx[:, 1:]] == truth[:, None]).mean())
 
 
 def stage_labels(result: ScDMACResult) -> dict[str, np.ndarray]:

@@ -62,7 +62,7 @@ def test_hvg_falls_back_when_the_seurat_v3_fit_is_singular(monkeypatch):
     monkeypatch.setattr(pp, "seurat_v3_genes", singular)
     counts = sp.csr_matrix(np.random.default_rng(0).poisson(1.0, (80, 60)).astype(np.float32))
     with pytest.warns(pp.HVGFallbackWarning, match="seurat_v3 gene selection failed"):
-        genes = pp.select_genes(counts, PreprocessConfig(n_top_genes=20))
+        genes = pp.select_genes(counts, PreprocessConfig(n_top_genes=20, hvg_flavor="seurat_v3"))
     assert len(genes) == 20
 
 

@@ -80,8 +80,9 @@ def test_final_choice_keeps_the_combination_only_when_it_holds_up():
 def test_combination_and_defaults_check():
     combo = st.combination(["nb_likelihood", "inflation_1"])
     assert combo.changes == {"zinb.likelihood": "nb", "cluster.inflation": 1.0}
-    check = st.defaults_check([]).set_index("key")
-    assert check["matches"].all()  # with no change chosen, the defaults are the baseline
+    check = st.defaults_check(["hvg_seurat"]).set_index("key")
+    assert check["matches"].all()  # the library's defaults are the study's choice (rule 7: hvg_seurat alone)
+    assert not st.defaults_check([]).set_index("key").loc["preprocess.hvg_flavor", "matches"]
     assert not st.defaults_check(["nb_likelihood"]).set_index("key").loc["zinb.likelihood", "matches"]
 
 
