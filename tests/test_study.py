@@ -87,12 +87,14 @@ def test_combination_and_defaults_check():
 
 
 def test_study_specs_pin_the_baseline_and_the_budget():
+    from scdmac_lib.experiments import resolved_config
     from scdmac_lib.profiles import get_profile
 
     pairs = st.study_specs(get_profile("quick"), [st.arm("baseline"), st.arm("full_budget")],
                            datasets=["deng"], seeds=[0])
     (_, base), (_, full) = pairs
-    assert dict(base.overrides)["zinb.train.max_steps"] == 300 and dict(base.overrides)["n_threads"] == 1
-    assert dict(full.overrides)["zinb.train.max_steps"] == st.FULL_BUDGET["zinb.train.max_steps"]
+    assert resolved_config(base)["zinb.train.max_steps"] == 300  # the quick profile's: the library default
+    assert dict(base.overrides)["n_threads"] == 1
+    assert resolved_config(full)["zinb.train.max_steps"] == st.FULL_BUDGET["zinb.train.max_steps"] == 2000
     with pytest.raises(ValueError, match="unknown study arm"):
         st.arm("nope")
