@@ -115,8 +115,15 @@ def _flat_sweeps(profile: Profile, **params) -> list[RunSpec]:
     return [spec for pairs in sweeps(profile, **params).values() for _, spec in pairs]
 
 
-def _study_specs(profile: Profile, **params) -> list[RunSpec]:
-    return [spec for _, spec in study_pairs(profile, **params)]
+def _study_specs(profile: Profile, *, datasets: Sequence[str] | None = None,
+                 seeds: Sequence[int] | None = None) -> list[RunSpec]:
+    """The study's arms, and rule 7's combination once the arms are cached (a second pass plans it)."""
+    from scdmac_lib import study
+
+    pairs = study_pairs(profile, datasets=datasets, seeds=seeds)
+    combined = study.combination_specs(profile, pairs, datasets=sorted({s.dataset for _, s in pairs}),
+                                       seeds=sorted({s.seed for _, s in pairs}))
+    return [spec for _, spec in pairs] + combined
 
 
 #: Notebook -> the function giving its run specs from ``(profile, **the notebook's parameters)``.

@@ -177,6 +177,17 @@ def collect(pairs, *, run_missing: bool, device: str = "auto") -> tuple[pd.DataF
     return (runs_frame(rows) if rows else pd.DataFrame()), missing
 
 
+def combination_specs(profile, pairs, *, datasets: Sequence[str], seeds: Sequence[int]) -> list:
+    """Rule 7's runs of the arms ``pairs`` adopt, once all of them are cached (the rule needs them), else none."""
+    frame, missing = collect(pairs, run_missing=False)
+    if missing or frame.empty:
+        return []
+    adopted = decide(paired_summary(frame)).adopted
+    if len(adopted) < 2:
+        return []
+    return [spec for _, spec in study_specs(profile, [combination(adopted)], datasets=datasets, seeds=seeds)]
+
+
 def chosen_changes(names: Sequence[str]) -> dict[str, Any]:
     """The config values the chosen arms set (the new defaults of the studied keys)."""
     return {**BASELINE, **combination(names).changes}
