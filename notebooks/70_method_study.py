@@ -64,7 +64,7 @@ display(Markdown(st.RULE))
 
 # %% tags=["hide-input"]
 arms = pd.DataFrame([{"arm": a.name, "group": a.group, "change": ", ".join(f"{k} = {v}" for k, v in a.changes.items())
-                      or ("the default command's budgets" if a.budget else "(baseline)"),
+                      or (", ".join(f"{k} = {v}" for k, v in a.budget.items()) if a.budget else "(baseline)"),
                       "reading": a.reading, "paper rank": a.paper_rank, "baseline's rank": a.baseline_rank}
                      for a in st.ARMS])
 page.show_table(arms, "The study's arms: what each changes from the baseline, and how close each reading is "

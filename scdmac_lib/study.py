@@ -90,8 +90,9 @@ ARMS: tuple[Arm, ...] = (
     Arm("inflation_1", "inflation", {"cluster.inflation": 1.0},
         "inflation exponent 1 (the text's 'default 1'), i.e. no sharpening", 0, 1),
     Arm("latent_16", "bottleneck", {"mae.latent": 16}, "a 16-dimensional Z (paper: 10-32)", 0, 0),
-    Arm("full_budget", "budget", {}, "the paper profile's budgets (the default command's when the study was registered) instead of the profile's", 0, 0,
-        budget=FULL_BUDGET),
+    Arm("full_budget", "budget", {},
+        "the paper profile's budgets (the default command's when the study was registered) instead of the "
+        "profile's", 0, 0, budget=FULL_BUDGET),
 )
 
 RULE = """\

@@ -155,7 +155,7 @@ def hang():
 
 if phase == "arrays_saved":  # labels.npy and embedding.npy saved, result.json not yet written
     real_provenance = ex.provenance
-    ex.provenance = lambda device: (hang(), real_provenance(device))[1]
+    ex.provenance = lambda device, threads=None: (hang(), real_provenance(device, threads))[1]
 else:  # every file written, the folder (or the stage .npz) not yet renamed into place
     real_replace = os.replace
     target = "runs" if phase == "before_rename" else "stages"
