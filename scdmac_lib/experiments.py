@@ -100,7 +100,12 @@ def make_spec(dataset: str, method: str, seed: int = 0, overrides: dict[str, Any
 
 
 def load_dataset(name: str):
-    """A manifest dataset by name, or a simulated one (``synth-CELLSxGENESxCLUSTERS`` or a preset name)."""
+    """A manifest dataset by name, or a simulated one (``synth-CELLSxGENESxCLUSTERS`` or a preset name).
+
+    Loading a manifest dataset also leaves its record (:func:`write_dataset_record`) where the
+    workflow expects it, so a run cache made outside Snakemake never makes it fetch the data again
+    (and so rerun every run that reads it).
+    """
     from scdmac_lib import simulate
 
     simulated = simulate.from_name(name)
@@ -108,7 +113,26 @@ def load_dataset(name: str):
         return simulated
     from scdmac_lib import data
 
-    return data.load(name)
+    adata = data.load(name)
+    record = dataset_record_path(name)
+    if not record.exists():
+        write_dataset_record(name, adata, record)
+    return adata
+
+
+def dataset_record_path(name: str, results: Path | None = None) -> Path:
+    """Where the workflow's record of a loaded manifest dataset lives (``results/datasets/NAME.json``)."""
+    return (results or paths.results_dir()) / "datasets" / f"{name}.json"
+
+
+def write_dataset_record(name: str, adata, out: Path) -> dict[str, Any]:
+    """Write the shape and number of types of a loaded dataset to ``out`` (JSON, atomically)."""
+    record = {"dataset": name, "n_cells": int(adata.n_obs), "n_genes": int(adata.n_vars), "n_types": n_types(adata)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(record) + "\n")
+    os.replace(tmp, out)
+    return record
 
 
 def n_types(adata, label_key: str = LABEL_KEY) -> int:

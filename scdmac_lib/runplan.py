@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -254,15 +253,7 @@ def stage_job(key: str, spec: str, *, device: str = "auto", threads: int | None 
 
 def dataset_job(name: str, out: Path) -> dict[str, Any]:
     """Fetch, convert and cache the manifest dataset ``name``; write its shape to ``out`` (JSON)."""
-    adata = experiments.load_dataset(name)
-    record = {"dataset": name, "n_cells": int(adata.n_obs), "n_genes": int(adata.n_vars),
-              "n_types": experiments.n_types(adata)}
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(record) + "\n")
-    os.replace(tmp, out)
-    return record
+    return experiments.write_dataset_record(name, experiments.load_dataset(name), Path(out))
 
 
 def main(argv: list[str] | None = None) -> int:

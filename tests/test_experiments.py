@@ -105,3 +105,16 @@ def test_specs_that_spell_the_same_config_share_one_result(tmp_path):
     other = ex.make_spec("synth-200x150x3", "scDMAC", 0, {"mae.mask_ratio": default_ratio + 0.1})
     assert plain.key() == pinned.key() != other.key()
     assert ex.make_spec("synth-200x150x3", "scDMAC-P", 0).key() != ex.make_spec("synth-200x150x3", "scDMAC", 0).key()
+
+
+def test_loading_a_manifest_dataset_leaves_the_workflow_record(tmp_path, monkeypatch):
+    """A cache made by the notebooks is one the workflow sees as fetched (no dataset job, no rerun)."""
+    from scdmac_lib import data, simulate
+
+    monkeypatch.setenv("SCDMAC_RESULTS", str(tmp_path))
+    monkeypatch.setattr(data, "load", lambda name: simulate.from_name("synth-60x40x3"))
+    ex.load_dataset("zeisel")
+    record = json.loads(ex.dataset_record_path("zeisel").read_text())
+    assert record == {"dataset": "zeisel", "n_cells": 60, "n_genes": 40, "n_types": 3}
+    ex.load_dataset("synth-60x40x3")  # simulated: nothing to fetch, no record
+    assert sorted(p.name for p in (tmp_path / "datasets").iterdir()) == ["zeisel.json"]
