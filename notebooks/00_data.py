@@ -31,7 +31,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import data, experiments, page, paths, pl, pl_stages
+from scdmac_lib import data, experiments, page, paths, pl, pl_stages, tables
 from scdmac_lib.data import prefer_paper_data
 from scdmac_lib.profiles import get_profile
 
@@ -84,8 +84,11 @@ page.show_table(manifest[[c for c in shown if c in manifest.columns]],
 # %% tags=["hide-input"]
 sources = data.source_table()
 sources_csv = pl_stages.save_table(sources, f"{NAME}_sources")
-page.show_table(sources, "Sources of the paper's datasets: URL, checksum kind and value, and what was verified.",
-                csv=sources_csv)
+shown = sources.drop(columns=["url", "checksum", "name"]).assign(
+    checksum=[c if len(c) <= 16 else f"{c[:12]}…" for c in sources["checksum"]])
+page.show_table(tables.text_table(shown, links={"file": [u.split(" -> ")[0] for u in sources["url"]]}),
+                "Sources of the paper's datasets: each file links to its pinned URL; checksum kind, the start of "
+                "the checksum (in full in the CSV) and what was verified.", csv=sources_csv)
 
 # %% [markdown]
 # ## The paper's datasets on this machine, checked against Table 1

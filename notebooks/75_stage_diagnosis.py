@@ -35,7 +35,7 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import diagnose, experiments, model, page, pl, pl_stages, pp, runplan, simulate
+from scdmac_lib import diagnose, experiments, model, page, pl, pl_stages, pp, runplan, simulate, tables
 from scdmac_lib.config import make_config
 from scdmac_lib.metrics import ari
 from scdmac_lib.data import prefer_paper_data
@@ -115,7 +115,8 @@ for spec in sim_specs:
 sims = pd.DataFrame(sim_rows)
 sims_csv = pl_stages.save_table(sims, f"{NAME}_simulations")
 sims_mean = sims.groupby(["dataset", "method"], sort=False).mean(numeric_only=True).drop(columns="seed")
-page.show_table(sims_mean.round(3).reset_index(), "Simulated data: ARI, the stage scores of scDMAC, the recall of the "
+page.show_table(tables.text_table(sims_mean.reset_index().rename(columns=lambda c: c.removeprefix("stage_"))),
+                "Simulated data: ARI, the stage scores of scDMAC, the recall of the "
                 "20-cell type and the clusters found (means over seeds).", csv=sims_csv)
 
 # %% [markdown]
