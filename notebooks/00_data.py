@@ -84,11 +84,12 @@ page.show_table(manifest[[c for c in shown if c in manifest.columns]],
 # %% tags=["hide-input"]
 sources = data.source_table()
 sources_csv = pl_stages.save_table(sources, f"{NAME}_sources")
-shown = sources.drop(columns=["url", "checksum", "name"]).assign(
+shown = sources.drop(columns=["url", "checksum", "name", "strength"]).assign(
+    file=[f.replace(".", ".\u200b") for f in sources["file"]],  # long file names may wrap after a dot
     checksum=[c if len(c) <= 16 else f"{c[:12]}…" for c in sources["checksum"]])
 page.show_table(tables.text_table(shown, links={"file": [u.split(" -> ")[0] for u in sources["url"]]}),
                 "Sources of the paper's datasets: each file links to its pinned URL; checksum kind, the start of "
-                "the checksum (in full in the CSV) and what was verified.", csv=sources_csv)
+                "the checksum and what was verified (the CSV has the URLs, checksums and what a match proves).", csv=sources_csv)
 
 # %% [markdown]
 # ## The paper's datasets on this machine, checked against Table 1
