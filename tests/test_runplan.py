@@ -96,9 +96,10 @@ def test_paper_profile_dag_dry_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_smoke_runs_through_snakemake_then_only_what_is_missing(tmp_path):
+def test_smoke_runs_through_snakemake_then_only_what_is_missing(tmp_path, monkeypatch):
     """A real local run of every smoke run and stage; a rerun plans nothing, a lost run is redone alone."""
     results = tmp_path / "results"
+    monkeypatch.setenv("SCDMAC_RESULTS", str(results))  # the plan below reads the study's runs from there
     env = {**os.environ, "SCDMAC_RESULTS": str(results)}
     cmd = [sys.executable, "-m", "snakemake", "runs", "--snakefile", str(paths.REPO_ROOT / "Snakefile"),
            "--directory", str(tmp_path), "--cores", "2", "--config", "profile=smoke"]
