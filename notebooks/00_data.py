@@ -84,7 +84,8 @@ page.show_table(manifest[[c for c in shown if c in manifest.columns]],
 # %% tags=["hide-input"]
 sources = data.source_table()
 sources_csv = pl_stages.save_table(sources, f"{NAME}_sources")
-shown = sources.drop(columns=["url", "checksum", "name", "strength"]).assign(
+shown = sources.drop(columns=["url", "checksum", "name", "strength", "role"]).assign(
+    dataset=[d if r == "paper" else f"{d} ({r})" for d, r in zip(sources["dataset"], sources["role"])],
     file=[f.replace(".", ".\u200b") for f in sources["file"]],  # long file names may wrap after a dot
     checksum=[c if len(c) <= 16 else f"{c[:12]}…" for c in sources["checksum"]])
 page.show_table(tables.text_table(shown, links={"file": [u.split(" -> ")[0] for u in sources["url"]]}),
