@@ -56,7 +56,8 @@ def knn_type_purity(x: np.ndarray, truth, *, seed: int, n_neighbors: int = 15, n
 
     truth = np.asarray(truth)
     k = min(n_neighbors, len(truth) - 1)
-    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(pcs := _pcs(x, seed=seed, n_comps=n_comps)).kneighbors(pcs)
+    pcs = _pcs(x, seed=seed, n_comps=n_comps)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(pcs).kneighbors(pcs)
     return float((truth[idx[:, 1:]] == truth[:, None]).mean())
 
 
