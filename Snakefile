@@ -6,7 +6,7 @@
 #   snakemake runs --profile workflow/profiles/slurm --config profile=paper  # only the runs
 #
 # `--config profile=...` is the project's run profile (smoke, quick, paper; default quick); Snakemake's
-# own `--profile` is a folder of command-line defaults. The jobs, planned by scdmac_lib.runplan from
+# own `--profile` is a folder of command-line defaults. The jobs, planned by scdmac_lib.runs.plan from
 # the same functions the notebooks call for their runs:
 #   dataset   one per manifest dataset the runs read: fetched, converted and cached once (on the
 #             login node of a cluster), recorded in results/datasets/NAME.json;
@@ -23,8 +23,10 @@
 import sys
 from pathlib import Path
 
-from scdmac_lib import paths, runplan
-from scdmac_lib.notebooks import LANDING_PAGE, NOTEBOOKS
+from scdmac_lib.book.build import LANDING_PAGE
+from scdmac_lib.book.runner import NOTEBOOKS
+from scdmac_lib.runs import plan as runplan
+from scdmac_lib.runtime import paths
 
 PROFILE = config.get("profile", "quick")
 DEVICE = config.get("device", "auto")
@@ -86,7 +88,7 @@ rule dataset:
     log:
         f"{RESULTS}/logs/datasets/{{dataset}}.log",
     shell:
-        "{PYTHON:q} -m scdmac_lib.runplan dataset {wildcards.dataset:q} --out {output:q} > {log:q} 2>&1"
+        "{PYTHON:q} -m scdmac_lib.cli runs job dataset {wildcards.dataset:q} --out {output:q} > {log:q} 2>&1"
 
 
 def data_of(spec):
@@ -108,7 +110,7 @@ rule denoise:
     log:
         f"{RESULTS}/logs/stages/{{stage}}.log",
     shell:
-        "{PYTHON:q} -m scdmac_lib.runplan stage {wildcards.stage} --spec {params.spec:q} "
+        "{PYTHON:q} -m scdmac_lib.cli runs job stage {wildcards.stage} --spec {params.spec:q} "
         "--device {params.device} --threads {threads} > {log:q} 2>&1"
 
 
@@ -137,7 +139,7 @@ rule train:
     log:
         f"{RESULTS}/logs/runs/{{key}}.log",
     shell:
-        "{PYTHON:q} -m scdmac_lib.runplan run {wildcards.key} --spec {params.spec:q} "
+        "{PYTHON:q} -m scdmac_lib.cli runs job run {wildcards.key} --spec {params.spec:q} "
         "--device {params.device} --threads {threads} > {log:q} 2>&1"
 
 
@@ -157,7 +159,7 @@ rule classical:
     log:
         f"{RESULTS}/logs/runs/{{key}}.log",
     shell:
-        "{PYTHON:q} -m scdmac_lib.runplan run {wildcards.key} --spec {params.spec:q} "
+        "{PYTHON:q} -m scdmac_lib.cli runs job run {wildcards.key} --spec {params.spec:q} "
         "--device cpu --threads {threads} > {log:q} 2>&1"
 
 
@@ -185,7 +187,7 @@ rule notebook:
     log:
         "_build/logs/{name}.log",
     shell:
-        "{PYTHON:q} -m scdmac_lib.notebooks run {wildcards.name} --profile {params.profile} "
+        "{PYTHON:q} -m scdmac_lib.cli notebooks run {wildcards.name} --profile {params.profile} "
         "--device {params.device} --threads {threads} > {log:q} 2>&1"
 
 
@@ -201,4 +203,4 @@ rule book:
     log:
         "_build/logs/book.log",
     shell:
-        "{PYTHON:q} -m scdmac_lib.notebooks book > {log:q} 2>&1"
+        "{PYTHON:q} -m scdmac_lib.cli notebooks book > {log:q} 2>&1"

@@ -14,10 +14,13 @@ import importlib.util
 import os
 import sys
 
-from scdmac_lib import experiments as ex
-from scdmac_lib import paths
-from scdmac_lib.baselines import METHODS
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.report import compare
+from scdmac_lib.runs import execute, specs
+from scdmac_lib.runtime import paths, provenance
+
+pass
+from scdmac_lib.runs.methods import METHODS
+from scdmac_lib.runs.profiles import get_profile
 
 DEFAULT_METHODS = [m for m in METHODS if not m.startswith("scDMAC-")]
 
@@ -43,17 +46,17 @@ def main(argv=None) -> int:
     methods = args.methods or [m for m in DEFAULT_METHODS
                                if m != "scVI + k-means" or importlib.util.find_spec("scvi")]
     profile = get_profile(args.profile)
-    specs = ex.profile_specs(profile, methods, datasets=args.datasets, seeds=args.seeds)
-    frame = ex.run_many(specs, device=args.device)
-    results = [ex.run(s, device=args.device) for s in specs]
+    run_specs = specs.profile_specs(profile, methods, datasets=args.datasets, seeds=args.seeds)
+    frame = execute.run_many(run_specs, device=args.device)
+    results = [execute.run(s, device=args.device) for s in run_specs]
     out = paths.results_dir() / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / ".accuracy.csv.tmp"
     frame.to_csv(tmp, index=False)
     os.replace(tmp, out / "accuracy.csv")
-    summary = ex.summarize(frame)
+    summary = compare.summarize(frame)
     pd_opts = {"index": False, "float_format": lambda v: f"{v:.3f}"}
-    sys.stdout.write(f"profile {profile.name}, seeds {args.seeds}, commit {ex.git_commit()}\n\n")
+    sys.stdout.write(f"profile {profile.name}, seeds {args.seeds}, commit {provenance.git_commit()}\n\n")
     sys.stdout.write(summary.to_string(**pd_opts) + "\n\n")
     means = summary.groupby("method", sort=False)[["ari_mean", "nmi_mean"]].mean()
     sys.stdout.write("mean over datasets\n" + means.sort_values("ari_mean", ascending=False).to_string(

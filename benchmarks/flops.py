@@ -1,6 +1,6 @@
 """FLOPs of one training step of each scDMAC stage, and this machine's matrix-multiply rate.
 
-The count is analytic, from the layer sizes of :class:`scdmac_lib.config.ScDMACConfig`: only the
+The count is analytic, from the layer sizes of :class:`scdmac_lib.method.config.ScDMACConfig`: only the
 ``nn.Linear`` layers are counted (the matrix multiplies dominate; LayerNorm, GELU, the ZINB
 likelihood and the masking are elementwise and are *not* counted, so they show up as the gap between
 the achieved rate and the matmul rate). A linear layer ``(b, n_in) -> (b, n_out)`` costs
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
-from scdmac_lib.config import ScDMACConfig
+from scdmac_lib.method.config import ScDMACConfig
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from scdmac_lib.profiles import DEFAULT_PROFILE
+from scdmac_lib.runs.profiles import DEFAULT_PROFILE
 
 HERE = Path(__file__).resolve().parent
 MARK = "BENCH_JSON "
@@ -61,7 +61,7 @@ GIB = 1024**3
 
 
 def _results_dir() -> Path:
-    from scdmac_lib import paths
+    from scdmac_lib.runtime import paths
 
     return paths.results_dir() / "benchmarks"
 
@@ -76,7 +76,7 @@ def sim_path(n_cells: int) -> Path:
 
 def simulate_to_file(n_cells: int) -> Path:
     """Simulate (seed 0) and write the ``.h5ad`` under a temporary name, then rename it into place."""
-    from scdmac_lib.simulate import zinb_clusters
+    from scdmac_lib.data.simulate import zinb_clusters
 
     path = sim_path(n_cells)
     if not path.exists():
@@ -94,12 +94,11 @@ def load(name: str):
 
     if name.startswith("sim-"):
         return ad.read_h5ad(sim_path(int(name.removeprefix("sim-"))))
-    from scdmac_lib import experiments, paths
+    from scdmac_lib.data import (
+        catalogue,  # imported here: import_s measures the methods' own imports
+    )
 
-    try:
-        return experiments.load_dataset(name)
-    except ImportError:  # scdmac_lib.data not there yet: the shared copy
-        return ad.read_h5ad(paths.REPO_ROOT.parent / "shared" / "data" / f"{name}.h5ad")
+    return catalogue.load_dataset(name)
 
 
 # --------------------------------------------------------------------------- one case (child process)
@@ -110,7 +109,7 @@ def _versions() -> dict:
 
     import torch
 
-    from scdmac_lib.experiments import git_commit
+    from scdmac_lib.runtime.provenance import git_commit
 
     out = {"python": platform.python_version(), "torch": torch.__version__, "commit": git_commit()}
     for pkg in ("scanpy", "scvi-tools"):
@@ -123,24 +122,25 @@ def _versions() -> dict:
 
 def profile_overrides(profile: str) -> dict:
     """A profile's training budgets for scDMAC (profiles set no thread count: that is ``--threads``)."""
-    from scdmac_lib.profiles import get_profile
+    from scdmac_lib.runs.profiles import get_profile
 
     return get_profile(profile).config_overrides()
 
 
 def _scdmac_case(x, k: int, *, quick: bool, profile: str, device: str, record: dict) -> object:
     """Fit scDMAC with the training loop timed per stage (the loop itself is not changed)."""
-    from scdmac_lib import model
-    from scdmac_lib.config import make_config
-
     import flops
+
+    from scdmac_lib.method import denoise, devices, finetune, pipeline, pretrain, training
+    from scdmac_lib.method.config import make_config
 
     cfg = make_config(k, device=device, **(QUICK_OVERRIDES if quick else profile_overrides(profile)))
     loops: dict[str, float] = {}
-    original = model.fit
+    original = training.fit
+    stage_modules = (denoise, pretrain, finetune)  # each calls training.fit under its own name
 
     def timed_fit(*args, **kwargs):
-        dev = model.resolve_device(cfg.device)
+        dev = devices.resolve_device(cfg.device)
         if dev.type == "cuda":
             import torch
 
@@ -152,18 +152,20 @@ def _scdmac_case(x, k: int, *, quick: bool, profile: str, device: str, record: d
         loops[TRAIN_STAGES[kwargs["stage"]]] = time.perf_counter() - t0
         return out
 
-    model.fit = timed_fit
+    for module in stage_modules:
+        module.fit = timed_fit
     try:
         t0 = time.perf_counter()
-        res = model.fit_scdmac(x, cfg)
+        res = pipeline.fit_scdmac(x, cfg)
         record["total_s"] = time.perf_counter() - t0
     finally:
-        model.fit = original
+        for module in stage_modules:
+            module.fit = original
     record["peak_rss_gib"] = _rss_gib()  # before the reference matmuls
     n_genes = res.preprocessed.counts.shape[1]
     n_cells = x.shape[0]
-    dev = model.resolve_device(cfg.device)
-    stages = {}
+    dev = devices.resolve_device(cfg.device)
+    stage_names = {}
     for stage in STAGES:
         row = {"wall_s": res.timings.get(stage, float("nan"))}
         if stage != "preprocess":
@@ -171,8 +173,8 @@ def _scdmac_case(x, k: int, *, quick: bool, profile: str, device: str, record: d
             row["steps"] = len(res.history.get(stage, {}).get("loss", []))
             row["flops_per_step"] = flops.step_flops(stage, n_genes, n_cells, cfg)
             row["matmul_rate"] = flops.stage_reference_rate(stage, n_genes, cfg, device=dev, min_seconds=0.3)
-        stages[stage] = row
-    record["stages"] = stages
+        stage_names[stage] = row
+    record["stages"] = stage_names
     record["n_genes_model"] = n_genes
     record["peak_rate"] = flops.peak_matmul_rate(device=dev, min_seconds=0.3)
     record["device"] = str(dev)
@@ -198,9 +200,10 @@ def import_modules(method: str) -> float:
 
 def run_case(case: dict) -> dict:
     """Run one case in this process and return its record (the child's whole job)."""
-    from scdmac_lib import baselines, metrics
-    from scdmac_lib._utils import set_threads
-    from scdmac_lib.model import resolve_device
+    from scdmac_lib.evaluation import metrics
+    from scdmac_lib.method.devices import resolve_device
+    from scdmac_lib.runs import methods
+    from scdmac_lib.runtime.threads import set_threads
 
     threads = set_threads(case.get("threads"))  # None: $SCDMAC_THREADS, else the cores this process may use
     record = {**case, "status": "ok", "note": case.get("note", ""), "torch_threads": threads, **_versions()}
@@ -221,7 +224,7 @@ def run_case(case: dict) -> dict:
         if method == "scVI + k-means":
             kwargs.update(device=case["device"], max_epochs=case.get("scvi_max_epochs"))
         t0 = time.perf_counter()
-        out = baselines.METHODS[method](adata.X, k, **kwargs)
+        out = methods.METHODS[method](adata.X, k, **kwargs)
         record["total_s"] = time.perf_counter() - t0
         record["peak_rss_gib"] = _rss_gib()
         labels = out.labels

@@ -19,19 +19,18 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
-from scdmac_lib import paths
-from scdmac_lib import study as st
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.runs import execute, study
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import paths
 
 
-def run_task(specs) -> list[dict]:
+def run_task(run_specs) -> list[dict]:
     """Run (or read) one worker's specs; one row per run."""
-    from scdmac_lib import experiments as ex
 
     rows = []
-    for name, spec in specs:
-        res = ex.run(spec, device="cpu")
-        rows.append(st.run_row(name, res))
+    for name, spec in run_specs:
+        res = execute.run(spec, device="cpu")
+        rows.append(study.run_row(name, res))
     return rows
 
 
@@ -47,12 +46,12 @@ def main(argv=None) -> int:
     profile = get_profile(args.profile)
     seeds = args.seeds or list(profile.study_seeds)
     datasets = args.datasets or list(profile.datasets)
-    arms = [st.arm(a) for a in args.arms] if args.arms else list(st.ARMS)
+    arms = [study.arm(a) for a in args.arms] if args.arms else list(study.ARMS)
     if args.combination is not None:
-        arms = [st.arm("baseline"), st.combination(args.combination)]
-    specs = st.study_specs(profile, arms, datasets=datasets, seeds=seeds)
+        arms = [study.arm("baseline"), study.combination(args.combination)]
+    run_specs = study.study_specs(profile, arms, datasets=datasets, seeds=seeds)
     tasks: dict[tuple[str, int], list] = {}
-    for name, spec in specs:
+    for name, spec in run_specs:
         tasks.setdefault((spec.dataset, spec.seed), []).append((name, spec))
     order = sorted(tasks, key=lambda t: (t[1], datasets.index(t[0])))  # every dataset at seed 0 first
     t0 = time.perf_counter()
@@ -65,19 +64,19 @@ def main(argv=None) -> int:
             sys.stdout.write(f"[{time.perf_counter() - t0:7.0f} s] {dataset} seed {seed}: "
                              f"{len(tasks[(dataset, seed)])} runs\n")
             sys.stdout.flush()
-    frame = st.runs_frame(rows)
+    frame = study.runs_frame(rows)
     out = paths.results_dir() / "study"
     out.mkdir(parents=True, exist_ok=True)
     name = "combination.csv" if args.combination is not None else "study.csv"
     tmp = out / f".{name}.tmp"
     frame.to_csv(tmp, index=False)
     os.replace(tmp, out / name)
-    summary = st.paired_summary(frame)
+    summary = study.paired_summary(frame)
     fmt = {"index": False, "float_format": lambda v: f"{v:.3f}"}
     sys.stdout.write(f"\nprofile {profile.name}, seeds {seeds}, datasets {datasets}\n\n")
     sys.stdout.write(summary.to_string(**fmt) + "\n\n")
     if args.combination is None:
-        decision = st.decide(summary)
+        decision = study.decide(summary)
         sys.stdout.write("\n".join(decision.log) + f"\nadopted: {decision.adopted}\n")
     return 0
 

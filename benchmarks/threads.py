@@ -33,8 +33,8 @@ BUDGET = ("zinb.train.max_steps=150", "zinb.train.min_steps=50", "mae.train.max_
 
 
 def write_input(folder: Path, n_cells: int, n_genes: int, n_clusters: int) -> Path:
-    """A simulated count matrix (:func:`scdmac_lib.simulate.zinb_clusters`, seed 0) as ``.h5ad``."""
-    from scdmac_lib.simulate import zinb_clusters
+    """A simulated count matrix (:func:`scdmac_lib.data.simulate.zinb_clusters`, seed 0) as ``.h5ad``."""
+    from scdmac_lib.data.simulate import zinb_clusters
 
     path = folder / f"sim-{n_cells}x{n_genes}x{n_clusters}.h5ad"
     zinb_clusters(n_cells, n_genes, n_clusters, seed=0).write_h5ad(path)
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import flops  # benchmarks/flops.py, beside this file
 
-    from scdmac_lib._utils import available_cores, set_threads
+    from scdmac_lib.runtime.threads import available_cores, set_threads
 
     cores = available_cores()
     if cores < 2:

@@ -31,12 +31,14 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import data, experiments, page, paths, pl, pl_stages, tables
-from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib import data
+from scdmac_lib.book import page, plots_stages, style, summaries, tables
+from scdmac_lib.data import catalogue, prefer_paper_data
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import paths, threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "00_data"
 page.show_header(prof.name, device, datasets=prof.datasets)
@@ -46,13 +48,13 @@ page.show_header(prof.name, device, datasets=prof.datasets)
 
 # %% tags=["hide-input"]
 shared = paths.shared_dir()
-reported = None
+reported_values = None
 if shared is None:
     display(Markdown("The `shared/paper` folder is absent: the paper's Table 1 cannot be shown here."))
 else:
     reported_csv = shared / "paper" / "reported_table1_datasets.csv"
-    reported = pd.read_csv(reported_csv)
-    page.show_table(reported, "Reported by the paper (Table 1): its six benchmark datasets.", csv=reported_csv)
+    reported_values = pd.read_csv(reported_csv)
+    page.show_table(reported_values, "Reported by the paper (Table 1): its six benchmark datasets.", csv=reported_csv)
 
 # %% tags=["hide-input"]
 if prof.name == "paper":  # the paper profile fetches the paper's datasets when it can
@@ -65,7 +67,7 @@ if prof.name == "paper":  # the paper profile fetches the paper's datasets when 
 
 # %% tags=["hide-input"]
 manifest = data.list_datasets()
-manifest_csv = pl_stages.save_table(manifest, f"{NAME}_manifest")
+manifest_csv = page.save_table(manifest, f"{NAME}_manifest")
 shown = ["name", "stands_for", "role", "available", "n_cells", "n_genes", "n_types"]
 page.show_table(manifest[[c for c in shown if c in manifest.columns]],
                 "The manifest: every dataset this project knows about (sources and checksums in the next table, "
@@ -83,7 +85,7 @@ page.show_table(manifest[[c for c in shown if c in manifest.columns]],
 
 # %% tags=["hide-input"]
 sources = data.source_table()
-sources_csv = pl_stages.save_table(sources, f"{NAME}_sources")
+sources_csv = page.save_table(sources, f"{NAME}_sources")
 shown = sources.drop(columns=["url", "checksum", "name", "strength", "role"]).assign(
     dataset=[d if r == "paper" else f"{d} ({r})" for d, r in zip(sources["dataset"], sources["role"])],
     file=[f.replace(".", ".\u200b") for f in sources["file"]],  # long file names may wrap after a dot
@@ -117,24 +119,24 @@ for _, row in manifest[manifest["role"] == "paper"].iterrows():
         record.update({"here": "not here", "differences": "", "values": "", "derivation": in_place})
     checks.append(record)
 checks = pd.DataFrame(checks)
-checks_csv = pl_stages.save_table(checks, f"{NAME}_table1_check")
+checks_csv = page.save_table(checks, f"{NAME}_table1_check")
 n_here = int((checks["copy used"] != "").sum())
 display(Markdown(f"**{n_here}** of the paper's {len(checks)} datasets are on this machine"
                  + ("." if n_here else ": every number of this book is measured on stand-ins or extras.")))
 page.show_table(checks, "The paper's datasets here, against Table 1.", csv=checks_csv)
 
 # %% tags=["hide-input"]
-if reported is not None:
+if reported_values is not None:
     # Here "available" means on this machine, and a fallback copy counts as the paper's.
     here = manifest.assign(available=manifest["name"].map(data.present),
                            role=manifest["role"].replace({"fallback": "paper"}))
-    comparison = pl_stages.table1_comparison(reported, here)
-    comparison_csv = pl_stages.save_table(comparison, NAME)
+    comparison = summaries.table1_comparison(reported_values, here)
+    comparison_csv = page.save_table(comparison, NAME)
     n_paper = int((comparison["version"] == "paper").sum())
     n_stand = int((comparison["version"] == "stand-in").sum())
     n_missing = int((comparison["version"] == "not available").sum())
     display(Markdown(
-        f"Of the paper's {len(reported)} datasets, **{n_paper}** are available in the paper's version, "
+        f"Of the paper's {len(reported_values)} datasets, **{n_paper}** are available in the paper's version, "
         f"**{n_stand}** only as stand-ins (reduced or re-derived copies: numbers measured on them are "
         f"not the paper's numbers), and **{n_missing}** are not available and are not run."
     ))
@@ -155,15 +157,15 @@ if reported is not None:
 # %% tags=["hide-input"]
 matrices, rows = {}, []
 for name in prefer_paper_data(prof.datasets):
-    adata = experiments.load_dataset(name)
+    adata = catalogue.load_dataset(name)
     matrices[name] = adata.X
-    rows.append({"dataset": name, **pl_stages.count_summary(adata.X), "n_types": experiments.n_types(adata)})
+    rows.append({"dataset": name, **summaries.count_summary(adata.X), "n_types": catalogue.n_types(adata)})
 summary = pd.DataFrame(rows)
-summary_csv = pl_stages.save_table(summary, f"{NAME}_sparsity")
+summary_csv = page.save_table(summary, f"{NAME}_sparsity")
 page.show_table(summary, f"Sparsity and library sizes of the {prof.name} profile's datasets.", csv=summary_csv)
 
 # %% tags=["hide-input"]
-fig = pl_stages.plot_sparsity_library(matrices)
+fig = plots_stages.plot_sparsity_library(matrices)
 fig.suptitle(f"Sparsity and library size ({prof.name} profile)", y=1.02)
 page.show_figure(fig, NAME, f"Fraction of zero counts and library sizes of each dataset of the {prof.name} profile.")
 
@@ -171,4 +173,4 @@ page.show_figure(fig, NAME, f"Fraction of zero counts and library sizes of each 
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

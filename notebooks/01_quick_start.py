@@ -34,14 +34,15 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, page, pl_stages
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.book import page
+from scdmac_lib.data import catalogue
+from scdmac_lib.runs.profiles import get_profile
 
 prof = get_profile(profile)
 DATASET = dataset or prof.walkthrough_dataset
 page.show_header(prof.name, device, datasets=[DATASET], seeds=[0])
 workdir = Path(tempfile.mkdtemp(prefix="scdmac-quick-start-"))
-source = experiments.load_dataset(DATASET)
+source = catalogue.load_dataset(DATASET)
 source.write_h5ad(workdir / f"{DATASET}.h5ad")
 display(Markdown(f"The input: `{DATASET}.h5ad`, the local dataset **{DATASET}** ({source.n_obs} cells x "
                  f"{source.n_vars} genes, raw counts in `X`, annotated types in `obs['cell_type']`), written to "
@@ -125,7 +126,7 @@ page.show_png(workdir / "umap.png", f"UMAP of scDMAC's embedding of {DATASET}, c
 # %% [markdown]
 # ## Next
 #
-# The same from Python is `scdmac_lib.model.scdmac(adata, "auto")`; what to check when you have no
+# The same from Python is `scdmac_lib.api.cluster.scdmac(adata, "auto")`; what to check when you have no
 # labels, and every message the command gives on bad input, are on the own-data page. The results
 # of the paper's comparison are on the landing page and in the reproducibility report.
 
@@ -134,4 +135,4 @@ page.show_png(workdir / "umap.png", f"UMAP of scDMAC's embedding of {DATASET}, c
 
 # %% tags=["hide-input"]
 shutil.rmtree(workdir, ignore_errors=True)
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

@@ -31,9 +31,9 @@ variant = "scDMAC"  # or an ablation: "scDMAC-Z", "scDMAC-W", "scDMAC-P"
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import diagrams, page, pl_stages
-from scdmac_lib.config import flat_dict, make_config
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.book import diagrams, page
+from scdmac_lib.method.config import flat_dict, make_config
+from scdmac_lib.runs.profiles import get_profile
 
 prof = get_profile(profile)
 cfg = make_config(n_clusters, variant=variant, **prof.config_overrides())
@@ -99,4 +99,4 @@ display(pd.Series(settings, name="value").to_frame())
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

@@ -33,18 +33,20 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import augment, experiments, page, pl, pl_stages, pp
-from scdmac_lib.config import make_config
-from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.book import page, plots_stages, style, summaries
+from scdmac_lib.data import catalogue, prefer_paper_data
+from scdmac_lib.method import augment, preprocess
+from scdmac_lib.method.config import make_config
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "10_preprocess"
 dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data when present here
-adata = experiments.load_dataset(dataset)
-k = experiments.n_types(adata)
+adata = catalogue.load_dataset(dataset)
+k = catalogue.n_types(adata)
 cfg = make_config(k, seed=0, **prof.config_overrides())
 page.show_header(prof.name, device, datasets=[dataset], seeds=[cfg.seed])
 display(Markdown(
@@ -55,9 +57,9 @@ display(Markdown(
 ))
 
 # %% tags=["hide-input"]
-prep = pp.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
-counts_all = pp.as_csr(adata.X)
-lib = pp.library_sizes(counts_all)
+prep = preprocess.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
+counts_all = preprocess.as_csr(adata.X)
+lib = preprocess.library_sizes(counts_all)
 
 # %% [markdown]
 # ## Library sizes and size factors
@@ -67,8 +69,8 @@ lib = pp.library_sizes(counts_all)
 
 # %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
-pl_stages.plot_histogram(np.log10(lib), ax=axes[0], xlabel="log10 library size", title="library sizes")
-pl_stages.plot_size_factors(lib, prep.size_factors, ax=axes[1])
+plots_stages.plot_histogram(np.log10(lib), ax=axes[0], xlabel="log10 library size", title="library sizes")
+plots_stages.plot_size_factors(lib, prep.size_factors, ax=axes[1])
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_size_factors",
                  "Library sizes (left) and the size factor of each cell against its library size (right).")
@@ -84,11 +86,11 @@ display(Markdown(
 # scale; the HVGs chosen by scanpy are highlighted.
 
 # %% tags=["hide-input"]
-normalized = pp.as_csr(counts_all.multiply(cfg.preprocess.target_sum / lib[:, None]))
-mean, var = pl_stages.gene_mean_variance(normalized)
+normalized = preprocess.as_csr(counts_all.multiply(cfg.preprocess.target_sum / lib[:, None]))
+mean, var = summaries.gene_mean_variance(normalized)
 is_hvg = np.isin(np.arange(adata.n_vars), prep.genes)
 fig, ax = plt.subplots(figsize=(5, 4))
-pl_stages.plot_mean_variance(mean, var, highlight=is_hvg, ax=ax, title="normalized counts: mean vs variance")
+plots_stages.plot_mean_variance(mean, var, highlight=is_hvg, ax=ax, title="normalized counts: mean vs variance")
 page.show_figure(fig, f"{NAME}_hvg", "Mean against variance of every gene after normalization, "
                  "the selected highly variable genes highlighted.")
 totals = np.asarray(normalized.sum(axis=1)).ravel()
@@ -103,9 +105,9 @@ display(Markdown(
 # %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
 hvg_norm = normalized[:, prep.genes].toarray()
-pl_stages.plot_histogram(hvg_norm[hvg_norm > 0], ax=axes[0], bins=50, xlabel="normalized value (non-zero)",
+plots_stages.plot_histogram(hvg_norm[hvg_norm > 0], ax=axes[0], bins=50, xlabel="normalized value (non-zero)",
                          title="before log1p")
-pl_stages.plot_histogram(prep.lognorm[prep.lognorm > 0], ax=axes[1], bins=50, xlabel="log1p(normalized)",
+plots_stages.plot_histogram(prep.lognorm[prep.lognorm > 0], ax=axes[1], bins=50, xlabel="log1p(normalized)",
                          title="after log1p")
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_log1p", "Non-zero normalized values of the selected genes before and after log1p.")
@@ -118,15 +120,15 @@ page.show_figure(fig, f"{NAME}_log1p", "Non-zero normalized values of the select
 # of each cell's neighbours that share its annotated type, against what random neighbours would give.
 
 # %% tags=["hide-input"]
-space = pl_stages.knn_space(prep.lognorm, seed=cfg.seed)
-dist = pl_stages.knn_cosine_distances(space, prep.knn)
-agreement = pl_stages.knn_label_agreement(prep.knn, adata.obs["cell_type"])
-chance = pl_stages.chance_agreement(adata.obs["cell_type"])
+space = preprocess.standardized_pcs(prep.lognorm, seed=cfg.seed)
+dist = summaries.knn_cosine_distances(space, prep.knn)
+agreement = summaries.knn_label_agreement(prep.knn, adata.obs["cell_type"])
+chance = summaries.chance_agreement(adata.obs["cell_type"])
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
-pl_stages.plot_histogram(dist, ax=axes[0], xlabel="cosine distance to a neighbour", title="neighbour distances")
-pl_stages.plot_histogram(pl_stages.knn_in_degree(prep.knn), ax=axes[1], bins=20,
+plots_stages.plot_histogram(dist, ax=axes[0], xlabel="cosine distance to a neighbour", title="neighbour distances")
+plots_stages.plot_histogram(summaries.knn_in_degree(prep.knn), ax=axes[1], bins=20,
                          xlabel="times chosen as a neighbour", title=f"in-degree (out-degree = {prep.knn.shape[1]})")
-pl_stages.plot_histogram(agreement, ax=axes[2], bins=np.linspace(0, 1, 21), xlabel="fraction of neighbours of the same type",
+plots_stages.plot_histogram(agreement, ax=axes[2], bins=np.linspace(0, 1, 21), xlabel="fraction of neighbours of the same type",
                          title="label agreement (diagnostic)")
 axes[2].axvline(chance, color="r", ls=":", label=f"random neighbours {chance:.2f}")
 axes[2].legend(fontsize=7)
@@ -137,7 +139,7 @@ knn_table = pd.DataFrame([{"dataset": dataset, "n_neighbors": prep.knn.shape[1],
                            "mean_cosine_distance": float(dist.mean()), "label_agreement": float(agreement.mean()),
                            "chance_agreement": chance}])
 page.show_table(knn_table, "Summary of the kNN graph, with the label agreement of neighbours against chance.",
-                csv=pl_stages.save_table(knn_table, NAME))
+                csv=page.save_table(knn_table, NAME))
 
 # %% [markdown]
 # ## The three augmentations on a few cells
@@ -147,7 +149,7 @@ page.show_table(knn_table, "Summary of the kNN graph, with the label agreement o
 # values. Shown on a block of cells x genes (same colour scale).
 
 # %% tags=["hide-input"]
-x_all = torch.from_numpy(pp.standardize(prep.lognorm))
+x_all = torch.from_numpy(preprocess.standardize(prep.lognorm))
 knn_t = torch.from_numpy(prep.knn)
 rng = np.random.default_rng(cfg.seed)
 cells = torch.from_numpy(np.sort(rng.choice(adata.n_obs, size=min(n_show_cells, adata.n_obs), replace=False)))
@@ -162,7 +164,7 @@ views = {
     f"kNN swap ({ac.swap_rate:g})": augment.neighbour_swap(block, x_all, cells, knn_t, ac.swap_rate, gen),
     "all three (training input)": augment.augment(x_all, cells, knn_t, ac, gen),
 }
-fig = pl_stages.plot_matrix_blocks({t: v.numpy()[:, genes] for t, v in views.items()}, cmap="RdBu_r",
+fig = plots_stages.plot_matrix_blocks({t: v.numpy()[:, genes] for t, v in views.items()}, cmap="RdBu_r",
                                    vmin=-3, vmax=3)
 page.show_figure(fig, f"{NAME}_augment", "The same block of cells x genes before and after each training "
                  "augmentation, and after all three together (one colour scale).")
@@ -174,4 +176,4 @@ display(changed.round(3))
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

@@ -33,26 +33,28 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, model, page, pl, pl_stages, pp
-from scdmac_lib.config import make_config
-from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.book import page, plots_stages, style, summaries
+from scdmac_lib.data import catalogue, prefer_paper_data
+from scdmac_lib.method import denoise, devices, preprocess
+from scdmac_lib.method.config import make_config
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "20_denoise"
 dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data when present here
-adata = experiments.load_dataset(dataset)
-cfg = make_config(experiments.n_types(adata), seed=seed, device=device, **prof.config_overrides())
-dev = model.resolve_device(cfg.device)
+adata = catalogue.load_dataset(dataset)
+cfg = make_config(catalogue.n_types(adata), seed=seed, device=device, **prof.config_overrides())
+dev = devices.resolve_device(cfg.device)
 page.show_header(prof.name, device, datasets=[dataset], seeds=[seed])
 display(Markdown(f"Dataset **{dataset}**: {adata.n_obs} cells x {adata.n_vars} genes."))
 
 # %% tags=["hide-input"]
 t0 = time.perf_counter()
-prep = pp.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
-den = model.denoise(prep, cfg, device=dev, keep_parameters=True)
+prep = preprocess.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
+den = denoise.denoise(prep, cfg, device=dev, keep_parameters=True)
 elapsed = time.perf_counter() - t0
 n_steps = len(den.history["loss"])
 display(Markdown(f"Trained for {n_steps} optimizer steps on {prep.counts.shape[1]} genes in {elapsed:.1f} s "
@@ -63,7 +65,7 @@ display(Markdown(f"Trained for {n_steps} optimizer steps on {prep.counts.shape[1
 
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(6, 3.5))
-pl_stages.plot_loss_curves(den.history, keys=["zinb_nll"] if "zinb_nll" in den.history else None, ax=ax,
+plots_stages.plot_loss_curves(den.history, keys=["zinb_nll"] if "zinb_nll" in den.history else None, ax=ax,
                            title="ZINB autoencoder")
 page.show_figure(fig, f"{NAME}_loss", "ZINB negative log-likelihood per entry over the denoiser's training steps.")
 
@@ -75,16 +77,16 @@ page.show_figure(fig, f"{NAME}_loss", "ZINB negative log-likelihood per entry ov
 # $\pi + (1-\pi)(\theta/(\theta+\mu))^\theta$, which should match the observed zeros if the model fits.
 
 # %% tags=["hide-input"]
-zeros = pl_stages.zero_fraction_summary(prep.counts, den.mean, den.dispersion, den.dropout)
+zeros = summaries.zero_fraction_summary(prep.counts, den.mean, den.dispersion, den.dropout)
 page.show_table(zeros, "Fraction of zero entries: raw counts, and the denoised model read two ways.",
-                csv=pl_stages.save_table(zeros, NAME))
+                csv=page.save_table(zeros, NAME))
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-pl_stages.plot_bars(dict(zip(zeros["quantity"], zeros["fraction"], strict=True)), ax=axes[0],
+plots_stages.plot_bars(dict(zip(zeros["quantity"], zeros["fraction"], strict=True)), ax=axes[0],
                     ylabel="fraction of entries", title="zeros: raw vs denoised",
-                    colors=[pl_stages.RAW_COLOR, pl_stages.HVG_COLOR, pl_stages.DENOISED_COLOR, "#e6b0aa"],
+                    colors=[plots_stages.RAW_COLOR, plots_stages.HVG_COLOR, plots_stages.DENOISED_COLOR, "#e6b0aa"],
                     rotation=25)
 axes[0].tick_params(axis="x", labelsize=7)
-pl_stages.plot_zero_calibration(prep.counts, den.mean, den.dispersion, den.dropout, ax=axes[1])
+plots_stages.plot_zero_calibration(prep.counts, den.mean, den.dispersion, den.dropout, ax=axes[1])
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_zeros", "Zeros before and after denoising (left) and the model's zero "
                  "probability against the observed zero fraction of each gene (right).")
@@ -96,12 +98,12 @@ page.show_figure(fig, f"{NAME}_zeros", "Zeros before and after denoising (left) 
 # transformed. Denoising should shrink the technical variance of lowly expressed genes.
 
 # %% tags=["hide-input"]
-raw_log = pl_stages.lognormalize(prep.counts, cfg.preprocess.target_sum)
+raw_log = summaries.lognormalize(prep.counts, cfg.preprocess.target_sum)
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True, sharey=True)
-m_raw, v_raw = pl_stages.gene_mean_variance(raw_log)
-m_den, v_den = pl_stages.gene_mean_variance(den.denoised)
-pl_stages.plot_mean_variance(m_raw, v_raw, ax=axes[0], title="raw (log1p normalized)", poisson_line=False)
-pl_stages.plot_mean_variance(m_den, v_den, ax=axes[1], color=pl_stages.DENOISED_COLOR,
+m_raw, v_raw = summaries.gene_mean_variance(raw_log)
+m_den, v_den = summaries.gene_mean_variance(den.denoised)
+plots_stages.plot_mean_variance(m_raw, v_raw, ax=axes[0], title="raw (log1p normalized)", poisson_line=False)
+plots_stages.plot_mean_variance(m_den, v_den, ax=axes[1], color=plots_stages.DENOISED_COLOR,
                              title="denoised (log1p normalized mu)", poisson_line=False)
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_mean_variance", "Gene mean against variance on the log1p-normalized "
@@ -115,9 +117,9 @@ display(Markdown(f"Median gene variance: raw {np.median(v_raw):.3f}, denoised {n
 # log1p normalized). Points on the y-axis are raw zeros the model fills in.
 
 # %% tags=["hide-input"]
-genes = pl_stages.pick_genes(prep.counts, 4)
-names = [f"{adata.var_names[prep.genes[j]]} ({pl_stages.gene_zero_fraction(prep.counts)[j]:.0%} zeros)" for j in genes]
-fig = pl_stages.plot_gene_scatter(raw_log, den.denoised, genes, names=names)
+genes = summaries.pick_genes(prep.counts, 4)
+names = [f"{adata.var_names[prep.genes[j]]} ({summaries.gene_zero_fraction(prep.counts)[j]:.0%} zeros)" for j in genes]
+fig = plots_stages.plot_gene_scatter(raw_log, den.denoised, genes, names=names)
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_genes", "Four genes cell by cell: raw against denoised values "
                  "(log1p normalized); points on the y-axis are raw zeros the model fills in.")
@@ -126,17 +128,17 @@ page.show_figure(fig, f"{NAME}_genes", "Four genes cell by cell: raw against den
 # ## The fitted ZINB parameters
 
 # %% tags=["hide-input"]
-fig = pl_stages.plot_zinb_parameters(den.mean, den.dispersion, den.dropout)
+fig = plots_stages.plot_zinb_parameters(den.mean, den.dispersion, den.dropout)
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_parameters", "Distributions of the fitted ZINB mean, dispersion "
                  "and dropout probability over all entries.")
 params = pd.DataFrame({name: pd.Series(np.asarray(v).ravel()).describe(percentiles=[0.1, 0.5, 0.9])
                        for name, v in {"mu": den.mean, "theta": den.dispersion, "pi": den.dropout}.items()})
 page.show_table(params.T.reset_index(names="parameter"), "Quantiles of the fitted ZINB parameters "
-                "mu, theta and pi.", csv=pl_stages.save_table(params.T.reset_index(names="parameter"), f"{NAME}_parameters"))
+                "mu, theta and pi.", csv=page.save_table(params.T.reset_index(names="parameter"), f"{NAME}_parameters"))
 
 # %% [markdown]
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, str(dev)))
+display(page.session_info(profile, str(dev)))

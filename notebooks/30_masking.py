@@ -35,18 +35,21 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, metrics, model, page, pl, pl_stages, pp
-from scdmac_lib.config import make_config
-from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.book import page, plots_stages, style, summaries
+from scdmac_lib.data import catalogue, prefer_paper_data
+from scdmac_lib.evaluation import metrics
+from scdmac_lib.method import pipeline, preprocess
+from scdmac_lib.method.config import make_config
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "30_masking"
 dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data when present here
-adata = experiments.load_dataset(dataset)
-k = experiments.n_types(adata)
+adata = catalogue.load_dataset(dataset)
+k = catalogue.n_types(adata)
 cfg = make_config(k, seed=seed, device=device, **{**prof.config_overrides(), "n_threads": n_threads})
 p = cfg.mae.mask_ratio
 page.show_header(prof.name, device, datasets=[dataset], seeds=[seed])
@@ -55,9 +58,9 @@ display(Markdown(f"Dataset **{dataset}**: {adata.n_obs} cells x {adata.n_vars} g
                  f"mask-loss weight gamma_m = {cfg.mae.mask_loss_weight:g}."))
 
 # %% tags=["hide-input"]
-res = model.fit_scdmac(adata.X, cfg)
+res = pipeline.fit_scdmac(adata.X, cfg)
 source = res.denoised.denoised if res.denoised is not None else res.preprocessed.lognorm
-x_in = pp.standardize(source) if cfg.preprocess.scale else source
+x_in = preprocess.standardize(source) if cfg.preprocess.scale else source
 display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
                  + ", ".join(f"{s} {t:.1f}" for s, t in res.timings.items()) + ". "
                  + ("The masked stage's input is the denoised matrix, z-scored per gene." if cfg.preprocess.scale
@@ -73,12 +76,12 @@ display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
 rng = np.random.default_rng(seed)
 cells = np.sort(rng.choice(x_in.shape[0], size=min(n_show_cells, x_in.shape[0]), replace=False))
 genes = np.sort(rng.choice(x_in.shape[1], size=min(n_show_genes, x_in.shape[1]), replace=False))
-parts = pl_stages.corruption_parts(x_in, p, seed=seed)
+parts = summaries.corruption_parts(x_in, p, seed=seed)
 blocks = {t: v[np.ix_(cells, genes)] for t, v in parts.items()}
 fig, axes = plt.subplots(1, 4, figsize=(16, 3.4), layout="constrained")
-pl_stages.plot_matrix_blocks({t: v for t, v in blocks.items() if not t.startswith("M")}, axes=axes[[0, 1, 3]],
+plots_stages.plot_matrix_blocks({t: v for t, v in blocks.items() if not t.startswith("M")}, axes=axes[[0, 1, 3]],
                              cmap="RdBu_r", vmin=-3, vmax=3)
-pl_stages.plot_matrix_blocks({"M (1 = masked)": blocks["M (1 = masked)"]}, axes=[axes[2]], cmap="Greys",
+plots_stages.plot_matrix_blocks({"M (1 = masked)": blocks["M (1 = masked)"]}, axes=[axes[2]], cmap="Greys",
                              shared_scale=False, vmin=0, vmax=1)
 page.show_figure(fig, f"{NAME}_corruption", "A block of cells x genes: the denoised input, its gene-wise "
                  "shuffle, the mask M (black = masked) and the corrupted matrix the encoder sees.")
@@ -91,11 +94,11 @@ page.show_figure(fig, f"{NAME}_corruption", "A block of cells x genes: the denoi
 
 # %% tags=["hide-input"]
 ratios = sorted({*prof.mask_ratios, p})
-stats = pl_stages.masking_statistics(x_in, ratios, seed=seed)
+stats = summaries.masking_statistics(x_in, ratios, seed=seed)
 page.show_table(stats, "Realized masked fraction, its spread over genes and the fraction of entries "
-                "changed, per masking ratio.", csv=pl_stages.save_table(stats, f"{NAME}_statistics"))
+                "changed, per masking ratio.", csv=page.save_table(stats, f"{NAME}_statistics"))
 fig, ax = plt.subplots(figsize=(5, 4))
-pl_stages.plot_masking_statistics(stats, ax=ax)
+plots_stages.plot_masking_statistics(stats, ax=ax)
 page.show_figure(fig, f"{NAME}_statistics", "Realized masked fraction and changed fraction of entries "
                  "against the masking ratio p.")
 
@@ -108,11 +111,11 @@ page.show_figure(fig, f"{NAME}_statistics", "Realized masked fraction and change
 
 # %% tags=["hide-input"]
 hist = res.history["mae"]
-h_p = pl_stages.bernoulli_entropy(p)
+h_p = summaries.bernoulli_entropy(p)
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-pl_stages.plot_loss_curves(hist, keys=["reconstruction"], ax=axes[0], title="weighted reconstruction MSE")
+plots_stages.plot_loss_curves(hist, keys=["reconstruction"], ax=axes[0], title="weighted reconstruction MSE")
 if "mask_bce" in hist:
-    pl_stages.plot_loss_curves(hist, keys=["mask_bce"], ax=axes[1], title="mask predictor BCE",
+    plots_stages.plot_loss_curves(hist, keys=["mask_bce"], ax=axes[1], title="mask predictor BCE",
                                reference={f"entropy of Bernoulli({p:g}) = {h_p:.3f}": h_p})
 else:
     axes[1].set_visible(False)
@@ -132,11 +135,11 @@ display(Markdown(f"{len(hist['loss'])} steps. Final mask BCE (mean of the last 2
 # %% tags=["hide-input"]
 diag = res.diagnostics
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
-pl_stages.plot_bars({"masked entries": diag["mse_masked"], "kept entries": diag["mse_kept"]}, ax=axes[0],
-                    colors=[pl_stages.DENOISED_COLOR, pl_stages.RAW_COLOR], ylabel="MSE",
+plots_stages.plot_bars({"masked entries": diag["mse_masked"], "kept entries": diag["mse_kept"]}, ax=axes[0],
+                    colors=[plots_stages.DENOISED_COLOR, plots_stages.RAW_COLOR], ylabel="MSE",
                     title="reconstruction error")
-pl_stages.plot_bars({"mask predictor": diag.get("mask_auc", float("nan"))}, ax=axes[1], ylabel="AUC",
-                    title="mask predictor AUC", colors=[pl_stages.DENOISED_COLOR], reference=0.5,
+plots_stages.plot_bars({"mask predictor": diag.get("mask_auc", float("nan"))}, ax=axes[1], ylabel="AUC",
+                    title="mask predictor AUC", colors=[plots_stages.DENOISED_COLOR], reference=0.5,
                     reference_label="chance")
 axes[1].set_ylim(0, 1.05)
 fig.tight_layout()
@@ -154,9 +157,9 @@ page.show_figure(fig, f"{NAME}_diagnostics", "Label-free diagnostics on a fresh 
 # %% tags=["hide-input"]
 truth = adata.obs["cell_type"].to_numpy()
 candidates = {
-    "k-means on pretrained Z": pl_stages.kmeans_labels(res.pretrained_embedding, k, seed=seed),
-    "k-means on PCA(denoised)": pl_stages.kmeans_labels(x_in, k, seed=seed, n_pcs=50),
-    "k-means on PCA(raw log1p)": pl_stages.kmeans_labels(pp.standardize(res.preprocessed.lognorm), k, seed=seed,
+    "k-means on pretrained Z": summaries.kmeans_labels(res.pretrained_embedding, k, seed=seed),
+    "k-means on PCA(denoised)": summaries.kmeans_labels(x_in, k, seed=seed, n_pcs=50),
+    "k-means on PCA(raw log1p)": summaries.kmeans_labels(preprocess.standardize(res.preprocessed.lognorm), k, seed=seed,
                                                          n_pcs=50),
 }
 comparison = pd.DataFrame([{"clustering": name, "ari (diagnostic)": metrics.ari(truth, lab),
@@ -164,10 +167,10 @@ comparison = pd.DataFrame([{"clustering": name, "ari (diagnostic)": metrics.ari(
                            for name, lab in candidates.items()])
 comparison.insert(0, "dataset", dataset)
 page.show_table(comparison, "k-means on three representations, scored against the annotated types "
-                "(diagnostic only).", csv=pl_stages.save_table(comparison, NAME))
+                "(diagnostic only).", csv=page.save_table(comparison, NAME))
 fig, ax = plt.subplots(figsize=(6, 3.6))
-pl_stages.plot_bars(dict(zip(comparison["clustering"], comparison["ari (diagnostic)"], strict=True)), ax=ax,
-                    colors=[pl_stages.DENOISED_COLOR, pl_stages.HVG_COLOR, pl_stages.RAW_COLOR],
+plots_stages.plot_bars(dict(zip(comparison["clustering"], comparison["ari (diagnostic)"], strict=True)), ax=ax,
+                    colors=[plots_stages.DENOISED_COLOR, plots_stages.HVG_COLOR, plots_stages.RAW_COLOR],
                     ylabel="ARI vs annotated types", title="diagnostic: ARI of label-free k-means")
 page.show_figure(fig, NAME, "ARI of label-free k-means on the pretrained embedding, the PCA of the "
                  "denoised matrix and the PCA of the raw log values (diagnostic).")
@@ -178,4 +181,4 @@ display(Markdown(f"Highest ARI here: **{best}** (profile {prof.name}, seed {seed
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, res.device))
+display(page.session_info(profile, res.device))

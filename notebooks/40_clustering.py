@@ -36,18 +36,21 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import cluster, experiments, metrics, model, page, pl, pl_stages
-from scdmac_lib.config import make_config
-from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.book import page, plots_stages, projection, style
+from scdmac_lib.data import catalogue, prefer_paper_data
+from scdmac_lib.evaluation import metrics
+from scdmac_lib.method import clustering, finetune, pipeline
+from scdmac_lib.method.config import make_config
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "40_clustering"
 dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data when present here
-adata = experiments.load_dataset(dataset)
-k = experiments.n_types(adata)
+adata = catalogue.load_dataset(dataset)
+k = catalogue.n_types(adata)
 cfg = make_config(k, seed=seed, device=device, **{**prof.config_overrides(), "n_threads": n_threads})
 cc = cfg.cluster
 page.show_header(prof.name, device, datasets=[dataset], seeds=[seed])
@@ -59,7 +62,7 @@ display(Markdown(
 ))
 
 # %% tags=["hide-input"]
-res = model.fit_scdmac(adata.X, cfg)
+res = pipeline.fit_scdmac(adata.X, cfg)
 clu = res.clusters
 truth = adata.obs["cell_type"].to_numpy()
 display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
@@ -73,18 +76,18 @@ display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
 
 # %% tags=["hide-input"]
 z0 = torch.from_numpy(res.pretrained_embedding)
-c0, _ = model.initial_centers(res.pretrained_embedding, k, seed=cfg.seed, n_init=cc.n_init)
+c0, _ = finetune.initial_centers(res.pretrained_embedding, k, seed=cfg.seed, n_init=cc.n_init)
 states = {"start": (z0, torch.from_numpy(c0), clu.initial_labels),
           "end": (torch.from_numpy(clu.embedding), torch.from_numpy(clu.centers), clu.labels)}
 fig, axes = plt.subplots(2, 2, figsize=(9, 7.5))
 weights = {}
 for row, (when, (z, c, lab)) in enumerate(states.items()):
-    w_raw = cluster.soft_kmeans_weights(cluster.squared_distances(z, c), cc.temperature)
-    w_inf = cluster.inflate(w_raw, cc.inflation)
+    w_raw = clustering.soft_kmeans_weights(clustering.squared_distances(z, c), cc.temperature)
+    w_inf = clustering.inflate(w_raw, cc.inflation)
     weights[when] = (w_raw.numpy(), w_inf.numpy())
-    pl_stages.plot_assignment_heatmap(w_raw.numpy(), lab, ax=axes[row, 0], n=n_heatmap_cells, seed=seed,
+    plots_stages.plot_assignment_heatmap(w_raw.numpy(), lab, ax=axes[row, 0], n=n_heatmap_cells, seed=seed,
                                       title=f"{when}: w before inflation")
-    pl_stages.plot_assignment_heatmap(w_inf.numpy(), lab, ax=axes[row, 1], n=n_heatmap_cells, seed=seed,
+    plots_stages.plot_assignment_heatmap(w_inf.numpy(), lab, ax=axes[row, 1], n=n_heatmap_cells, seed=seed,
                                       title=f"{when}: w after inflation (r = {cc.inflation:g})")
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_weights", "Soft k-means weights of a sample of cells before and after "
@@ -92,17 +95,17 @@ page.show_figure(fig, f"{NAME}_weights", "Soft k-means weights of a sample of ce
 confidence = pd.DataFrame([{"state": when, "mean max w (before inflation)": w[0].max(axis=1).mean(),
                             "mean max w (after inflation)": w[1].max(axis=1).mean()} for when, w in weights.items()])
 page.show_table(confidence, "Mean of each cell's largest weight, before and after inflation.",
-                csv=pl_stages.save_table(confidence, f"{NAME}_confidence"))
+                csv=page.save_table(confidence, f"{NAME}_confidence"))
 
 # %% [markdown]
 # ## Student-t assignment q and its target p (end of the fine-tune)
 
 # %% tags=["hide-input"]
 q = clu.q
-p = cluster.target_distribution(torch.from_numpy(q)).numpy()
+p = clustering.target_distribution(torch.from_numpy(q)).numpy()
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
-pl_stages.plot_assignment_heatmap(q, clu.labels, ax=axes[0], n=n_heatmap_cells, seed=seed, title="q (Student-t)")
-pl_stages.plot_assignment_heatmap(p, clu.labels, ax=axes[1], n=n_heatmap_cells, seed=seed, title="target p = q^2 / f")
+plots_stages.plot_assignment_heatmap(q, clu.labels, ax=axes[0], n=n_heatmap_cells, seed=seed, title="q (Student-t)")
+plots_stages.plot_assignment_heatmap(p, clu.labels, ax=axes[1], n=n_heatmap_cells, seed=seed, title="target p = q^2 / f")
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_q_p", "The Student-t soft assignment q and its sharpened target p "
                  "for a sample of cells, at the end of the fine-tune.")
@@ -118,7 +121,7 @@ hist = res.history["cluster"]
 terms = [t for t in ("loss", "reconstruction", "mask_bce", "weighted_kmeans", "kl") if t in hist]
 fig, axes = plt.subplots(1, len(terms), figsize=(3.4 * len(terms), 3.2))
 for ax, term in zip(np.ravel(axes), terms, strict=True):
-    pl_stages.plot_loss_curves(hist, keys=[term], ax=ax, title=term, window=10)
+    plots_stages.plot_loss_curves(hist, keys=[term], ax=ax, title=term, window=10)
     ax.get_legend().remove()
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_losses", "Each term of the fine-tune's loss (Eq. 23), unweighted, "
@@ -131,13 +134,13 @@ page.show_figure(fig, f"{NAME}_losses", "Each term of the fine-tune's loss (Eq. 
 # (initial k-means labels on the pretrained one, final labels on the final one).
 
 # %% tags=["hide-input"]
-coords_pre = pl_stages.embed_2d(res.pretrained_embedding, embedding_2d, seed=seed)
-coords_fin = pl_stages.embed_2d(clu.embedding, embedding_2d, seed=seed)
+coords_pre = projection.embed_2d(res.pretrained_embedding, embedding_2d, seed=seed)
+coords_fin = projection.embed_2d(clu.embedding, embedding_2d, seed=seed)
 fig, axes = plt.subplots(2, 2, figsize=(11, 9))
-pl_stages.plot_embedding_2d(coords_pre, truth, ax=axes[0, 0], title="pretrained Z: annotated type")
-pl_stages.plot_embedding_2d(coords_pre, clu.initial_labels, ax=axes[0, 1], title="pretrained Z: initial k-means")
-pl_stages.plot_embedding_2d(coords_fin, truth, ax=axes[1, 0], title="final Z: annotated type")
-pl_stages.plot_embedding_2d(coords_fin, clu.labels, ax=axes[1, 1], title="final Z: scDMAC clusters")
+plots_stages.plot_embedding_2d(coords_pre, truth, ax=axes[0, 0], title="pretrained Z: annotated type")
+plots_stages.plot_embedding_2d(coords_pre, clu.initial_labels, ax=axes[0, 1], title="pretrained Z: initial k-means")
+plots_stages.plot_embedding_2d(coords_fin, truth, ax=axes[1, 0], title="final Z: annotated type")
+plots_stages.plot_embedding_2d(coords_fin, clu.labels, ax=axes[1, 1], title="final Z: scDMAC clusters")
 for ax in axes.ravel():
     ax.set_xlabel(f"{embedding_2d} 1")
     ax.set_ylabel(f"{embedding_2d} 2")
@@ -157,7 +160,7 @@ for name, lab, emb in (("initial (k-means on pretrained Z)", clu.initial_labels,
                  "non-empty clusters": s["n_clusters_found"], "requested": k})
 scores = pd.DataFrame(rows)
 page.show_table(scores, "Initial and final labels scored against the annotated types.",
-                csv=pl_stages.save_table(scores, NAME))
+                csv=page.save_table(scores, NAME))
 moved = float((metrics.ari(clu.initial_labels, clu.labels)))
 delta = scores["ari"].iloc[1] - scores["ari"].iloc[0]
 display(Markdown(
@@ -168,11 +171,11 @@ display(Markdown(
 
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(max(4, 0.5 * k + 2), 3.2))
-pl_stages.plot_cluster_sizes(clu.initial_labels, clu.labels, k, ax=ax)
+plots_stages.plot_cluster_sizes(clu.initial_labels, clu.labels, k, ax=ax)
 page.show_figure(fig, f"{NAME}_sizes", "Cluster sizes of the initial k-means labels and of the final labels.")
 
 # %% [markdown]
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, res.device))
+display(page.session_info(profile, res.device))

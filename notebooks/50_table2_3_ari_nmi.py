@@ -31,20 +31,23 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, runplan, tables
+from scdmac_lib.book import page, plots_results, style, tables
 from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.report import compare, reported
+from scdmac_lib.runs import execute, page_runs
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "50_table2_3_ari_nmi"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
-methods, scvi_note = report.benchmark_methods(prof)
+methods, scvi_note = page_runs.benchmark_methods(prof)
 page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
 display(Markdown(f"Methods run: {', '.join(methods)}." + (f" **Note:** {scvi_note}" if scvi_note else "")))
-page.show_table(report.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
+page.show_table(compare.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 
 # %% [markdown]
 # ## Runs
@@ -52,9 +55,9 @@ page.show_table(report.dataset_table(DATASETS), "The datasets, and the paper dat
 # Each (dataset, method, seed) is one cached run; a rerun reads the cache.
 
 # %% tags=["hide-input"]
-specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
-frame = experiments.run_many(specs, device=device)
-runs_csv = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
+run_specs = page_runs.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
+frame = execute.run_many(run_specs, device=device)
+runs_csv = page.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
 display(Markdown(f"{len(frame)} runs; total training time {frame['wall_s'].sum():.0f} s "
                  f"(as recorded when each run was computed); computed at commit(s) "
                  f"{', '.join(f'`{c[:10]}`' for c in sorted(set(frame['commit'])))}. "
@@ -73,17 +76,17 @@ display(Markdown(f"{len(frame)} runs; total training time {frame['wall_s'].sum()
 # %% tags=["hide-input"]
 tables_long = {}
 for metric in ("ari", "nmi"):
-    reported = report.reported_metric(metric)
-    long = report.side_by_side(frame, reported, metric)
+    reported_values = reported.reported_metric(metric)
+    long = compare.side_by_side(frame, reported_values, metric)
     tables_long[metric] = long
-    csv = pl_stages.save_table(long, f"{NAME}_{metric}")
+    csv = page.save_table(long, f"{NAME}_{metric}")
     title = "Table 2: ARI" if metric == "ari" else "Table 3: NMI"
     display(Markdown(f"### {title}"))
     page.show_table(tables.ours_table(long), f"{title}, ours: mean ± sd over {len(SEEDS)} seed(s) per dataset "
                     f"and method (profile {prof.name}).", csv=csv)
-    if reported is None:
+    if reported_values is None:
         display(Markdown("**The paper's reported tables are not available in this checkout; the reported side is empty.**"))
-    reported_html = tables.reported_table(reported, DATASETS, methods)
+    reported_html = tables.reported_table(reported_values, DATASETS, methods)
     if reported_html:
         page.show_table(reported_html, f"{title} as reported by the paper (not measured here), for the paper "
                         "datasets our stand-ins replace.")
@@ -96,7 +99,7 @@ for metric in ("ari", "nmi"):
 
 # %% tags=["hide-input"]
 for metric, long in tables_long.items():
-    fig = pl_results.plot_ours_vs_reported_grid(long, metric=metric.upper())
+    fig = plots_results.plot_ours_vs_reported_grid(long, metric=metric.upper())
     page.show_figure(fig, f"{NAME}_{metric}", f"{metric.upper()} per dataset: each method's mean over seeds "
                      "(sd whiskers) beside the paper's reported value, where the paper has one.")
 
@@ -107,10 +110,10 @@ for metric, long in tables_long.items():
 
 # %% tags=["hide-input"]
 for metric, long in tables_long.items():
-    display(Markdown(report.win_loss_statement(long, metric)))
+    display(Markdown(compare.win_loss_statement(long, metric)))
 
 # %% [markdown]
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

@@ -31,33 +31,36 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, runplan, tables
+from scdmac_lib.book import page, plots_results, style, tables
 from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.report import claims, compare, reported
+from scdmac_lib.runs import execute, page_runs
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "51_table4_silhouette"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
-methods, scvi_note = report.benchmark_methods(prof)
+methods, scvi_note = page_runs.benchmark_methods(prof)
 page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
 if scvi_note:
     display(Markdown(f"**Note:** {scvi_note}"))
-page.show_table(report.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
+page.show_table(compare.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 
 # %% tags=["hide-input"]
-specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the specs of Tables 2-3
-frame = experiments.run_many(specs, device=device)
-reported = report.reported_metric("silhouette")
-if reported is None:
+run_specs = page_runs.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the specs of Tables 2-3
+frame = execute.run_many(run_specs, device=device)
+reported_values = reported.reported_metric("silhouette")
+if reported_values is None:
     display(Markdown("**The paper's reported tables are not available in this checkout; the reported side is empty.**"))
-long = report.side_by_side(frame, reported, "silhouette")
-csv = pl_stages.save_table(long, NAME)
+long = compare.side_by_side(frame, reported_values, "silhouette")
+csv = page.save_table(long, NAME)
 page.show_table(tables.ours_table(long), f"Table 4, ours: silhouette of each method's embedding under its own "
                 f"clusters, mean ± sd over {len(SEEDS)} seed(s) (profile {prof.name}).", csv=csv)
-reported_html = tables.reported_table(reported, DATASETS, methods)
+reported_html = tables.reported_table(reported_values, DATASETS, methods)
 if reported_html:
     page.show_table(reported_html, "Table 4 as reported by the paper (not measured here), for the paper datasets "
                     "our stand-ins replace.")
@@ -65,7 +68,7 @@ else:
     display(Markdown("None of these datasets has a column in the paper's tables, so there is no reported table."))
 
 # %% tags=["hide-input"]
-fig = pl_results.plot_ours_vs_reported_grid(long, metric="silhouette")
+fig = plots_results.plot_ours_vs_reported_grid(long, metric="silhouette")
 page.show_figure(fig, NAME, "Silhouette per dataset: each method's mean over seeds (sd whiskers) beside "
                  "the paper's reported value, where the paper has one.")
 
@@ -76,7 +79,7 @@ page.show_figure(fig, NAME, "Silhouette per dataset: each method's mean over see
 # (same dataset, same seed), with a one-sided Wilcoxon signed-rank test of the paired differences:
 
 # %% tags=["hide-input"]
-v8 = next(v for v in report.claim_verdicts(frame) if v.claim_id == 8)
+v8 = next(v for v in claims.claim_verdicts(frame) if v.claim_id == 8)
 display(Markdown(f"Verdict: **{v8.verdict}**. {v8.evidence}"))
 if not v8.details.empty:
     page.show_table(v8.details.round(4), "scDMAC against each baseline, paired on (dataset, seed): the mean silhouette difference and the one-sided Wilcoxon p-value.")
@@ -85,5 +88,5 @@ if not v8.details.empty:
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))
 

@@ -29,44 +29,47 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, runplan, tables
-from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.book import page, plots_results, style, tables
+from scdmac_lib.data import catalogue, prefer_paper_data
+from scdmac_lib.report import claims, compare, reported
+from scdmac_lib.runs import execute, page_runs
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "52_table5_ablation"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
-VARIANTS = ["scDMAC", *report.ABLATIONS]
+VARIANTS = ["scDMAC", *page_runs.ABLATIONS]
 page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
-page.show_table(report.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
+page.show_table(compare.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 
 # %% tags=["hide-input"]
-specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # scDMAC and its ablations
-frame = experiments.run_many(specs, device=device)
-runs_csv = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
+run_specs = page_runs.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # scDMAC and its ablations
+frame = execute.run_many(run_specs, device=device)
+runs_csv = page.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
 display(Markdown(f"{len(frame)} runs; every run, seed by seed: {page.download_link(runs_csv, 'runs CSV')}."))
 tables_long = {}
 for metric in ("ari", "nmi"):
-    reported = report.reported_ablation(metric)
-    if reported is None:
+    reported_values = reported.reported_ablation(metric)
+    if reported_values is None:
         display(Markdown("**The paper's reported tables are not available in this checkout; the reported side is empty.**"))
-    tables_long[metric] = report.side_by_side(frame, reported, metric)
-    csv = pl_stages.save_table(tables_long[metric], f"{NAME}_{metric}")
+    tables_long[metric] = compare.side_by_side(frame, reported_values, metric)
+    csv = page.save_table(tables_long[metric], f"{NAME}_{metric}")
     display(Markdown(f"### Table 5, {metric.upper()}"))
     page.show_table(tables.ours_table(tables_long[metric]), f"Table 5, {metric.upper()}, ours: the full model and "
                     f"its three ablations, mean ± sd over {len(SEEDS)} seed(s) (profile {prof.name}).", csv=csv)
-    reported_html = tables.reported_table(reported, DATASETS, VARIANTS)
+    reported_html = tables.reported_table(reported_values, DATASETS, VARIANTS)
     if reported_html:
         page.show_table(reported_html, f"Table 5, {metric.upper()}, as reported by the paper (not measured here).")
-if not any(report.paper_dataset(d) for d in DATASETS):
+if not any(catalogue.paper_column(d) for d in DATASETS):
     display(Markdown("None of these datasets has a column in the paper's tables, so there is no reported table."))
 
 # %% tags=["hide-input"]
 for metric, long in tables_long.items():
-    fig = pl_results.plot_ours_vs_reported_grid(long, metric=metric.upper())
+    fig = plots_results.plot_ours_vs_reported_grid(long, metric=metric.upper())
     page.show_figure(fig, f"{NAME}_{metric}", f"{metric.upper()} of scDMAC and its ablations per dataset: our mean "
                      "over seeds (sd whiskers) beside the paper's reported value, where the paper has one.")
 
@@ -79,7 +82,7 @@ for metric, long in tables_long.items():
 # variant when p < 0.05.
 
 # %% tags=["hide-input"]
-v3 = next(v for v in report.claim_verdicts(frame) if v.claim_id == 3)
+v3 = next(v for v in claims.claim_verdicts(frame) if v.claim_id == 3)
 display(Markdown(f"Verdict: **{v3.verdict}**. {v3.evidence}"))
 if not v3.details.empty:
     page.show_table(v3.details.round(4), "Full model against each variant, paired on (dataset, seed): the mean difference in ARI (full minus variant) and the one-sided Wilcoxon p-value.")
@@ -88,5 +91,5 @@ if not v3.details.empty:
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))
 

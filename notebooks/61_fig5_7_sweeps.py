@@ -33,31 +33,34 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import experiments, page, pl, pl_results, pl_stages, report, runplan
+from scdmac_lib.book import page, plots_results, style
 from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.report import claims, compare, reported
+from scdmac_lib.runs import execute, page_runs
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "61_fig5_7_sweeps"
 DATASETS = list(datasets or prefer_paper_data(prof.sweep_datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.sweep_seeds)
-GRIDS = runplan.sweep_grids(prof)
+GRIDS = page_runs.sweep_grids(prof)
 page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
-grids = (pd.DataFrame({"parameter": list(GRIDS), "figure": [report.SWEEPS[p]["figure"] for p in GRIDS],
+grids = (pd.DataFrame({"parameter": list(GRIDS), "figure": [reported.SWEEPS[p]["figure"] for p in GRIDS],
                       "grid": [", ".join(f"{v:g}" for v in g) for g in GRIDS.values()],
-                      "paper's optimum": [report.format_range(*report.SWEEPS[p]["optimum"]) for p in GRIDS]}))
+                      "paper's optimum": [claims.format_range(*reported.SWEEPS[p]["optimum"]) for p in GRIDS]}))
 page.show_table(grids, "The three sweeps: parameter, figure, grid of this profile and the paper's optimum.")
-page.show_table(report.dataset_table(DATASETS), "The sweep datasets, and the paper datasets they stand in for.")
+page.show_table(compare.dataset_table(DATASETS), "The sweep datasets, and the paper datasets they stand in for.")
 
 # %% tags=["hide-input"]
 frames = []
-for param, pairs in runplan.sweeps(prof, datasets=DATASETS, seeds=SEEDS).items():
-    runs = experiments.run_many([s for _, s in pairs], device=device)
-    frames.append(report.tag_sweep(runs, param, [v for v, _ in pairs]))
+for param, pairs in page_runs.sweeps(prof, datasets=DATASETS, seeds=SEEDS).items():
+    runs = execute.run_many([s for _, s in pairs], device=device)
+    frames.append(compare.tag_sweep(runs, param, [v for v, _ in pairs]))
 sweeps = pd.concat(frames, ignore_index=True)
-_ = pl_stages.save_table(sweeps.drop(columns=["overrides"]), f"{NAME}_runs")
+_ = page.save_table(sweeps.drop(columns=["overrides"]), f"{NAME}_runs")
 display(Markdown(f"{len(sweeps)} sweep runs (commit(s): {', '.join(sorted(set(sweeps['commit'])))})."))
 
 # %% [markdown]
@@ -68,22 +71,22 @@ display(Markdown(f"{len(sweeps)} sweep runs (commit(s): {', '.join(sorted(set(sw
 # for the paper dataset the stand-in replaces (reported, not ours; Fig. 7's text quotes ARI only).
 
 # %% tags=["hide-input"]
-verdicts = {v.claim_id: v for v in report.claim_verdicts(sweeps)}
+verdicts = {v.claim_id: v for v in claims.claim_verdicts(sweeps)}
 for cid, (param, grid) in zip((4, 5, 6), GRIDS.items(), strict=True):
-    summ = report.summarize_sweep(sweeps, param)
-    summ_csv = pl_stages.save_table(summ, f"{NAME}_{param.split('.')[-1]}")
-    info = report.SWEEPS[param]
+    summ = compare.summarize_sweep(sweeps, param)
+    summ_csv = page.save_table(summ, f"{NAME}_{param.split('.')[-1]}")
+    info = reported.SWEEPS[param]
     display(Markdown(f"### {info['figure']}: {info['label']}"))
-    fig = pl_results.plot_sweep_grid(summ, param)
+    fig = plots_results.plot_sweep_grid(summ, param)
     page.show_figure(fig, f"{NAME}_{param.split('.')[-1]}", f"{info['figure']}: our ARI and NMI against the "
                      f"{info['label']} on each sweep dataset, with the paper's optimum and its quoted values.")
     page.show_table(summ, f"{info['figure']}: mean and sd over seeds at each {info['label']}.", csv=summ_csv)
     v = verdicts[cid]
-    display(Markdown(f"Paper: optimum at {report.format_range(*info['optimum'])}. Here: **{v.verdict}**. {v.evidence}"))
+    display(Markdown(f"Paper: optimum at {claims.format_range(*info['optimum'])}. Here: **{v.verdict}**. {v.evidence}"))
 
 # %% [markdown]
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))
 

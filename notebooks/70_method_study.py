@@ -34,12 +34,16 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from scdmac_lib import experiments, page, pl, pl_stages, report, runplan
-from scdmac_lib import study as st
-from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.book import page, style
+from scdmac_lib.report import compare
+from scdmac_lib.runs import page_runs, study
+from scdmac_lib.runtime import provenance
 
-pl.set_style()
+pass
+from scdmac_lib.data import prefer_paper_data
+from scdmac_lib.runs.profiles import get_profile
+
+style.set_style()
 prof = get_profile(profile)
 NAME = "70_method_study"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
@@ -47,13 +51,13 @@ SEEDS = list(seeds or prof.study_seeds)
 RUN_MISSING = prof.name == "smoke" if run_missing is None else bool(run_missing)
 page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS,
                  note="every arm is scDMAC with the profile's training budgets, one CPU thread per run")
-page.show_table(report.dataset_table(DATASETS), "The datasets of the study and what each stands for.")
+page.show_table(compare.dataset_table(DATASETS), "The datasets of the study and what each stands for.")
 
 # %% [markdown]
 # ## The rule
 
 # %% tags=["hide-input"]
-display(Markdown(st.RULE))
+display(Markdown(study.RULE))
 
 # %% [markdown]
 # ## The arms
@@ -66,7 +70,7 @@ display(Markdown(st.RULE))
 arms = pd.DataFrame([{"arm": a.name, "group": a.group, "change": ", ".join(f"{k} = {v}" for k, v in a.changes.items())
                       or (", ".join(f"{k} = {v}" for k, v in a.budget.items()) if a.budget else "(baseline)"),
                       "reading": a.reading, "paper rank": a.paper_rank, "baseline's rank": a.baseline_rank}
-                     for a in st.ARMS])
+                     for a in study.ARMS])
 page.show_table(arms, "The study's arms: what each changes from the baseline, and how close each reading is "
                 "to the paper's text.")
 
@@ -74,8 +78,8 @@ page.show_table(arms, "The study's arms: what each changes from the baseline, an
 # ## Results
 
 # %% tags=["hide-input"]
-pairs = runplan.study_pairs(prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
-frame, missing = st.collect(pairs, run_missing=RUN_MISSING, device=device)
+pairs = page_runs.study_pairs(prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
+frame, missing = study.collect(pairs, run_missing=RUN_MISSING, device=device)
 if missing:
     arms_missing = sorted({name for name, _ in missing})
     display(Markdown(
@@ -88,8 +92,8 @@ if frame.empty:
 else:
     commits = sorted(set(frame["commit"]))
     display(Markdown(f"{len(frame)} runs, computed at commit(s) {', '.join(f'`{c}`' for c in commits)}; "
-                     f"this page was executed at commit `{experiments.git_commit()}`."))
-    runs_csv = pl_stages.save_table(frame, f"{NAME}_runs")
+                     f"this page was executed at commit `{provenance.git_commit()}`."))
+    runs_csv = page.save_table(frame, f"{NAME}_runs")
     display(HTML(f"Every run of the study: {page.download_link(runs_csv)}"))
 
 # %% [markdown]
@@ -100,9 +104,9 @@ else:
 # differences; `mask_auc` is the mask predictor's AUC on fresh masks (0.5 = it learned nothing).
 
 # %% tags=["hide-input"]
-summary = st.paired_summary(frame) if not frame.empty else pd.DataFrame()
+summary = study.paired_summary(frame) if not frame.empty else pd.DataFrame()
 if not summary.empty:
-    summary_csv = pl_stages.save_table(summary, f"{NAME}_summary")
+    summary_csv = page.save_table(summary, f"{NAME}_summary")
     shown = ["arm", "verdict", "ari_mean", "ari_sd", "ari_diff", "p_better", "p_worse", "nmi_mean", "nmi_diff",
              "mask_auc", "n_pairs"]
     page.show_table(summary[shown].round(3), "Each arm against the baseline over all (dataset, seed) runs: mean and "
@@ -114,11 +118,11 @@ if not summary.empty:
     base = frame[frame["arm"] == "baseline"].set_index(["dataset", "seed"])["ari"]
     diffs = frame[frame["arm"] != "baseline"].assign(
         diff=lambda f: f["ari"].to_numpy() - base.reindex(list(zip(f["dataset"], f["seed"]))).to_numpy())
-    order = [a.name for a in st.ARMS if a.name in set(diffs["arm"])]
+    order = [a.name for a in study.ARMS if a.name in set(diffs["arm"])]
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(order) + 1.2))
     for i, name in enumerate(order):
         d = diffs[diffs["arm"] == name]
-        ax.scatter(d["diff"], [i] * len(d), s=12, alpha=0.6, color=pl.METHOD_COLORS.get("scDMAC", "C0"))
+        ax.scatter(d["diff"], [i] * len(d), s=12, alpha=0.6, color=style.METHOD_COLORS.get("scDMAC", "C0"))
         ax.plot([d["diff"].mean()], [i], marker="|", markersize=14, color="black")
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(range(len(order)), order)
@@ -135,8 +139,8 @@ if not summary.empty:
 # %% tags=["hide-input"]
 if not frame.empty:
     per_dataset = frame.pivot_table(index="arm", columns="dataset", values="ari", aggfunc="mean")
-    per_dataset = per_dataset.reindex([a.name for a in st.ARMS if a.name in per_dataset.index])
-    per_dataset_csv = pl_stages.save_table(per_dataset.reset_index(), f"{NAME}_per_dataset")
+    per_dataset = per_dataset.reindex([a.name for a in study.ARMS if a.name in per_dataset.index])
+    per_dataset_csv = page.save_table(per_dataset.reset_index(), f"{NAME}_per_dataset")
     page.show_table(per_dataset.round(3).reset_index(), "Mean ARI over seeds of each arm on each dataset.",
                     csv=per_dataset_csv)
 
@@ -146,23 +150,23 @@ if not frame.empty:
 # %% tags=["hide-input"]
 chosen = []
 if not summary.empty and "baseline" in set(summary["arm"]):
-    decision = st.decide(summary)
+    decision = study.decide(summary)
     display(Markdown("\n".join(f"- {line}" for line in decision.log) or "- No arm is adopted."))
-    combo = st.combination(decision.adopted)
+    combo = study.combination(decision.adopted)
     combined = summary
     if len(decision.adopted) > 1:
-        combo_pairs = st.study_specs(prof, [st.arm("baseline"), combo], datasets=DATASETS, seeds=SEEDS)
-        combo_frame, combo_missing = st.collect(combo_pairs, run_missing=RUN_MISSING, device=device)
+        combo_pairs = study.study_specs(prof, [study.arm("baseline"), combo], datasets=DATASETS, seeds=SEEDS)
+        combo_frame, combo_missing = study.collect(combo_pairs, run_missing=RUN_MISSING, device=device)
         if combo_missing:
             display(Markdown(f"**The combination's runs are missing from the cache ({len(combo_missing)} runs).** "
                              f"Compute them with `.venv/bin/python benchmarks/study.py --profile {prof.name} "
                              f"--combination {' '.join(decision.adopted)}`."))
         if not combo_frame.empty:
-            combined = pd.concat([summary, st.paired_summary(combo_frame).query("arm == 'combination'")],
+            combined = pd.concat([summary, study.paired_summary(combo_frame).query("arm == 'combination'")],
                                  ignore_index=True)
             page.show_table(combined.query("arm == 'combination'")[shown].round(3),
                             f"The combination of the adopted arms ({combo.reading}) against the baseline.")
-    chosen = st.final_choice(combined, decision)
+    chosen = study.final_choice(combined, decision)
     display(Markdown(f"**Chosen (rule 7):** {', '.join(chosen) if chosen else 'no change: the baseline stays'}."))
 
 # %% [markdown]
@@ -172,8 +176,8 @@ if not summary.empty and "baseline" in set(summary["arm"]):
 # at the commit this page was executed at.
 
 # %% tags=["hide-input"]
-check = st.defaults_check(chosen)
-check_csv = pl_stages.save_table(check, f"{NAME}_defaults")
+check = study.defaults_check(chosen)
+check_csv = page.save_table(check, f"{NAME}_defaults")
 page.show_table(check.astype(str), "Each studied key before the study, as the rule chose it, and the library's "
                 "default now.", csv=check_csv)
 if not check["matches"].all():
@@ -183,4 +187,4 @@ if not check["matches"].all():
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

@@ -35,14 +35,18 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib import diagnose, experiments, model, page, pl, pl_stages, pp, runplan, simulate, tables
-from scdmac_lib.config import make_config
-from scdmac_lib.metrics import ari
-from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.book import page, style, tables
+from scdmac_lib.data import catalogue, prefer_paper_data, simulate
+from scdmac_lib.evaluation import diagnosis, stages
+from scdmac_lib.evaluation.metrics import ari
+from scdmac_lib.method import denoise, devices, preprocess
+from scdmac_lib.method.config import make_config
+from scdmac_lib.runs import execute, page_runs
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "75_stage_diagnosis"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
@@ -57,20 +61,20 @@ page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS, note=f"simul
 # next (negative: the stage lost structure that the stage before it had).
 
 # %% tags=["hide-input"]
-specs = runplan.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
-results = [experiments.run(s, device=device) for s in specs if s.dataset in DATASETS and s.method == "scDMAC"]
+run_specs = page_runs.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
+results = [execute.run(s, device=device) for s in run_specs if s.dataset in DATASETS and s.method == "scDMAC"]
 stage_cols = {k: v for r in results for k, v in r.metrics.items() if k.startswith("stage_")}
 frame = pd.DataFrame([{"dataset": r.spec.dataset, "seed": r.spec.seed,
                        **{k: r.metrics.get(k, np.nan) for k in stage_cols},
                        "mask_auc": r.diagnostics.get("mask_auc", np.nan),
                        "smallest_cluster": r.diagnostics.get("smallest_cluster", np.nan),
                        "n_nonempty_clusters": r.diagnostics.get("n_nonempty_clusters", np.nan),
-                       "smallest_type_recall": diagnose.smallest_type_recall(
-                           experiments.load_dataset(r.spec.dataset).obs[experiments.LABEL_KEY], r.labels)}
+                       "smallest_type_recall": diagnosis.smallest_type_recall(
+                           catalogue.load_dataset(r.spec.dataset).obs[catalogue.LABEL_KEY], r.labels)}
                       for r in results])
-runs_csv = pl_stages.save_table(frame, f"{NAME}_runs")
-table = diagnose.stage_table(frame, "ari")
-table_csv = pl_stages.save_table(table, f"{NAME}_ari")
+runs_csv = page.save_table(frame, f"{NAME}_runs")
+table = stages.stage_table(frame, "ari")
+table_csv = page.save_table(table, f"{NAME}_ari")
 page.show_table(table.round(3), "Mean ARI over seeds of k-means on each stage's output, and the change from one "
                 "stage to the next (negative: the stage lost structure).", csv=table_csv)
 
@@ -103,17 +107,17 @@ page.show_table(checks.round(3).reset_index(), "Label-free checks and the smalle
 # of every other cell's, as ambient RNA). scDMAC and PCA + k-means on the same data and seeds.
 
 # %% tags=["hide-input"]
-sim_specs = [s for s in specs if s.dataset in SIMS]
+sim_specs = [s for s in run_specs if s.dataset in SIMS]
 sim_rows = []
 for spec in sim_specs:
-    res = experiments.run(spec, device=device)
-    truth = experiments.load_dataset(spec.dataset).obs[experiments.LABEL_KEY]
+    res = execute.run(spec, device=device)
+    truth = catalogue.load_dataset(spec.dataset).obs[catalogue.LABEL_KEY]
     sim_rows.append({"dataset": spec.dataset, "method": spec.method, "seed": spec.seed, "ari": res.metrics["ari"],
                      **{k: v for k, v in res.metrics.items() if k.startswith("stage_") and k.endswith("_ari")},
-                     "smallest_type_recall": diagnose.smallest_type_recall(truth, res.labels),
+                     "smallest_type_recall": diagnosis.smallest_type_recall(truth, res.labels),
                      "n_nonempty_clusters": res.metrics["n_clusters_found"]})
 sims = pd.DataFrame(sim_rows)
-sims_csv = pl_stages.save_table(sims, f"{NAME}_simulations")
+sims_csv = page.save_table(sims, f"{NAME}_simulations")
 sims_mean = sims.groupby(["dataset", "method"], sort=False).mean(numeric_only=True).drop(columns="seed")
 page.show_table(tables.text_table(sims_mean.drop(columns="stage_final_ari", errors="ignore").reset_index()  # final = ari
                                   .rename(columns=lambda c: c.removeprefix("stage_"))),
@@ -135,30 +139,30 @@ page.show_table(tables.text_table(sims_mean.drop(columns="stage_final_ari", erro
 worst = table.set_index("dataset")
 step = "denoised_pca - log_pca"
 focus = worst[step].idxmin() if step in worst.columns and worst[step].notna().any() else DATASETS[0]
-adata = experiments.load_dataset(focus)
-truth = adata.obs[experiments.LABEL_KEY].to_numpy()
-k = experiments.n_types(adata)
+adata = catalogue.load_dataset(focus)
+truth = adata.obs[catalogue.LABEL_KEY].to_numpy()
+k = catalogue.n_types(adata)
 base = make_config(k, seed=SEEDS[0], device=device, **prof.config_overrides())
 other = "nb" if base.zinb.likelihood == "zinb" else "zinb"
-dev = model.resolve_device(device)
-prep = pp.preprocess(adata.X, base.preprocess, seed=base.seed)
+dev = devices.resolve_device(device)
+prep = preprocess.preprocess(adata.X, base.preprocess, seed=base.seed)
 contrasts, scores = [], []
-stage_labels = {"log input": diagnose.pca_kmeans_labels(prep.lognorm, k, seed=base.seed, n_init=base.cluster.n_init)}
+stage_labels = {"log input": stages.pca_kmeans_labels(prep.lognorm, k, seed=base.seed, n_init=base.cluster.n_init)}
 stage_matrices = {"log input": prep.lognorm}
 for likelihood in (base.zinb.likelihood, other):
     cfg = make_config(k, seed=SEEDS[0], device=device, **{**prof.config_overrides(), "zinb.likelihood": likelihood})
     torch.manual_seed(cfg.seed)
-    den = model.denoise(prep, cfg, device=dev, keep_parameters=True)
+    den = denoise.denoise(prep, cfg, device=dev, keep_parameters=True)
     mean_scale = den.mean / prep.size_factors[:, None]
     dropout = den.dropout if likelihood == "zinb" else None
-    contrasts.append(diagnose.marker_contrast(prep.lognorm, truth, mean_scale, dropout).assign(likelihood=likelihood))
-    labels = diagnose.pca_kmeans_labels(den.denoised, k, seed=cfg.seed, n_init=cfg.cluster.n_init)
+    contrasts.append(diagnosis.marker_contrast(prep.lognorm, truth, mean_scale, dropout).assign(likelihood=likelihood))
+    labels = stages.pca_kmeans_labels(den.denoised, k, seed=cfg.seed, n_init=cfg.cluster.n_init)
     stage_labels[f"Xz ({likelihood})"] = labels
     stage_matrices[f"Xz ({likelihood})"] = den.denoised
     scores.append({"likelihood": likelihood, "ARI of PCA + k-means on Xz": ari(truth, labels),
                    "mean fitted pi": float(den.dropout.mean())})
 contrast = pd.concat(contrasts, ignore_index=True)
-contrast_csv = pl_stages.save_table(contrast, f"{NAME}_contrast")
+contrast_csv = page.save_table(contrast, f"{NAME}_contrast")
 display(Markdown(f"Dataset: **{focus}** (seed {SEEDS[0]}, the profile's budgets)."))
 page.show_table(pd.DataFrame(scores).round(3), f"{focus}: PCA + k-means on the denoised matrix under each likelihood, "
                 "and the mean fitted dropout probability.")
@@ -205,14 +209,14 @@ batch_key = next((c for c in ("donor", "batch") if c in adata.obs), None)
 if batch_key is None:
     display(Markdown(f"{focus} records no donor or batch per cell, so this check does not apply."))
 else:
-    purity = pd.DataFrame([{"matrix": name, "kNN type purity": diagnose.knn_type_purity(x, truth, seed=base.seed),
+    purity = pd.DataFrame([{"matrix": name, "kNN type purity": diagnosis.knn_type_purity(x, truth, seed=base.seed),
                             "ARI of PCA + k-means": ari(truth, stage_labels[name])}
                            for name, x in stage_matrices.items()])
     page.show_table(purity.round(3), f"{focus}: the share of each cell's 15 nearest neighbours of its own type, "
                     "and the ARI of k-means, on each matrix.")
-    cuts = pd.concat([diagnose.split_by_batch(lab, truth, adata.obs[batch_key]).assign(clustering=name)
+    cuts = pd.concat([diagnosis.split_by_batch(lab, truth, adata.obs[batch_key]).assign(clustering=name)
                       for name, lab in stage_labels.items()], ignore_index=True)
-    cuts_csv = pl_stages.save_table(cuts, f"{NAME}_batch_cuts")
+    cuts_csv = page.save_table(cuts, f"{NAME}_batch_cuts")
     page.show_table(cuts.round(3), f"{focus}: how k-means on each matrix cuts the three largest types, and how "
                     f"closely the cut follows `obs['{batch_key}']` ({adata.obs[batch_key].nunique()} values).",
                     csv=cuts_csv)
@@ -221,4 +225,4 @@ else:
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

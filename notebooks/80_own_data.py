@@ -13,7 +13,7 @@
 # %% [markdown]
 # # Using scDMAC on your own data
 #
-# How to cluster your own count matrix with scDMAC, from Python (`scdmac_lib.model.scdmac`) or from
+# How to cluster your own count matrix with scDMAC, from Python (`scdmac_lib.api.cluster.scdmac`) or from
 # the shell (`scdmac cluster IN.h5ad -k K -o OUT.h5ad`), where your counts can live (`X`, a layer,
 # `.raw`), what to do when you do not know the number of clusters (`-k auto`, and how far its
 # estimate lands from the true number of types on the local datasets), what to look at afterwards
@@ -42,14 +42,18 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import bad_input, data, experiments, page, pl_stages
-from scdmac_lib.config import make_config
-from scdmac_lib.kestimate import DEFAULT_RESOLUTION, estimate_n_clusters
-from scdmac_lib.model import scdmac
-from scdmac_lib.profiles import get_profile
-from scdmac_lib.simulate import zinb_clusters
+from scdmac_lib import data
+from scdmac_lib.api.cluster import scdmac
+from scdmac_lib.api.kestimate import DEFAULT_RESOLUTION, estimate_n_clusters
+from scdmac_lib.book import page
+from scdmac_lib.cli import bad_input
+from scdmac_lib.data import catalogue
+from scdmac_lib.data.simulate import zinb_clusters
+from scdmac_lib.method.config import make_config
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import threads
 
-threads = pl_stages.limit_threads(n_threads)
+n_threads_used = threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "80_own_data"
 budget = {k: (min(v, demo_max_steps) if k.endswith("_steps") else v) for k, v in prof.config_overrides().items()}
@@ -124,7 +128,7 @@ layered_path = workdir / "my_log_and_counts.h5ad"
 layered.write_h5ad(layered_path)
 out_path = workdir / "my_counts_clustered.h5ad"
 argv = ["cluster", str(layered_path), "-k", str(demo_types), "-o", str(out_path), "--layer", "counts",
-        "--device", device, "-q", "--threads", str(threads), "--label-key", "cell_type",
+        "--device", device, "-q", "--threads", str(n_threads_used), "--label-key", "cell_type",
         *[a for k, v in budget.items() for a in ("--set", f"{k}={v}")]]
 proc = subprocess.run([sys.executable, "-m", "scdmac_lib.cli", *argv], capture_output=True, text=True,
                       cwd=workdir, check=False)
@@ -189,13 +193,13 @@ if "metrics" in clustered.uns["scdmac"]:
 # %% tags=["hide-input"]
 rows = []
 for name in k_datasets:
-    ds = experiments.load_dataset(name)
+    ds = catalogue.load_dataset(name)
     est = estimate_n_clusters(ds.X, config=make_config(2, **prof.config_overrides()).preprocess, seed=0)
-    true_k = experiments.n_types(ds)
+    true_k = catalogue.n_types(ds)
     rows.append({"dataset": name, "cells": ds.n_obs, "annotated types": true_k, "estimated k": est.n_clusters,
                  "estimate - types": est.n_clusters - true_k, "estimate / types": est.n_clusters / true_k})
 k_table = pd.DataFrame(rows)
-k_csv = pl_stages.save_table(k_table, f"{NAME}_k_estimate")
+k_csv = page.save_table(k_table, f"{NAME}_k_estimate")
 page.show_table(k_table, f"The estimate of -k auto (Leiden, resolution {DEFAULT_RESOLUTION:g}, on the "
                 "preprocessing's kNN graph) against the number of annotated types of each dataset.", csv=k_csv)
 exact = int((k_table["estimate - types"] == 0).sum())
@@ -221,7 +225,7 @@ display(Markdown(
 # %% tags=["hide-input"]
 table = bad_input.run_all(workdir / "bad_input")
 table["message"] = table["message"].str.replace(str(workdir), "<tmp>", regex=False)
-bad_csv = pl_stages.save_table(table, f"{NAME}_bad_input")
+bad_csv = page.save_table(table, f"{NAME}_bad_input")
 n_ok = int(table["as expected"].sum())
 display(Markdown(f"{len(table)} cases; {n_ok} gave the expected exit status and message."))
 page.show_table(table[["case", "what is wrong", "exit status", "message"]],
@@ -232,4 +236,4 @@ page.show_table(table[["case", "what is wrong", "exit status", "message"]],
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

@@ -34,30 +34,33 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from scdmac_lib import experiments, page, pl_stages, report, runplan, tables
+from scdmac_lib.book import page, tables
 from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.report import claims, compare, reported
+from scdmac_lib.runs import execute, page_runs
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import provenance, threads
 
-pl_stages.limit_threads(n_threads)
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "90_reproducibility"
 DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
 SEEDS = list(seeds or prof.seeds)
 SWEEP_DATASETS = list(sweep_datasets or prefer_paper_data(prof.sweep_datasets))
 SWEEP_SEEDS = list(sweep_seeds or prof.sweep_seeds)
-_, scvi_note = report.benchmark_methods(prof)
+_, scvi_note = page_runs.benchmark_methods(prof)
 
 # %% tags=["hide-input"]
-main = experiments.run_many(runplan.table_specs(prof, datasets=DATASETS, seeds=SEEDS, include_ablations=True),
+main = execute.run_many(page_runs.table_specs(prof, datasets=DATASETS, seeds=SEEDS, include_ablations=True),
                             device=device)
 main["sweep_param"] = None
 main["sweep_value"] = float("nan")
 parts = [main]
-for param, pairs in runplan.sweeps(prof, datasets=SWEEP_DATASETS, seeds=SWEEP_SEEDS).items():
-    runs = experiments.run_many([s for _, s in pairs], device=device)
-    parts.append(report.tag_sweep(runs, param, [v for v, _ in pairs]))
+for param, pairs in page_runs.sweeps(prof, datasets=SWEEP_DATASETS, seeds=SWEEP_SEEDS).items():
+    runs = execute.run_many([s for _, s in pairs], device=device)
+    parts.append(compare.tag_sweep(runs, param, [v for v, _ in pairs]))
 frame = pd.concat(parts, ignore_index=True)
-runs_csv = pl_stages.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
+runs_csv = page.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
 
 commits = sorted(set(frame["commit"]))
 devices = sorted(set(frame["device"]))
@@ -68,23 +71,23 @@ display(Markdown(
     f"({page.download_link(runs_csv, 'runs CSV')})."))
 if scvi_note:
     display(Markdown(f"**Note:** {scvi_note}"))
-page.show_table(report.dataset_table(list(dict.fromkeys(DATASETS + SWEEP_DATASETS))),
+page.show_table(compare.dataset_table(list(dict.fromkeys(DATASETS + SWEEP_DATASETS))),
                 "The datasets of the tables and sweeps, and the paper datasets the stand-ins replace.")
 # what the landing page states about these numbers (it reads this file, never its own copy of the settings)
-_ = pl_stages.save_table(pd.DataFrame([{"profile": prof.name, "datasets": " ".join(DATASETS),
+_ = page.save_table(pd.DataFrame([{"profile": prof.name, "datasets": " ".join(DATASETS),
                                         "seeds": " ".join(map(str, SEEDS)), "sweep_datasets": " ".join(SWEEP_DATASETS),
                                         "sweep_seeds": " ".join(map(str, SWEEP_SEEDS)), "n_runs": len(frame),
                                         "commits": " ".join(commits), "devices": " ".join(devices),
-                                        "executed_at_commit": experiments.git_commit()}]), f"{NAME}_provenance")
+                                        "executed_at_commit": provenance.git_commit()}]), f"{NAME}_provenance")
 
 # %% [markdown]
 # ## Verdicts
 
 # %% tags=["hide-input"]
-verdicts = report.claim_verdicts(frame)
-claims = report.claims_table(verdicts)
-claims_csv = pl_stages.save_table(claims, NAME)
-page.show_table(tables.claims_table(claims), "Each claim of the paper checked here, with its verdict (linked to "
+verdicts = claims.claim_verdicts(frame)
+claims_frame = claims.claims_table(verdicts)
+claims_csv = page.save_table(claims_frame, NAME)
+page.show_table(tables.claims_table(claims_frame), "Each claim of the paper checked here, with its verdict (linked to "
                 "the numbers behind it) and the evidence.", csv=claims_csv)
 
 # %% [markdown]
@@ -93,7 +96,7 @@ page.show_table(tables.claims_table(claims), "Each claim of the paper checked he
 # Generated from the verdicts above.
 
 # %% tags=["hide-input"]
-display(Markdown(report.verdict_summary(verdicts, DATASETS)))
+display(Markdown(claims.verdict_summary(verdicts, DATASETS)))
 
 # %% [markdown]
 # ## The numbers behind each verdict
@@ -116,11 +119,11 @@ for v in verdicts:
 # %% tags=["hide-input"]
 rows = []
 for metric in ("ari", "nmi"):
-    long = report.side_by_side(main[main["method"] == "scDMAC"], report.reported_metric(metric), metric)
+    long = compare.side_by_side(main[main["method"] == "scDMAC"], reported.reported_metric(metric), metric)
     rows.append(long.assign(metric=metric.upper()))
 scdmac = pd.concat(rows, ignore_index=True)[["dataset", "paper_dataset", "metric", "ours_mean", "ours_sd",
                                              "ours_best", "n_seeds", "reported", "reported_note"]]
-scdmac_csv = pl_stages.save_table(scdmac, f"{NAME}_scdmac")
+scdmac_csv = page.save_table(scdmac, f"{NAME}_scdmac")
 page.show_table(scdmac, "scDMAC on each dataset: our mean, sd and best seed beside the paper's reported value "
                 "for the dataset it stands in for.", csv=scdmac_csv)
 
@@ -128,4 +131,4 @@ page.show_table(scdmac, "scDMAC on each dataset: our mean, sd and best seed besi
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

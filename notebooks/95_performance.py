@@ -39,11 +39,13 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import page, paths, pl, pl_stages
-from scdmac_lib.profiles import get_profile
+from scdmac_lib.book import page, style
+from scdmac_lib.data import catalogue
+from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.runtime import paths, threads
 
-pl.set_style()
-pl_stages.limit_threads(n_threads)
+style.set_style()
+threads.set_threads(n_threads)
 prof = get_profile(profile)
 NAME = "95_performance"
 BENCH = paths.REPO_ROOT / "benchmarks"
@@ -92,13 +94,13 @@ else:
 # %% tags=["hide-input"]
 if have:
     summary = bench.summary_table(frame)
-    summary_csv = pl_stages.save_table(summary, NAME)
+    summary_csv = page.save_table(summary, NAME)
     per_stage = [c for c in summary.columns if c.endswith(("_s", "_mm%")) and c not in ("total_s", "import_s")]
     overview = summary[[c for c in summary.columns if c not in per_stage]]
     page.show_table(overview, "Every case end to end: cells, seconds, throughput, peak memory and ARI.", csv=summary_csv)
     if per_stage:
-        stages = summary.loc[summary["method"] == "scDMAC", ["dataset", *per_stage]]
-        page.show_table(stages, "scDMAC per stage: seconds, and the training loops' matmul rate as a percentage "
+        stage_names = summary.loc[summary["method"] == "scDMAC", ["dataset", *per_stage]]
+        page.show_table(stage_names, "scDMAC per stage: seconds, and the training loops' matmul rate as a percentage "
                         "of the bare matmul rate.", csv=summary_csv)
     for _, row in frame[frame["status"] != "ok"].drop_duplicates(["dataset", "method"]).iterrows():
         display(Markdown(f"- {row['status']}: {row['method']} on {row['dataset']}: {row['note']}"))
@@ -120,7 +122,7 @@ if have:
 if have:
     targets = bench.evaluate_targets(frame)
     page.show_table(targets, "Each performance target, its measured value and verdict.",
-                    csv=pl_stages.save_table(targets, f"{NAME}_targets"))
+                    csv=page.save_table(targets, f"{NAME}_targets"))
     n_fail = int((targets["verdict"] == "FAIL").sum())
     n_pass = int((targets["verdict"] == "PASS").sum())
     n_targets = int((targets["verdict"] != "info").sum())
@@ -134,12 +136,13 @@ if have:
 
 # %% tags=["hide-input"]
 if not have:
-    from scdmac_lib import experiments
-    from scdmac_lib.config import make_config
-    from scdmac_lib.model import fit_scdmac, resolve_device
+    pass
+    from scdmac_lib.method.config import make_config
+    from scdmac_lib.method.devices import resolve_device
+    from scdmac_lib.method.pipeline import fit_scdmac
 
-    adata = experiments.load_dataset(prof.walkthrough_dataset)
-    cfg = make_config(experiments.n_types(adata), device=device, **prof.config_overrides())
+    adata = catalogue.load_dataset(prof.walkthrough_dataset)
+    cfg = make_config(catalogue.n_types(adata), device=device, **prof.config_overrides())
     t0 = time.perf_counter()
     res = fit_scdmac(adata.X, cfg)
     total = time.perf_counter() - t0
@@ -158,4 +161,4 @@ if not have:
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

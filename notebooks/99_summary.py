@@ -28,9 +28,11 @@ device = "auto"
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import page, paths, pl, pl_results, pl_stages, report, tables
+from scdmac_lib.book import page, plots_results, style, tables
+from scdmac_lib.report import claims, compare
+from scdmac_lib.runtime import paths
 
-pl.set_style()
+style.set_style()
 REPORT = "90_reproducibility"
 folder = paths.results_dir() / "tables"
 missing = [f"{REPORT}{part}.csv" for part in ("", "_provenance", "_scdmac") if not (folder / f"{REPORT}{part}.csv").is_file()]
@@ -43,7 +45,7 @@ if prov["profile"] != profile:
     msg = (f"the reproducibility report's tables on disk come from the {prov['profile']!r} profile, not {profile!r}: "
            f"run python -m scdmac_lib.notebooks run {REPORT} --profile {profile} first.")
     raise ValueError(msg)
-claims = pd.read_csv(folder / f"{REPORT}.csv")
+claims_frame = pd.read_csv(folder / f"{REPORT}.csv")
 scdmac = pd.read_csv(folder / f"{REPORT}_scdmac.csv")
 DATASETS = prov["datasets"].split()
 SEEDS = [int(s) for s in prov["seeds"].split()]
@@ -58,13 +60,13 @@ page.show_header(prov["profile"], device, datasets=DATASETS, seeds=SEEDS,
 # report](90_reproducibility.ipynb) computed from our runs; each verdict links to the numbers behind it.
 
 # %% tags=["hide-input"]
-counts = claims["verdict"].value_counts()
-n_hold, n_not, n_untested = (int(counts.get(v, 0)) for v in report.VERDICTS)
+counts = claims_frame["verdict"].value_counts()
+n_hold, n_not, n_untested = (int(counts.get(v, 0)) for v in claims.VERDICTS)
 display(Markdown(
-    f"Of **{len(claims)}** claims checked, **{n_hold}** {'holds' if n_hold == 1 else 'hold'} here, **{n_not}** "
+    f"Of **{len(claims_frame)}** claims checked, **{n_hold}** {'holds' if n_hold == 1 else 'hold'} here, **{n_not}** "
     f"{'does' if n_not == 1 else 'do'} not hold, and **{n_untested}** cannot be tested with these runs "
     f"(profile {prov['profile']}, seeds {', '.join(map(str, SEEDS))})."))
-page.show_table(tables.claims_table(claims, evidence_page=f"{REPORT}.html", drop=["evidence"]),
+page.show_table(tables.claims_table(claims_frame, evidence_page=f"{REPORT}.html", drop=["evidence"]),
                 "Each claim of the paper and its verdict on our runs (the verdict links to the evidence).",
                 csv=folder / f"{REPORT}.csv")
 
@@ -77,7 +79,7 @@ page.show_table(tables.claims_table(claims, evidence_page=f"{REPORT}.html", drop
 # seed and metric is in [Tables 2 and 3](50_table2_3_ari_nmi.ipynb).
 
 # %% tags=["hide-input"]
-fig = pl_results.plot_scdmac_vs_reported(scdmac)
+fig = plots_results.plot_scdmac_vs_reported(scdmac)
 page.show_figure(fig, "99_summary_scdmac_vs_reported", "scDMAC's ARI and NMI on each dataset: our mean over "
                  "seeds (bars, sd whiskers) and the paper's reported value (diamonds) where the paper has one.")
 
@@ -85,7 +87,7 @@ page.show_figure(fig, "99_summary_scdmac_vs_reported", "scDMAC's ARI and NMI on 
 # ## The datasets: stand-ins and extras
 
 # %% tags=["hide-input"]
-page.show_table(report.dataset_table(DATASETS), "Each dataset of the tables: its size here, and the paper dataset a "
+page.show_table(compare.dataset_table(DATASETS), "Each dataset of the tables: its size here, and the paper dataset a "
                 "stand-in replaces with that dataset's size in the paper's Table 1.")
 
 # %% [markdown]
@@ -107,4 +109,4 @@ page.show_table(report.dataset_table(DATASETS), "Each dataset of the tables: its
 # ## Session info
 
 # %% tags=["hide-input"]
-display(pl_stages.session_info(profile, device))
+display(page.session_info(profile, device))

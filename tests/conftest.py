@@ -9,7 +9,7 @@ import pytest
 
 @functools.cache
 def _synthetic(n_cells: int, n_genes: int, n_clusters: int, seed: int):
-    from scdmac_lib.simulate import zinb_clusters
+    from scdmac_lib.data.simulate import zinb_clusters
 
     return zinb_clusters(n_cells, n_genes, n_clusters, seed=seed)
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from scdmac_lib import adata_io
-from scdmac_lib.bad_input import TINY, tiny_set_args
-from scdmac_lib.checks import NotCountsWarning
+from scdmac_lib.api import matrices
 from scdmac_lib.cli import main
+from scdmac_lib.cli.bad_input import TINY, tiny_set_args
+from scdmac_lib.method.checks import NotCountsWarning
 
 
 def _analyst_file(adata):
@@ -31,46 +31,46 @@ def _analyst_file(adata):
 
 def test_counts_matrix_picks_x_a_layer_or_raw(adata_small):
     a = _analyst_file(adata_small)
-    assert adata_io.counts_matrix(a, layer="counts") is a.layers["counts"]
-    assert (adata_io.counts_matrix(a, use_raw=True) != a.layers["counts"]).nnz == 0
+    assert matrices.counts_matrix(a, layer="counts") is a.layers["counts"]
+    assert (matrices.counts_matrix(a, use_raw=True) != a.layers["counts"]).nnz == 0
     plain = ad.AnnData(a.layers["counts"].copy())
-    assert adata_io.counts_matrix(plain) is plain.X
+    assert matrices.counts_matrix(plain) is plain.X
 
 
 def test_log_values_are_refused_when_counts_are_at_hand(adata_small):
     a = _analyst_file(adata_small)
     with pytest.raises(ValueError, match=r"X does not hold raw counts .*pass layer='counts' \(command line: "
                                          r"--layer counts\) or use_raw=True \(command line: --use-raw\)"):
-        adata_io.counts_matrix(a)
+        matrices.counts_matrix(a)
     del a.layers["counts"]
     with pytest.raises(ValueError, match=r"pass use_raw=True \(command line: --use-raw\) to cluster them"):
-        adata_io.counts_matrix(a)
+        matrices.counts_matrix(a)
     del a.raw
     with pytest.warns(NotCountsWarning, match="X holds non-integer values"):
-        adata_io.counts_matrix(a)  # nothing better at hand: a warning, as before
+        matrices.counts_matrix(a)  # nothing better at hand: a warning, as before
 
 
 def test_counts_matrix_refuses_bad_choices(adata_small):
     a = _analyst_file(adata_small)
     with pytest.raises(ValueError, match="pass either layer='counts' or use_raw=True, not both"):
-        adata_io.counts_matrix(a, layer="counts", use_raw=True)
+        matrices.counts_matrix(a, layer="counts", use_raw=True)
     with pytest.raises(ValueError, match=r"layers\['count'\] does not exist \(layers: 'counts', 'lognorm'\)"):
-        adata_io.counts_matrix(a, layer="count")
+        matrices.counts_matrix(a, layer="count")
     with pytest.warns(NotCountsWarning, match=r"layers\['lognorm'\] holds non-integer values"):
-        adata_io.counts_matrix(a, layer="lognorm")
+        matrices.counts_matrix(a, layer="lognorm")
     del a.raw
     with pytest.raises(ValueError, match=r"use_raw=True, but this AnnData has no \.raw"):
-        adata_io.counts_matrix(a, use_raw=True)
+        matrices.counts_matrix(a, use_raw=True)
 
 
 def test_check_key_free(adata_small):
     adata_small.obsm["X_run1"] = np.zeros((adata_small.n_obs, 2))
-    adata_io.check_key_free(adata_small, "scdmac")
+    matrices.check_key_free(adata_small, "scdmac")
     with pytest.raises(ValueError, match=r"already holds results under key_added='run1' \(obsm\['X_run1'\]\): "
                                          r"pass another key_added \(command line: --key-added run1_2\)"):
-        adata_io.check_key_free(adata_small, "run1")
+        matrices.check_key_free(adata_small, "run1")
     with pytest.raises(ValueError, match="key_added must be a non-empty string"):
-        adata_io.check_key_free(adata_small, " ")
+        matrices.check_key_free(adata_small, " ")
 
 
 def _same(a, b) -> bool:
@@ -121,7 +121,7 @@ def test_command_round_trip_keeps_everything_and_adds_two_runs(adata_small, tmp_
 
 
 def test_api_auto_k_and_overwrite(adata_e2e):
-    from scdmac_lib.model import scdmac
+    from scdmac_lib.api.cluster import scdmac
 
     scdmac(adata_e2e, "auto", device="cpu", **{**TINY, "preprocess.n_top_genes": 200})
     record = adata_e2e.uns["scdmac"]["n_clusters"]
@@ -132,4 +132,4 @@ def test_api_auto_k_and_overwrite(adata_e2e):
     assert adata_e2e.uns["scdmac"]["n_clusters"] == {"source": "given", "n_clusters": 3}
     with pytest.raises(ValueError, match="n_clusters must be an integer or 'auto', got 'many'"):
         scdmac(adata_e2e, "many", device="cpu", overwrite=True, **TINY)
-    assert adata_io.result_keys("run") == {"obs": "run_cluster", "obsm": "X_run", "uns": "run"}
+    assert matrices.result_keys("run") == {"obs": "run_cluster", "obsm": "X_run", "uns": "run"}

@@ -1,7 +1,7 @@
 import torch
 
-from scdmac_lib.augment import augment, gaussian_noise, mask_genes, neighbour_swap
-from scdmac_lib.config import AugmentConfig
+from scdmac_lib.method.augment import augment, gaussian_noise, mask_genes, neighbour_swap
+from scdmac_lib.method.config import AugmentConfig
 
 
 def gen(seed=0):

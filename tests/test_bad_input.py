@@ -7,16 +7,16 @@ import warnings
 
 import pytest
 
-from scdmac_lib import bad_input as bi
-from scdmac_lib.checks import NotCountsWarning
+from scdmac_lib.cli import bad_input
+from scdmac_lib.method.checks import NotCountsWarning
 
-CASES = {c.name: c for c in bi.CASES}
+CASES = {c.name: c for c in bad_input.CASES}
 
 
 def test_catalogue_covers_the_issue():
-    assert len(bi.CASES) >= 15
-    assert len(CASES) == len(bi.CASES), "case names must be unique"
-    for case in bi.CASES:
+    assert len(bad_input.CASES) >= 15
+    assert len(CASES) == len(bad_input.CASES), "case names must be unique"
+    for case in bad_input.CASES:
         assert case.description and "\n" not in case.description
         re.compile(case.line)
 
@@ -34,7 +34,7 @@ def _written(workdir):
 @pytest.mark.parametrize("name", list(CASES))
 def test_command_exit_status_and_message(name, tmp_path):
     case = CASES[name]
-    outcome = bi.run_case(case, tmp_path)
+    outcome = bad_input.run_case(case, tmp_path)
     assert outcome["exit_status"] == case.exit_status, outcome["message"]
     assert re.search(case.line, outcome["message"], re.M), outcome["message"]
     assert "Traceback" not in outcome["message"]
@@ -48,7 +48,7 @@ def test_command_exit_status_and_message(name, tmp_path):
 def test_command_in_a_fresh_process(name, tmp_path):
     """The installed entry point behaves as the in-process call (one line, the same status)."""
     case = CASES[name]
-    outcome = bi.run_case(case, tmp_path, subprocess_run=True)
+    outcome = bad_input.run_case(case, tmp_path, subprocess_run=True)
     assert outcome["exit_status"] == case.exit_status
     assert re.search(case.line, outcome["message"], re.M), outcome["message"]
     assert _written(tmp_path) == []
@@ -75,12 +75,12 @@ def test_not_counts_warning_is_a_user_warning():
 
 def test_run_all_gives_one_row_per_case(tmp_path):
     cases = [CASES["k_below_2"], CASES["bad_set_syntax"]]
-    frame = bi.run_all(tmp_path, cases)
+    frame = bad_input.run_all(tmp_path, cases)
     assert list(frame["case"]) == ["k_below_2", "bad_set_syntax"]
     assert frame["as expected"].all()
     assert set(frame.columns) >= {"case", "what is wrong", "exit status", "message"}
 
 
 def test_a_warning_is_shown_once(tmp_path):
-    outcome = bi.run_case(CASES["non_integer"], tmp_path)
+    outcome = bad_input.run_case(CASES["non_integer"], tmp_path)
     assert outcome["message"].count("X holds non-integer values") == 1, outcome["message"]

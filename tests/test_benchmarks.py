@@ -8,8 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from scdmac_lib import paths
-from scdmac_lib.config import make_config
+from scdmac_lib.method.config import make_config
+from scdmac_lib.runtime import paths
 
 BENCH = paths.REPO_ROOT / "benchmarks"
 
@@ -73,13 +73,13 @@ def test_matmul_shapes_and_rate():
 
 
 def _fake_records():
-    stages = {"preprocess": {"wall_s": 2.0},
+    stage_names = {"preprocess": {"wall_s": 2.0},
               **{s: {"wall_s": 10.0, "train_s": 8.0, "steps": 100, "flops_per_step": 4e8, "matmul_rate": 1e10}
                  for s in ("denoise", "mae", "cluster")}}
     common = {"device": "cpu", "torch_threads": 2, "commit": "abc", "quick": False, "python": "3.11"}
     return [
         {**common, "dataset": "zeisel", "method": "scDMAC", "status": "ok", "n_cells": 3000, "n_genes": 4000,
-         "total_s": 32.0, "import_s": 2.0, "peak_rss_gib": 1.5, "peak_rate": 2e11, "ari": 0.8, "nmi": 0.7, "stages": stages},
+         "total_s": 32.0, "import_s": 2.0, "peak_rss_gib": 1.5, "peak_rate": 2e11, "ari": 0.8, "nmi": 0.7, "stages": stage_names},
         {**common, "dataset": "zeisel", "method": "scVI + k-means", "status": "ok", "n_cells": 3000,
          "n_genes": 4000, "total_s": 400.0, "import_s": 8.0, "peak_rss_gib": 2.0, "ari": 0.7, "nmi": 0.6, "steps": 9600},
         {"dataset": "sim-100000", "method": "scVI + k-means", "status": "skipped", "note": "bounded"},

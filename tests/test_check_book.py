@@ -9,9 +9,12 @@ import tempfile
 
 import nbformat
 import pytest
-
-from scdmac_lib import notebooks, page, paths, report, tables
 from test_tables import DATASETS, full_size_runs
+
+from scdmac_lib.book import build, page, runner, tables
+from scdmac_lib.data import catalogue
+from scdmac_lib.report import compare, reported
+from scdmac_lib.runtime import paths
 
 CHECK_BOOK = paths.REPO_ROOT / "tools" / "check_book.py"
 
@@ -41,24 +44,24 @@ def test_compact_tables_of_the_real_size_fit_and_the_old_wide_table_is_caught(tm
         pytest.skip("chromium is not installed (apt-get install -y chromium): the layout cannot be measured")
     runs = full_size_runs(seeds=(0, 1, 2, 3, 4))  # the paper profile's five seeds
     methods = list(dict.fromkeys(runs["method"]))
-    reported = report.reported_metric("ari")
-    long = report.side_by_side(runs, reported, "ari")
+    reported_ari = reported.reported_metric("ari")
+    long = compare.side_by_side(runs, reported_ari, "ari")
     csv = tmp_path / "long.csv"
     long.to_csv(csv, index=False)
     compact = [page.table_markup(tables.ours_table(long), "Table 2, ours: mean and sd over five seeds.", csv=csv),
-               page.table_markup(tables.reported_table(reported, DATASETS, methods),
+               page.table_markup(tables.reported_table(reported_ari, DATASETS, methods),
                                  "Table 2 as reported by the paper, for the stand-ins' paper datasets.")]
-    extra = report.reported_only(reported, [d for d in DATASETS if report.paper_dataset(d)])
-    wide = [report.display_table(long, extra=extra).to_html(classes="dataframe")]
+    extra = compare.reported_only(reported_ari, [d for d in DATASETS if catalogue.paper_column(d)])
+    wide = [compare.display_table(long, extra=extra).to_html(classes="dataframe")]
 
     book = tmp_path / "book"
-    shutil.copytree(notebooks.book_dir(), book, ignore=shutil.ignore_patterns("executed", "_toc.yml"))
+    shutil.copytree(runner.book_dir(), book, ignore=shutil.ignore_patterns("executed", "_toc.yml"))
     executed = book / "executed"
     executed.mkdir()
-    names = [n for n in notebooks.NOTEBOOKS if n not in (notebooks.LANDING_PAGE, notebooks.QUICK_START)][:2]
+    names = [n for n in runner.NOTEBOOKS if n not in (build.LANDING_PAGE, build.QUICK_START)][:2]
     nbformat.write(_page("Compact tables", *compact), executed / f"{names[0]}.ipynb")
     nbformat.write(_page("The old wide table", *wide), executed / f"{names[1]}.ipynb")
-    notebooks.build_book(book=book, output_dir=tmp_path)
+    build.build_book(book=book, output_dir=tmp_path)
     html = tmp_path / "_build" / "html" / "executed"
 
     with tempfile.TemporaryDirectory() as profile_dir:

@@ -1,7 +1,7 @@
 import pytest
 
-from scdmac_lib.config import VARIANTS, config_keys, from_dict, make_config, to_dict
-from scdmac_lib.profiles import PROFILES, get_profile
+from scdmac_lib.method.config import VARIANTS, config_keys, from_dict, make_config, to_dict
+from scdmac_lib.runs.profiles import PROFILES, get_profile
 
 
 def test_variants_switch_what_they_should():

@@ -20,7 +20,9 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from scdmac_lib import _readers, data, paths
+from scdmac_lib import cli, data
+from scdmac_lib.data import manifest, readers
+from scdmac_lib.runtime import paths
 
 RAW = paths.mirror_dir()
 SHARED = paths.shared_dir()
@@ -65,7 +67,7 @@ def _files(name: str) -> list:
 
 def test_manifest_columns_and_rows():
     frame = data.list_datasets()
-    assert tuple(frame.columns) == data.MANIFEST_COLUMNS
+    assert tuple(frame.columns) == manifest.MANIFEST_COLUMNS
     assert frame["name"].is_unique
     assert frame["available"].dtype == bool
     by_name = frame.set_index("name")
@@ -76,7 +78,7 @@ def test_manifest_columns_and_rows():
     assert (paper["role"] == "paper").all()
     assert paper["available"].all()  # each has a public, pinned source with a checksum
     assert (paper[["url", "checksum", "filename", "reader", "verified"]] != "").all().all()
-    assert set(paper["reader"]) <= set(_readers.READERS)
+    assert set(paper["reader"]) <= set(readers.READERS)
     assert paper["fallback"].replace("", None).dropna().to_dict() == FALLBACKS
     for primary, fallback in FALLBACKS.items():
         assert by_name.loc[fallback, "role"] == "fallback"
@@ -198,13 +200,13 @@ def test_stand_ins_are_kept_when_paper_data_are_absent():
 @pytest.mark.parametrize(
     ("name", "reader", "shape", "columns"),
     [
-        ("zeisel", _readers.mat_zeisel, (3005, 4000), {"cell_type": 7, "cell_type2": 48}),
-        ("pollen", _readers.rdata_pollen, (249, 6982), {"cell_type": 11}),
-        ("deng", _readers.rda_deng, (133, 17706), {"cell_type": 5, "cell_type_coarse": 2}),
-        ("worm_neuron", _readers.h5_xy, (4186, 13488), {"cell_type": 10}),
-        ("mouse_bladder", _readers.h5_xy, (2100, 20670), {"cell_type": 16}),
-        ("pbmc10x", _readers.h5_xy, (4271, 2000), {"cell_type": 8}),
-        ("baron_human", _readers.h5ad_came, (2142, 20125), {"cell_type": 14, "donor": 4}),
+        ("zeisel", readers.mat_zeisel, (3005, 4000), {"cell_type": 7, "cell_type2": 48}),
+        ("pollen", readers.rdata_pollen, (249, 6982), {"cell_type": 11}),
+        ("deng", readers.rda_deng, (133, 17706), {"cell_type": 5, "cell_type_coarse": 2}),
+        ("worm_neuron", readers.h5_xy, (4186, 13488), {"cell_type": 10}),
+        ("mouse_bladder", readers.h5_xy, (2100, 20670), {"cell_type": 16}),
+        ("pbmc10x", readers.h5_xy, (4271, 2000), {"cell_type": 8}),
+        ("baron_human", readers.h5ad_came, (2142, 20125), {"cell_type": 14, "donor": 4}),
     ],
 )
 def test_reader_on_raw_file(name, reader, shape, columns):
@@ -221,14 +223,14 @@ def test_reader_on_raw_file(name, reader, shape, columns):
 
 @needs_raw
 def test_numeric_labels_become_strings():
-    adata = _readers.h5_xy(_files("worm_neuron"))  # Y is float64 there: 1.0 -> '1'
+    adata = readers.h5_xy(_files("worm_neuron"))  # Y is float64 there: 1.0 -> '1'
     assert sorted(adata.obs["cell_type"].cat.categories, key=int) == [str(i) for i in range(1, 11)]
 
 
 @needs_raw
 def test_reader_refuses_wrong_number_of_files():
     with pytest.raises(ValueError, match=r"reader 'mat_zeisel' takes 4 file\(s\), got 1"):
-        _readers.mat_zeisel(_files("zeisel")[:1])
+        readers.mat_zeisel(_files("zeisel")[:1])
 
 
 def test_reader_refuses_h5_without_x_y(tmp_path):
@@ -238,7 +240,7 @@ def test_reader_refuses_h5_without_x_y(tmp_path):
     with h5py.File(path, "w") as handle:
         handle["X"] = np.ones((3, 2))
     with pytest.raises(ValueError, match=r"bad\.h5 lacks the HDF5 dataset\(s\) \['Y'\]"):
-        _readers.h5_xy([path])
+        readers.h5_xy([path])
 
 
 # --- load() against the shared reference files --------------------------------------------------
@@ -272,13 +274,13 @@ def test_load_equals_shared_file(env, name):
 def count_conversions(monkeypatch):
     """Count calls of the h5_xy reader (pbmc10x's)."""
     calls = []
-    original = _readers.READERS["h5_xy"]
+    original = readers.READERS["h5_xy"]
 
     def counted(files):
         calls.append(files)
         return original(files)
 
-    monkeypatch.setitem(_readers.READERS, "h5_xy", counted)
+    monkeypatch.setitem(readers.READERS, "h5_xy", counted)
     return calls
 
 
@@ -464,7 +466,6 @@ def test_fetch_paper_reports_every_source_it_could_not_fetch(offline):
 
 
 def test_cli_fetch_paper_fails_naming_the_missing(offline, capsys):
-    from scdmac_lib import cli
 
     assert cli.main(["data", "fetch", "--paper", "-q"]) == 1
     err = capsys.readouterr().err

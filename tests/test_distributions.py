@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import torch
 from scipy import stats
 
-import scipy.sparse as sp
-
-from scdmac_lib.distributions import SparseCounts, log_zinb_positive, zinb_nll, zinb_nll_sparse
+from scdmac_lib.method.zinb import SparseCounts, log_zinb_positive, zinb_nll, zinb_nll_sparse
 
 
 def scipy_log_zinb(x, mu, theta, pi):

@@ -3,7 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from scdmac_lib import experiments as ex
+from scdmac_lib.data import catalogue, simulate
+from scdmac_lib.report import compare
+from scdmac_lib.runs import cache, execute, specs
 
 SMOKE = {"zinb.train.max_steps": 20, "zinb.train.min_steps": 5, "mae.train.max_steps": 20,
          "mae.train.min_steps": 5, "cluster.train.max_steps": 10, "cluster.train.min_steps": 5,
@@ -12,32 +14,32 @@ SMOKE = {"zinb.train.max_steps": 20, "zinb.train.min_steps": 5, "mae.train.max_s
 
 @pytest.fixture
 def spec():
-    return ex.make_spec("synth-200x150x3", "scDMAC", 0, SMOKE)
+    return specs.make_spec("synth-200x150x3", "scDMAC", 0, SMOKE)
 
 
 def test_spec_key_is_stable_and_sensitive():
-    a = ex.make_spec("d", "scDMAC", 0, {"mae.mask_ratio": 0.2})
-    assert a.key() == ex.make_spec("d", "scDMAC", 0, {"mae.mask_ratio": 0.2}).key()
-    assert a.key() != ex.make_spec("d", "scDMAC", 1, {"mae.mask_ratio": 0.2}).key()
-    assert a.key() != ex.make_spec("d", "scDMAC", 0, {"mae.mask_ratio": 0.3}).key()
+    a = specs.make_spec("d", "scDMAC", 0, {"mae.mask_ratio": 0.2})
+    assert a.key() == specs.make_spec("d", "scDMAC", 0, {"mae.mask_ratio": 0.2}).key()
+    assert a.key() != specs.make_spec("d", "scDMAC", 1, {"mae.mask_ratio": 0.2}).key()
+    assert a.key() != specs.make_spec("d", "scDMAC", 0, {"mae.mask_ratio": 0.3}).key()
 
 
 def test_run_writes_then_reads_back(tmp_path, spec):
-    first = ex.run(spec, results=tmp_path)
-    folder = ex.run_dir(spec, tmp_path)
+    first = execute.run(spec, results=tmp_path)
+    folder = cache.run_dir(spec, tmp_path)
     assert sorted(p.name for p in folder.iterdir()) == ["embedding.npy", "labels.npy", "result.json"]
     assert not list(folder.parent.glob(".tmp-*"))
     meta = json.loads((folder / "result.json").read_text())
     assert meta["provenance"]["device"] == "cpu" and "commit" in meta["provenance"]
-    second = ex.run(spec, results=tmp_path)
+    second = execute.run(spec, results=tmp_path)
     assert np.array_equal(first.labels, second.labels)
     assert second.metrics == first.metrics
 
 
 @pytest.mark.parametrize("damage", ["truncate_npy", "edit_json", "bad_json", "old_schema"])
 def test_damaged_results_are_recomputed(tmp_path, spec, damage, caplog):
-    ex.run(spec, results=tmp_path)
-    folder = ex.run_dir(spec, tmp_path)
+    execute.run(spec, results=tmp_path)
+    folder = cache.run_dir(spec, tmp_path)
     meta_path = folder / "result.json"
     if damage == "truncate_npy":
         data = (folder / "labels.npy").read_bytes()
@@ -52,23 +54,23 @@ def test_damaged_results_are_recomputed(tmp_path, spec, damage, caplog):
         meta = json.loads(meta_path.read_text())
         meta["schema"] = 0
         meta_path.write_text(json.dumps(meta))
-    assert ex.load_result(spec, tmp_path) is None
+    assert cache.load_result(spec, tmp_path) is None
     assert "discarding the cached result" in caplog.text
-    assert ex.run(spec, results=tmp_path).labels.shape == (200,)
+    assert execute.run(spec, results=tmp_path).labels.shape == (200,)
 
 
 def test_leftover_temp_folder_is_not_a_result(tmp_path, spec):
     (tmp_path / "runs" / f".tmp-{spec.key()}-dead").mkdir(parents=True)
-    assert ex.load_result(spec, tmp_path) is None
+    assert cache.load_result(spec, tmp_path) is None
 
 
 def test_unknown_method_and_missing_labels():
     with pytest.raises(ValueError, match="unknown method 'kmeans'"):
-        ex.run(ex.make_spec("synth-50x20x2", "kmeans"))
-    adata = ex.load_dataset("synth-50x20x2")
+        execute.run(specs.make_spec("synth-50x20x2", "kmeans"))
+    adata = catalogue.load_dataset("synth-50x20x2")
     del adata.obs["cell_type"]
     with pytest.raises(ValueError, match=r"obs\['cell_type'\] is missing"):
-        ex.n_types(adata)
+        catalogue.n_types(adata)
 
 
 def test_summarize_reports_mean_sd_and_best():
@@ -76,45 +78,44 @@ def test_summarize_reports_mean_sd_and_best():
 
     frame = pd.DataFrame({"dataset": ["d"] * 3, "method": ["m"] * 3, "seed": [0, 1, 2],
                           "ari": [0.5, 0.7, 0.9], "nmi": [0.1, 0.2, 0.3]})
-    row = ex.summarize(frame).iloc[0]
+    row = compare.summarize_runs(frame).iloc[0]
     assert row["ari_mean"] == pytest.approx(0.7) and row["ari_sd"] == pytest.approx(0.2)
     assert row["ari_best"] == pytest.approx(0.9) and row["n_seeds"] == 3
 
 
 def test_shared_denoising_stage_gives_the_same_result_as_a_direct_fit(tmp_path, spec):
-    from scdmac_lib.config import make_config
-    from scdmac_lib.model import fit_scdmac
+    from scdmac_lib.method.config import make_config
+    from scdmac_lib.method.pipeline import fit_scdmac
 
-    cached = ex.run(spec, results=tmp_path)
+    cached = execute.run(spec, results=tmp_path)
     assert len(list((tmp_path / "stages").glob("denoise-*.npz"))) == 1
-    adata = ex.load_dataset(spec.dataset)
+    adata = catalogue.load_dataset(spec.dataset)
     direct = fit_scdmac(adata.X, make_config(3, seed=0, **dict(spec.overrides)))
     assert np.array_equal(cached.labels, direct.labels)
-    other = ex.run(ex.make_spec(spec.dataset, "scDMAC-W", 0, dict(spec.overrides)), results=tmp_path)
+    other = execute.run(specs.make_spec(spec.dataset, "scDMAC-W", 0, dict(spec.overrides)), results=tmp_path)
     assert len(list((tmp_path / "stages").glob("denoise-*.npz"))) == 1  # reused, not recomputed
     assert other.labels.shape == cached.labels.shape
     assert other.timings["denoise"] == cached.timings["denoise"] > 0  # the shared stage's own time
 
 
 def test_specs_that_spell_the_same_config_share_one_result(tmp_path):
-    from scdmac_lib.config import ScDMACConfig
+    from scdmac_lib.method.config import ScDMACConfig
 
     default_ratio = ScDMACConfig(n_clusters=2).mae.mask_ratio
-    plain = ex.make_spec("synth-200x150x3", "scDMAC", 0, {"n_threads": 1})
-    pinned = ex.make_spec("synth-200x150x3", "scDMAC", 0, {"n_threads": 2, "mae.mask_ratio": default_ratio})
-    other = ex.make_spec("synth-200x150x3", "scDMAC", 0, {"mae.mask_ratio": default_ratio + 0.1})
+    plain = specs.make_spec("synth-200x150x3", "scDMAC", 0, {"n_threads": 1})
+    pinned = specs.make_spec("synth-200x150x3", "scDMAC", 0, {"n_threads": 2, "mae.mask_ratio": default_ratio})
+    other = specs.make_spec("synth-200x150x3", "scDMAC", 0, {"mae.mask_ratio": default_ratio + 0.1})
     assert plain.key() == pinned.key() != other.key()
-    assert ex.make_spec("synth-200x150x3", "scDMAC-P", 0).key() != ex.make_spec("synth-200x150x3", "scDMAC", 0).key()
+    assert specs.make_spec("synth-200x150x3", "scDMAC-P", 0).key() != specs.make_spec("synth-200x150x3", "scDMAC", 0).key()
 
 
 def test_loading_a_manifest_dataset_leaves_the_workflow_record(tmp_path, monkeypatch):
     """A cache made by the notebooks is one the workflow sees as fetched (no dataset job, no rerun)."""
-    from scdmac_lib import data, simulate
 
     monkeypatch.setenv("SCDMAC_RESULTS", str(tmp_path))
-    monkeypatch.setattr(data, "load", lambda name: simulate.from_name("synth-60x40x3"))
-    ex.load_dataset("zeisel")
-    record = json.loads(ex.dataset_record_path("zeisel").read_text())
+    monkeypatch.setattr(catalogue, "load", lambda name: simulate.from_name("synth-60x40x3"))
+    execute.load_run_dataset("zeisel")
+    record = json.loads(execute.dataset_record_path("zeisel").read_text())
     assert record == {"dataset": "zeisel", "n_cells": 60, "n_genes": 40, "n_types": 3}
-    ex.load_dataset("synth-60x40x3")  # simulated: nothing to fetch, no record
+    execute.load_run_dataset("synth-60x40x3")  # simulated: nothing to fetch, no record
     assert sorted(p.name for p in (tmp_path / "datasets").iterdir()) == ["zeisel.json"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scdmac_lib.config import PreprocessConfig
-from scdmac_lib.kestimate import estimate_n_clusters, leiden_communities
+from scdmac_lib.api.kestimate import estimate_n_clusters, leiden_communities
+from scdmac_lib.method.config import PreprocessConfig
 
 
 def test_leiden_separates_two_cliques_and_is_seeded():

@@ -1,6 +1,6 @@
 import torch
 
-from scdmac_lib.masking import bernoulli_mask, corrupt, shuffle_genes
+from scdmac_lib.method.masking import bernoulli_mask, corrupt, shuffle_genes
 
 
 def test_shuffle_keeps_each_genes_values():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from scdmac_lib import metrics
+from scdmac_lib.evaluation import metrics
 
 
 def test_perfect_and_permuted_labels_score_one():

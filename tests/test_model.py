@@ -2,9 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from scdmac_lib.config import make_config
-from scdmac_lib.metrics import ari
-from scdmac_lib.model import denoise, fit_scdmac, scdmac
+from scdmac_lib.api.cluster import scdmac
+from scdmac_lib.evaluation.metrics import ari
+from scdmac_lib.method.config import make_config
+from scdmac_lib.method.denoise import denoise
+from scdmac_lib.method.pipeline import fit_scdmac
 
 
 def test_scanpy_shaped_entry_point_writes_documented_keys(adata_small, fast_overrides):
@@ -72,7 +74,7 @@ def test_bad_inputs_are_refused(adata_small):
 
 
 def test_non_integer_values_warn(adata_small, fast_overrides):
-    from scdmac_lib.checks import NotCountsWarning
+    from scdmac_lib.method.checks import NotCountsWarning
 
     with pytest.warns(NotCountsWarning, match="non-integer values"):
         fit_scdmac(adata_small.X.toarray() * 0.5, make_config(3, **fast_overrides))
@@ -93,7 +95,7 @@ def test_result_survives_writing_to_h5ad(adata_small, fast_overrides, tmp_path):
 
 
 def test_weighted_mean_centers_is_eq17_and_keeps_weightless_centers():
-    from scdmac_lib.model import weighted_mean_centers
+    from scdmac_lib.method.finetune import weighted_mean_centers
 
     z = torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0]])
     w = torch.tensor([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 1.0, 0.0]])

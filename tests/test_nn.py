@@ -1,8 +1,15 @@
 import pytest
 import torch
 
-from scdmac_lib.nn import (
-    DISPERSION, DROPOUT_LOGITS, LATENT, MASK_LOGITS, MEAN, RECONSTRUCTION, MaskedAutoencoder, ZINBAutoencoder,
+from scdmac_lib.method.networks import (
+    DISPERSION,
+    DROPOUT_LOGITS,
+    LATENT,
+    MASK_LOGITS,
+    MEAN,
+    RECONSTRUCTION,
+    MaskedAutoencoder,
+    ZINBAutoencoder,
 )
 
 
@@ -67,7 +74,7 @@ def test_residual_mask_predictor_sees_each_entrys_surprise():
 def test_nb_likelihood_has_no_dropout_head_and_matches_scipy():
     from scipy import stats
 
-    from scdmac_lib.nn import NB_DROPOUT_LOGIT
+    from scdmac_lib.method.networks import NB_DROPOUT_LOGIT
 
     torch.manual_seed(0)
     ae = ZINBAutoencoder(6, (8,), 3, likelihood="nb")

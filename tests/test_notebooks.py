@@ -13,7 +13,10 @@ import time
 
 import pytest
 
-from scdmac_lib import notebooks, paths, runplan
+from scdmac_lib import cli
+from scdmac_lib.book import build, diagrams, runner
+from scdmac_lib.runs import plan
+from scdmac_lib.runtime import paths
 
 FAILING = textwrap.dedent('''\
     # %% [markdown]
@@ -34,15 +37,15 @@ FAILING = textwrap.dedent('''\
 
 
 def test_registry_finds_the_notebooks():
-    names = list(notebooks.NOTEBOOKS)
+    names = list(runner.NOTEBOOKS)
     assert "05_model_diagrams" in names
     assert names == sorted(names)
-    info = notebooks.NOTEBOOKS["05_model_diagrams"]
+    info = runner.NOTEBOOKS["05_model_diagrams"]
     assert info["paper_item"].startswith("Figures 1-3")
     assert info["description"]
     assert {"profile", "device", "n_clusters"} <= set(info["parameters"])
     assert info["parameters"]["profile"] == "quick"
-    for name, info in notebooks.NOTEBOOKS.items():
+    for name, info in runner.NOTEBOOKS.items():
         assert info["path"] == paths.REPO_ROOT / "notebooks" / f"{name}.py"
         assert {"profile", "device"} <= set(info["parameters"]), name
 
@@ -50,7 +53,7 @@ def test_registry_finds_the_notebooks():
 def test_discover_reads_title_and_parameters(tmp_path):
     (tmp_path / "10_b.py").write_text(FAILING)
     (tmp_path / "02_a.py").write_text(FAILING.replace("A notebook that fails", "Table 9: things"))
-    found = notebooks.discover(tmp_path)
+    found = runner.discover(tmp_path)
     assert list(found) == ["02_a", "10_b"]
     assert found["02_a"]["paper_item"] == "Table 9: things"
     assert found["10_b"]["description"] == "Used by the tests only."
@@ -59,18 +62,18 @@ def test_discover_reads_title_and_parameters(tmp_path):
 
 def test_unknown_notebook_and_parameter_are_refused():
     with pytest.raises(ValueError, match="unknown notebook"):
-        notebooks.run_notebook("no_such_notebook", profile="smoke")
+        runner.run_notebook("no_such_notebook", profile="smoke")
     with pytest.raises(ValueError, match="has no parameter"):
-        notebooks.run_notebook("05_model_diagrams", profile="smoke", parameters={"n_clustres": 3})
+        runner.run_notebook("05_model_diagrams", profile="smoke", parameters={"n_clustres": 3})
     with pytest.raises(ValueError, match="unknown profile"):
-        notebooks.run_notebook("05_model_diagrams", profile="huge")
+        runner.run_notebook("05_model_diagrams", profile="huge")
 
 
 def test_cli_error_is_one_line(capsys):
-    assert notebooks.main(["run", "no_such_notebook", "--profile", "smoke"]) == 2
+    assert cli.main(["notebooks", "run", "no_such_notebook", "--profile", "smoke"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
-    assert err[0].startswith("scdmac-notebooks: error: unknown notebook")
+    assert err[0].startswith("scdmac: error: unknown notebook")
 
 
 def test_toc_lists_existing_pages_in_order(tmp_path):
@@ -78,34 +81,34 @@ def test_toc_lists_existing_pages_in_order(tmp_path):
     executed.mkdir()
     for page in ("intro", "rerun", "methods"):
         (tmp_path / f"{page}.md").write_text(f"# {page}\n")
-    names = [n for n in notebooks.NOTEBOOKS if n not in (notebooks.LANDING_PAGE, notebooks.QUICK_START)][:2]
+    names = [n for n in runner.NOTEBOOKS if n not in (build.LANDING_PAGE, build.QUICK_START)][:2]
     for name in reversed(names):
         (executed / f"{name}.ipynb").write_text("{}")
     (executed / f"{names[0]}.failed.ipynb").write_text("{}")
-    toc = notebooks.toc(tmp_path, executed)
+    toc = build.toc(tmp_path, executed)
     assert toc["root"] == "intro"  # no landing page executed yet: the prose intro is the root
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
     assert files == ["methods", *(f"executed/{n}" for n in names), "rerun"]
 
-    for name in (notebooks.LANDING_PAGE, notebooks.QUICK_START):
+    for name in (build.LANDING_PAGE, build.QUICK_START):
         (executed / f"{name}.ipynb").write_text("{}")
-    toc = notebooks.toc(tmp_path, executed)
-    assert toc["root"] == f"executed/{notebooks.LANDING_PAGE}"
+    toc = build.toc(tmp_path, executed)
+    assert toc["root"] == f"executed/{build.LANDING_PAGE}"
     assert toc["parts"][0] == {"caption": "Start here",
-                               "chapters": [{"file": f"executed/{notebooks.QUICK_START}"}, {"file": "intro"}]}
+                               "chapters": [{"file": f"executed/{build.QUICK_START}"}, {"file": "intro"}]}
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    assert files.count(f"executed/{notebooks.LANDING_PAGE}") == 0  # the root is not listed again
+    assert files.count(f"executed/{build.LANDING_PAGE}") == 0  # the root is not listed again
 
 
 def test_notebook_sources_follow_the_page_conventions():
-    problems = {name: notebooks.presentation_problems(info["path"]) for name, info in notebooks.NOTEBOOKS.items()}
+    problems = {name: runner.presentation_problems(info["path"]) for name, info in runner.NOTEBOOKS.items()}
     assert {name: p for name, p in problems.items() if p} == {}
 
 
 def test_page_conventions_are_checked(tmp_path):
     bad = tmp_path / "10_bad.py"
     bad.write_text(FAILING.replace('tags=["parameters"]', "").replace("x = 1", "import matplotlib.pyplot as plt\nplt.show()"))
-    problems = notebooks.presentation_problems(bad)
+    problems = runner.presentation_problems(bad)
     assert any("exactly the first code cell must be tagged 'parameters'" in p for p in problems)
     assert any("shows its input: tag it hide-input" in p for p in problems)
     assert any("no provenance line" in p for p in problems)
@@ -120,8 +123,8 @@ def test_the_injected_parameters_cell_is_removed_from_the_page():
         nbformat.v4.new_code_cell('profile = "smoke"', metadata={"tags": ["injected-parameters"]}),
         nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["hide-input"]}),
     ])
-    notebooks.remove_injected_parameters(nb)
-    notebooks.remove_injected_parameters(nb)  # idempotent
+    runner.remove_injected_parameters(nb)
+    runner.remove_injected_parameters(nb)  # idempotent
     assert [c.metadata["tags"] for c in nb.cells] == [["parameters", "hide-input"],
                                                       ["injected-parameters", "remove-cell"], ["hide-input"]]
 
@@ -129,8 +132,7 @@ def test_the_injected_parameters_cell_is_removed_from_the_page():
 def test_diagrams_follow_the_config():
     import matplotlib.pyplot as plt
 
-    from scdmac_lib import diagrams
-    from scdmac_lib.config import make_config
+    from scdmac_lib.method.config import make_config
 
     def texts(fig):
         return "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
@@ -157,7 +159,7 @@ def test_model_diagrams_notebook_runs_on_smoke(tmp_path, monkeypatch):
     # the papermill kernel inherits this process's environment
     monkeypatch.setitem(os.environ, "SCDMAC_RESULTS", str(results))
     executed = tmp_path / "executed"
-    out = notebooks.run_notebook("05_model_diagrams", profile="smoke", executed_dir=executed)
+    out = runner.run_notebook("05_model_diagrams", profile="smoke", executed_dir=executed)
     assert out == executed / "05_model_diagrams.ipynb"
     for name in ("fig1_flowchart", "fig2_zinb_autoencoder", "fig3_masked_autoencoder"):
         png = results / "figures" / f"{name}.png"
@@ -182,8 +184,8 @@ def test_failing_notebook_leaves_failed_copy(tmp_path):
     executed = tmp_path / "executed"
     executed.mkdir()
     (executed / "99_fail.ipynb").write_text("{}")  # a stale page from an earlier success
-    with pytest.raises(notebooks.NotebookError, match=r"99_fail failed at cell In \[4\] \(cell index \d+: raise Runt.*RuntimeError: boom"):
-        notebooks.run_notebook("99_fail", profile="smoke", source_dir=sources, executed_dir=executed)
+    with pytest.raises(runner.NotebookError, match=r"99_fail failed at cell In \[4\] \(cell index \d+: raise Runt.*RuntimeError: boom"):
+        runner.run_notebook("99_fail", profile="smoke", source_dir=sources, executed_dir=executed)
     assert (executed / "99_fail.failed.ipynb").is_file()
     assert not (executed / "99_fail.ipynb").exists()
     assert not list(executed.glob(".*"))
@@ -191,7 +193,7 @@ def test_failing_notebook_leaves_failed_copy(tmp_path):
 
 def _book_copy(tmp_path):
     book = tmp_path / "book"
-    shutil.copytree(notebooks.book_dir(), book, ignore=shutil.ignore_patterns("executed", "_toc.yml"))
+    shutil.copytree(runner.book_dir(), book, ignore=shutil.ignore_patterns("executed", "_toc.yml"))
     (book / "executed").mkdir()
     return book
 
@@ -200,7 +202,7 @@ def _book_copy(tmp_path):
 def test_book_builds_strict_and_a_killed_build_keeps_the_previous_book(tmp_path):
     book = _book_copy(tmp_path)
     start = time.perf_counter()
-    index = notebooks.build_book(book=book, output_dir=tmp_path)
+    index = build.build_book(book=book, output_dir=tmp_path)
     duration = time.perf_counter() - start
     assert index == tmp_path / "_build" / "html" / "index.html"
     assert (tmp_path / "_build" / "html" / "_static" / "mathjax" / "tex-chtml.js").is_file()
@@ -209,7 +211,7 @@ def test_book_builds_strict_and_a_killed_build_keeps_the_previous_book(tmp_path)
     assert "cdn.jsdelivr" not in intro
     before = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "_build" / "html").rglob("*.html")}
 
-    code = f"from scdmac_lib import notebooks; notebooks.build_book(book={str(book)!r}, output_dir={str(tmp_path)!r})"
+    code = f"from scdmac_lib.book import build; build.build_book(book={str(book)!r}, output_dir={str(tmp_path)!r})"
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     time.sleep(duration / 3)  # a build takes about as long again: kill it a third of the way in
     assert proc.poll() is None, "the build ended before it could be killed"
@@ -224,18 +226,18 @@ def test_every_notebook_runs_on_smoke_and_the_book_builds(tmp_path, monkeypatch)
     """The whole chain on a clean machine: every notebook on the smoke profile, then a strict book."""
     monkeypatch.setitem(os.environ, "SCDMAC_RESULTS", str(tmp_path / "results"))
     book = _book_copy(tmp_path)
-    for name in notebooks.NOTEBOOKS:
-        out = notebooks.run_notebook(name, profile="smoke", executed_dir=book / "executed")
+    for name in runner.NOTEBOOKS:
+        out = runner.run_notebook(name, profile="smoke", executed_dir=book / "executed")
         assert out.is_file()
         text = out.read_text()
         assert str(paths.REPO_ROOT) not in text and str(tmp_path) not in text, f"{name} shows an absolute path"
     # the notebooks computed exactly the runs the workflow plans for them (scdmac_lib.runplan)
-    planned = runplan.plan("smoke", notebooks.NOTEBOOKS)
+    planned = plan.plan("smoke", runner.NOTEBOOKS)
     assert {p.name for p in (tmp_path / "results" / "runs").iterdir()} == set(planned.runs)
     assert {p.stem.removeprefix("denoise-") for p in (tmp_path / "results" / "stages").iterdir()} == set(planned.stages)
-    index = notebooks.build_book(book=book, output_dir=tmp_path)
+    index = build.build_book(book=book, output_dir=tmp_path)
     html = tmp_path / "_build" / "html"
-    for name in notebooks.NOTEBOOKS:
+    for name in runner.NOTEBOOKS:
         assert (html / "executed" / f"{name}.html").is_file(), name
     assert "cdn.jsdelivr" not in index.read_text()
     check = subprocess.run([sys.executable, str(paths.REPO_ROOT / "tools" / "check_book.py"), "--html", str(html),
@@ -252,7 +254,7 @@ def test_a_rerun_from_scratch_gives_identical_tables(tmp_path, monkeypatch):
     for attempt in ("first", "second"):
         results = tmp_path / attempt
         monkeypatch.setitem(os.environ, "SCDMAC_RESULTS", str(results))
-        notebooks.run_notebook("50_table2_3_ari_nmi", profile="smoke", executed_dir=tmp_path / f"executed_{attempt}")
+        runner.run_notebook("50_table2_3_ari_nmi", profile="smoke", executed_dir=tmp_path / f"executed_{attempt}")
         tables[attempt] = {p.name: p.read_bytes() for p in (results / "tables").glob("*_ari.csv")}
         tables[attempt] |= {p.name: p.read_bytes() for p in (results / "tables").glob("*_nmi.csv")}
         runs = pd.read_csv(results / "tables" / "50_table2_3_ari_nmi_runs.csv")

@@ -9,7 +9,7 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from scdmac_lib import page
+from scdmac_lib.book import page
 
 matplotlib.use("Agg")
 

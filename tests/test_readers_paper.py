@@ -19,7 +19,9 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from scdmac_lib import _rds, _readers, _robjects, data, paths
+from scdmac_lib import data
+from scdmac_lib.data import rds, readers, robjects
+from scdmac_lib.runtime import paths
 
 FIXTURES = Path(__file__).parent / "data"
 CELLS = [f"cell{i}" for i in range(1, 7)]
@@ -29,28 +31,28 @@ GENES = [f"Gene{i}" for i in range(1, 9)]
 @pytest.fixture(scope="module")
 def counts() -> np.ndarray:
     """The fixtures' counts, cells x genes, as the 2017 SingleCellExperiment holds them."""
-    return _readers.rds_sce([FIXTURES / "deng_reads_2017.rds"]).X.toarray()
+    return readers.rds_sce([FIXTURES / "deng_reads_2017.rds"]).X.toarray()
 
 
 # --- the R serialization reader -------------------------------------------------------------------
 
 
 def test_rds_reads_old_style_sce_with_byte_code():
-    obj = _rds.read(FIXTURES / "deng_reads_2017.rds")
-    assert _robjects.r_class(obj) == "SingleCellExperiment"
+    obj = rds.read(FIXTURES / "deng_reads_2017.rds")
+    assert robjects.r_class(obj) == "SingleCellExperiment"
     assert "reducedDims" in obj.attributes  # the 2017 slot
-    assert _robjects.r_class(obj.attributes["assays"]) == "ShallowSimpleListAssays"
+    assert robjects.r_class(obj.attributes["assays"]) == "ShallowSimpleListAssays"
 
 
 def test_rds_assays_agree_with_each_other():
-    exp = _robjects.experiment(_rds.read(FIXTURES / "deng_reads_2017.rds"), "deng")
+    exp = robjects.experiment(rds.read(FIXTURES / "deng_reads_2017.rds"), "deng")
     np.testing.assert_allclose(exp.assays["logcounts"], np.log2(exp.assays["counts"] + 1))
     assert exp.genes == GENES
     assert list(exp.cells.index) == CELLS
 
 
 def test_rda_returns_named_objects():
-    objects = _rds.read(FIXTURES / "zeisel_eset.rda")
+    objects = rds.read(FIXTURES / "zeisel_eset.rda")
     assert list(objects) == ["MouseZeiselBrain"]
 
 
@@ -63,16 +65,16 @@ def test_rda_returns_named_objects():
 def test_rds_refuses_bad_files(tmp_path, content, match):
     path = tmp_path / "x.rds"
     path.write_bytes(content)
-    with pytest.raises(_rds.RFormatError, match=match):
-        _rds.read(path)
+    with pytest.raises(rds.RFormatError, match=match):
+        rds.read(path)
 
 
 def test_rds_refuses_a_truncated_real_file(tmp_path):
     raw = gzip.decompress((FIXTURES / "pollen_se.rds").read_bytes())
     path = tmp_path / "pollen.rds"
     path.write_bytes(gzip.compress(raw[: len(raw) // 2]))
-    with pytest.raises(_rds.RFormatError, match=r"pollen\.rds ends in the middle of an R object"):
-        _rds.read(path)
+    with pytest.raises(rds.RFormatError, match=r"pollen\.rds ends in the middle of an R object"):
+        rds.read(path)
 
 
 # --- readers of R objects ---------------------------------------------------------------------------
@@ -80,10 +82,10 @@ def test_rds_refuses_a_truncated_real_file(tmp_path):
 
 @pytest.mark.parametrize(
     ("reader", "file", "value_kind", "scale", "columns"),
-    [(_readers.rds_sce, "deng_reads_2017.rds", "counts", 1.0, {"cell_type": 3, "cell_type2": 4}),
-     (_readers.rds_sce, "muraro_2017.rds", "non-integer", 1.37, {"cell_type": 4}),
-     (_readers.rds_sce, "pollen_se.rds", "non-integer", 0.5, {"cell_type": 3}),
-     (_readers.rda_eset_zeisel, "zeisel_eset.rda", "counts", 1.0, {"cell_type": 3, "cell_type2": 5})],
+    [(readers.rds_sce, "deng_reads_2017.rds", "counts", 1.0, {"cell_type": 3, "cell_type2": 4}),
+     (readers.rds_sce, "muraro_2017.rds", "non-integer", 1.37, {"cell_type": 4}),
+     (readers.rds_sce, "pollen_se.rds", "non-integer", 0.5, {"cell_type": 3}),
+     (readers.rda_eset_zeisel, "zeisel_eset.rda", "counts", 1.0, {"cell_type": 3, "cell_type2": 5})],
 )
 def test_r_object_readers(counts, reader, file, value_kind, scale, columns):
     adata = reader([FIXTURES / file])
@@ -99,18 +101,18 @@ def test_r_object_readers(counts, reader, file, value_kind, scale, columns):
 
 
 def test_rds_sce_labels_and_assay_choice():
-    deng = _readers.rds_sce([FIXTURES / "deng_reads_2017.rds"])
+    deng = readers.rds_sce([FIXTURES / "deng_reads_2017.rds"])
     assert list(deng.obs["cell_type"]) == ["zygote", "2cell", "2cell", "4cell", "4cell", "zygote"]
-    muraro = _readers.rds_sce([FIXTURES / "muraro_2017.rds"])
+    muraro = readers.rds_sce([FIXTURES / "muraro_2017.rds"])
     assert "normcounts" in muraro.uns["value_transform"]
 
 
 @pytest.mark.parametrize(
     ("reader", "file", "match"),
-    [(_readers.rds_sce, "not_an_sce.rds", r"not_an_sce\.rds holds an R object of class 'DFrame'; this reader "
+    [(readers.rds_sce, "not_an_sce.rds", r"not_an_sce\.rds holds an R object of class 'DFrame'; this reader "
                                          r"takes a SingleCellExperiment"),
-     (_readers.rds_sce, "zeisel_eset.rda", r"is an \.rda file of objects \['MouseZeiselBrain'\]"),
-     (_readers.rda_eset_zeisel, "pollen_se.rds", r"does not hold the object 'MouseZeiselBrain'")],
+     (readers.rds_sce, "zeisel_eset.rda", r"is an \.rda file of objects \['MouseZeiselBrain'\]"),
+     (readers.rda_eset_zeisel, "pollen_se.rds", r"does not hold the object 'MouseZeiselBrain'")],
 )
 def test_r_readers_refuse_other_objects(reader, file, match):
     with pytest.raises(ValueError, match=match):
@@ -144,7 +146,7 @@ def _write_sczidesk(path: Path, counts: np.ndarray, *, sparse: bool, drop: str |
 def test_h5_sczidesk(tmp_path, counts, sparse):
     path = tmp_path / "data.h5"
     _write_sczidesk(path, counts, sparse=sparse)
-    adata = _readers.h5_sczidesk([path])
+    adata = readers.h5_sczidesk([path])
     np.testing.assert_array_equal(adata.X.toarray(), counts)
     assert list(adata.obs_names) == CELLS
     assert list(adata.var_names) == GENES
@@ -157,7 +159,7 @@ def test_h5_sczidesk_refuses_missing_keys(tmp_path, counts, drop, missing):
     path = tmp_path / "data.h5"
     _write_sczidesk(path, counts, sparse=True, drop=drop)
     with pytest.raises(ValueError, match=rf"data\.h5 lacks {missing} \(it has .*\): expected scziDesk's layout"):
-        _readers.h5_sczidesk([path])
+        readers.h5_sczidesk([path])
 
 
 # --- GEO count table + label table (Chen) -------------------------------------------------------------
@@ -179,7 +181,7 @@ def _write_geo(folder: Path, counts: np.ndarray, labels: list[str], *, label_cel
 
 def test_geo_chen_drops_unassigned_cells(tmp_path, counts):
     labels = ["Neu1", "zothers", "Neu2", "Astro", "Neu1", "zothers"]
-    adata = _readers.geo_chen(_write_geo(tmp_path, counts, labels))
+    adata = readers.geo_chen(_write_geo(tmp_path, counts, labels))
     assert list(adata.obs_names) == ["cell1", "cell3", "cell4", "cell5"]
     assert sorted(adata.obs["cell_type"].cat.categories) == ["Astro", "Neu1", "Neu2"]
     np.testing.assert_array_equal(adata.X.toarray(), counts[[0, 2, 3, 4]])
@@ -191,7 +193,7 @@ def test_geo_chen_refuses_labels_of_other_cells(tmp_path, counts):
     other = [f"other{i}" for i in range(6)]
     files = _write_geo(tmp_path, counts, ["A"] * 6, label_cells=other)
     with pytest.raises(ValueError, match=r"no column of GSE_labels\.csv\.gz holds the cell names of GSE_count"):
-        _readers.geo_chen(files)
+        readers.geo_chen(files)
 
 
 def test_geo_chen_refuses_partly_matching_labels(tmp_path, counts):
@@ -199,14 +201,14 @@ def test_geo_chen_refuses_partly_matching_labels(tmp_path, counts):
     files = _write_geo(tmp_path, counts, ["A"] * 6, label_cells=cells)
     match = r"do not list the same cells \(labels for unknown cells: \['stranger'\]; cells without a label: \['cell6'\]\)"
     with pytest.raises(ValueError, match=match):
-        _readers.geo_chen(files)
+        readers.geo_chen(files)
 
 
 def test_geo_chen_refuses_html_saved_as_table(tmp_path, counts):
     files = _write_geo(tmp_path, counts, ["A"] * 6)
     files[1].write_bytes(b"<!DOCTYPE html><html>Error</html>")
     with pytest.raises(ValueError, match=r"cannot be read as text tables|has no column 'SVM_clusterID'"):
-        _readers.geo_chen(files)
+        readers.geo_chen(files)
 
 
 # --- load() of a paper dataset: Table-1 check, value kind, preference over the stand-in ------------

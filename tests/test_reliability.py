@@ -20,7 +20,9 @@ import numpy as np
 import pytest
 import torch
 
-from scdmac_lib import experiments as ex
+from scdmac_lib import cli
+from scdmac_lib.method import pipeline
+from scdmac_lib.runs import cache, execute, specs
 
 DATASET = "synth-200x150x3"
 TINY = {"zinb.train.max_steps": 15, "zinb.train.min_steps": 5, "mae.train.max_steps": 15,
@@ -48,8 +50,8 @@ def _env(results: Path) -> dict[str, str]:
     return {**os.environ, "SCDMAC_RESULTS": str(results), "PYTHONWARNINGS": "ignore::DeprecationWarning"}
 
 
-def _spec(overrides: dict) -> ex.RunSpec:
-    return ex.make_spec(DATASET, "scDMAC", 0, overrides)
+def _spec(overrides: dict) -> specs.RunSpec:
+    return specs.make_spec(DATASET, "scDMAC", 0, overrides)
 
 
 # --- (1) determinism --------------------------------------------------------------------------
@@ -62,15 +64,15 @@ def test_same_spec_and_seed_are_bit_identical_in_fresh_processes(tmp_path):
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
-    folders = [ex.run_dir(_spec(TINY), r) for r in roots]
+    folders = [cache.run_dir(_spec(TINY), r) for r in roots]
     for name in ("labels.npy", "embedding.npy"):
         assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
     metas = [json.loads((f / "result.json").read_text()) for f in folders]
     for key in ("metrics", "diagnostics", "history", "config", "sha256", "spec"):
         assert metas[0][key] == metas[1][key], key
-    stages = [sorted((r / "stages").glob("denoise-*.npz")) for r in roots]
-    assert [p.name for p in stages[0]] == [p.name for p in stages[1]]
-    with np.load(stages[0][0]) as one, np.load(stages[1][0]) as two:
+    stage_names = [sorted((r / "stages").glob("denoise-*.npz")) for r in roots]
+    assert [p.name for p in stage_names[0]] == [p.name for p in stage_names[1]]
+    with np.load(stage_names[0][0]) as one, np.load(stage_names[1][0]) as two:
         assert np.array_equal(one["denoised"], two["denoised"])
 
 
@@ -100,15 +102,15 @@ def _kill(proc: subprocess.Popen) -> None:
     assert proc.returncode == -signal.SIGKILL, "the run must have been killed, not have finished"
 
 
-def _nothing_read_as_result(spec: ex.RunSpec, results: Path) -> None:
-    assert not (ex.run_dir(spec, results) / "result.json").exists()
-    assert ex.load_result(spec, results) is None
+def _nothing_read_as_result(spec: specs.RunSpec, results: Path) -> None:
+    assert not (cache.run_dir(spec, results) / "result.json").exists()
+    assert cache.load_result(spec, results) is None
 
 
 def test_killed_during_training_leaves_nothing_and_the_rerun_redoes_only_the_missing_work(tmp_path):
     results, spec = tmp_path / "results", _spec(KILLABLE)
     argv = _run_argv(KILLABLE)
-    stages = results / "stages"
+    stage_names = results / "stages"
 
     # killed in the middle of the denoising stage: nothing is kept
     log = tmp_path / "first.log"
@@ -116,7 +118,7 @@ def test_killed_during_training_leaves_nothing_and_the_rerun_redoes_only_the_mis
     _wait_for(proc, log, r"denoise \(ZINB AE\):\s+\d+%.*\| [1-9]\d*/60")  # at least one step done
     _kill(proc)
     _nothing_read_as_result(spec, results)
-    assert not list(stages.glob("denoise-*.npz")), "an unfinished stage must not be cached"
+    assert not list(stage_names.glob("denoise-*.npz")), "an unfinished stage must not be cached"
 
     # killed in the middle of the masked stage: the finished denoising stage is kept, no result
     log = tmp_path / "second.log"
@@ -124,7 +126,7 @@ def test_killed_during_training_leaves_nothing_and_the_rerun_redoes_only_the_mis
     _wait_for(proc, log, r"masked autoencoder:\s+\d+%.*\| [1-9]\d*/150")
     _kill(proc)
     _nothing_read_as_result(spec, results)
-    (stage,) = stages.glob("denoise-*.npz")
+    (stage,) = stage_names.glob("denoise-*.npz")
     stage_stat = stage.stat()
     assert "denoise (ZINB AE)" in log.read_text()  # it was computed in this run
 
@@ -135,7 +137,7 @@ def test_killed_during_training_leaves_nothing_and_the_rerun_redoes_only_the_mis
     assert "denoise (ZINB AE)" not in log.read_text()
     assert "masked autoencoder" in log.read_text()
     assert (stage.stat().st_mtime_ns, stage.stat().st_ino) == (stage_stat.st_mtime_ns, stage_stat.st_ino)
-    result = ex.load_result(spec, results)
+    result = cache.load_result(spec, results)
     assert result is not None and result.labels.shape == (200,)
     assert not list((results / "runs").glob(".tmp-*"))
 
@@ -144,7 +146,7 @@ def test_killed_during_training_leaves_nothing_and_the_rerun_redoes_only_the_mis
 _HANGING_WRITER = """
 import os, sys, time
 from pathlib import Path
-from scdmac_lib import experiments as ex
+from scdmac_lib.runs import cache, execute, specs
 
 phase, results, overrides = sys.argv[1], Path(sys.argv[2]), eval(sys.argv[3])
 
@@ -154,8 +156,8 @@ def hang():
     time.sleep(600)
 
 if phase == "arrays_saved":  # labels.npy and embedding.npy saved, result.json not yet written
-    real_provenance = ex.provenance
-    ex.provenance = lambda device, threads=None: (hang(), real_provenance(device, threads))[1]
+    real_provenance = cache.provenance
+    cache.provenance = lambda device, threads=None: (hang(), real_provenance(device, threads))[1]
 else:  # every file written, the folder (or the stage .npz) not yet renamed into place
     real_replace = os.replace
     target = "runs" if phase == "before_rename" else "stages"
@@ -164,7 +166,7 @@ else:  # every file written, the folder (or the stage .npz) not yet renamed into
             hang()
         return real_replace(src, dst)
     os.replace = replace
-ex.run(ex.make_spec(sys.argv[4], "scDMAC", 0, overrides), device="cpu", results=results)
+execute.run(specs.make_spec(sys.argv[4], "scDMAC", 0, overrides), device="cpu", results=results)
 """
 
 
@@ -184,7 +186,7 @@ def test_killed_while_writing_leaves_nothing_that_reads_as_complete(tmp_path):
     results, spec = tmp_path / "results", _spec(TINY)
     # 1. killed with the denoising stage written under its temporary name, not yet renamed
     _hang_and_kill("stage_before_rename", results, tmp_path)
-    assert list((results / "stages").glob(".tmp-*")), "the half-written stage file is there ..."
+    assert list((results / "stages").glob(".*.partial.npz")), "the half-written stage file is there ..."
     assert not list((results / "stages").glob("denoise-*.npz")), "... and not under the name that is read"
     _nothing_read_as_result(spec, results)
     # 2. killed with labels.npy and embedding.npy saved, result.json not yet written
@@ -197,9 +199,9 @@ def test_killed_while_writing_leaves_nothing_that_reads_as_complete(tmp_path):
     assert sum((p / "result.json").exists() for p in (results / "runs").glob(".tmp-*")) == 1
     _nothing_read_as_result(spec, results)
     # the next invocation completes and its result reads back; the leftovers were never read
-    rerun = ex.run(spec, device="cpu", results=results)
+    rerun = execute.run(spec, device="cpu", results=results)
     assert rerun.labels.shape == (200,)
-    assert ex.load_result(spec, results) is not None
+    assert cache.load_result(spec, results) is not None
 
 
 # --- (4) a non-finite loss through the command ---------------------------------------------------
@@ -221,18 +223,17 @@ def test_command_reports_a_non_finite_loss_with_stage_and_step(tmp_path):
 
 @pytest.mark.parametrize("error", [MemoryError, torch.OutOfMemoryError])
 def test_out_of_memory_names_the_stage_the_size_and_what_to_lower(error, monkeypatch, tmp_path):
-    from scdmac_lib import cli, model
-    from scdmac_lib.config import make_config
-    from scdmac_lib.simulate import zinb_clusters
+    from scdmac_lib.data.simulate import zinb_clusters
+    from scdmac_lib.method.config import make_config
 
     def exhausted(*_args, **_kwargs):
         raise error("cannot allocate")
 
-    monkeypatch.setattr(model, "train_mae", exhausted)
+    monkeypatch.setattr(pipeline, "train_mae", exhausted)
     adata = zinb_clusters(60, 40, 3, seed=0)
     with pytest.raises(MemoryError, match=r"ran out of memory in the mae stage on cpu \(60 cells x 40 genes; .*"
                                           r"Lower preprocess\.n_top_genes \(now 2000\)"):
-        model.fit_scdmac(adata.X, make_config(3, device="cpu", **TINY))
+        pipeline.fit_scdmac(adata.X, make_config(3, device="cpu", **TINY))
     path = tmp_path / "in.h5ad"
     adata.write_h5ad(path)
     code = cli.main(["cluster", str(path), "-k", "3", "-o", str(tmp_path / "out.h5ad"), "--device", "cpu", "-q"])
@@ -268,9 +269,9 @@ def count_matrices(draw):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(x=count_matrices(), k=st.integers(1, 6))
 def test_pipeline_returns_labels_or_a_documented_error(x, k):
-    from scdmac_lib.bad_input import documented_error
-    from scdmac_lib.config import make_config
-    from scdmac_lib.model import fit_scdmac
+    from scdmac_lib.cli.bad_input import documented_error
+    from scdmac_lib.method.config import make_config
+    from scdmac_lib.method.pipeline import fit_scdmac
 
     cfg = make_config(k, seed=0, device="cpu", **FUZZ)
     with warnings.catch_warnings(record=True) as caught:

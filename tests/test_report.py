@@ -13,7 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scdmac_lib import pl_results, report
+from scdmac_lib.book import plots_results, projection
+from scdmac_lib.data import catalogue
+from scdmac_lib.report import claims, compare, reported
+from scdmac_lib.runs import page_runs
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -48,67 +51,67 @@ def _sweep(param: str, points: dict[float, float], dataset: str = "deng") -> pd.
     return pd.DataFrame(rows)
 
 
-def _verdict(frame: pd.DataFrame, cid: int) -> report.Verdict:
-    return next(v for v in report.claim_verdicts(frame) if v.claim_id == cid)
+def _verdict(frame: pd.DataFrame, cid: int) -> claims.Verdict:
+    return next(v for v in claims.claim_verdicts(frame) if v.claim_id == cid)
 
 
 # --------------------------------------------------------------------------- reported tables
 def test_load_reported_keeps_lost_cells_as_nan(shared):
-    t2 = report.load_reported(2, shared=shared)
+    t2 = reported.load_reported(2, shared=shared)
     assert t2.loc["PCA + K-means", "Deng"] == pytest.approx(0.6)
     assert math.isnan(t2.loc["scCGC", "Pollen"])
-    t5 = report.load_reported(5, shared=shared)
+    t5 = reported.load_reported(5, shared=shared)
     assert t5.loc[("scDMAC-Z", "ari"), "Deng"] == pytest.approx(0.84)
-    assert report.reported_ablation("ARI", shared=shared).loc["scDMAC", "Pollen"] == pytest.approx(0.915)
+    assert reported.reported_ablation("ARI", shared=shared).loc["scDMAC", "Pollen"] == pytest.approx(0.915)
 
 
 def test_load_reported_errors(shared, tmp_path):
     with pytest.raises(ValueError, match="table must be one of"):
-        report.load_reported(9, shared=shared)
+        reported.load_reported(9, shared=shared)
     with pytest.raises(FileNotFoundError, match="not available"):
-        report.load_reported(2, shared=tmp_path / "nowhere")
-    assert report.reported_metric("ari", shared=tmp_path / "nowhere") is None
+        reported.load_reported(2, shared=tmp_path / "nowhere")
+    assert reported.reported_metric("ari", shared=tmp_path / "nowhere") is None
     with pytest.raises(ValueError, match="metric must be one of"):
-        report.reported_metric("acc", shared=shared)
+        reported.reported_metric("acc", shared=shared)
 
 
 def test_real_reported_tables_if_present():
-    if report.reported_dir() is None:
+    if reported.reported_dir() is None:
         pytest.skip("no shared/paper folder in this checkout")
-    t2 = report.load_reported(2)
+    t2 = reported.load_reported(2)
     assert {"Deng", "Pollen", "Zeisel"} <= set(t2.columns)
     assert math.isnan(t2.loc["scCGC", "Chen"])
-    assert set(report.NOT_RUN) <= set(t2.index)
+    assert set(reported.NOT_RUN) <= set(t2.index)
 
 
 @pytest.mark.parametrize(("ours", "paper"), [("PCA + k-means", "PCA + K-means"), ("Leiden (Seurat-style)", "Seurat"),
                                              ("scDeepCluster-style", "scDeepCluster"), ("scziDesk-style", "scziDesk"),
                                              ("scVI + k-means", "scVI"), ("scDMAC-P", "scDMAC-P")])
 def test_paper_method(ours, paper):
-    assert report.paper_method(ours) == paper
+    assert reported.paper_method(ours) == paper
 
 
 @pytest.mark.parametrize(("ours", "paper"), [("deng", "Deng"), ("pollen", "Pollen"), ("zeisel", "Zeisel"),
                                              ("pbmc10x", None), ("synth-400x300x4", None)])
 def test_paper_dataset(ours, paper):
-    assert report.paper_dataset(ours) == paper
+    assert catalogue.paper_column(ours) == paper
 
 
 def test_reported_value_and_note(shared):
-    t2 = report.load_reported(2, shared=shared)
-    assert report.reported_value(t2, "PCA + k-means", "pollen") == pytest.approx(0.75)
-    assert math.isnan(report.reported_value(t2, "scCGC", "pollen"))
-    assert report.reported_note(t2, "scCGC", "pollen") == report.LOST
-    assert "no paper column" in report.reported_note(t2, "scDMAC", "pbmc10x")
-    assert report.reported_note(t2, "scziDesk-style", "deng") == "method not in the paper's table"
-    assert report.reported_note(None, "scDMAC", "deng") == "reported tables not available"
+    t2 = reported.load_reported(2, shared=shared)
+    assert reported.reported_value(t2, "PCA + k-means", "pollen") == pytest.approx(0.75)
+    assert math.isnan(reported.reported_value(t2, "scCGC", "pollen"))
+    assert reported.reported_note(t2, "scCGC", "pollen") == reported.LOST
+    assert "no paper column" in reported.reported_note(t2, "scDMAC", "pbmc10x")
+    assert reported.reported_note(t2, "scziDesk-style", "deng") == "method not in the paper's table"
+    assert reported.reported_note(None, "scDMAC", "deng") == "reported tables not available"
 
 
 # --------------------------------------------------------------------------- side-by-side
 def test_side_by_side_shape_and_values(shared):
     frame = _frame({("deng", "scDMAC"): [0.8, 0.9], ("deng", "PCA + k-means"): [0.5, 0.7],
                     ("pbmc10x", "scDMAC"): [0.6, 0.6]})
-    long = report.side_by_side(frame, report.load_reported(2, shared=shared), "ari")
+    long = compare.side_by_side(frame, reported.load_reported(2, shared=shared), "ari")
     assert long.shape == (3, 10)
     row = long[(long["dataset"] == "deng") & (long["method"] == "scDMAC")].iloc[0]
     assert row["ours_mean"] == pytest.approx(0.85)
@@ -116,29 +119,29 @@ def test_side_by_side_shape_and_values(shared):
     assert row["ours_best"] == pytest.approx(0.9)
     assert row["reported"] == pytest.approx(0.89)
     assert math.isnan(long.iloc[-1]["reported"])
-    extra = report.reported_only(report.load_reported(2, shared=shared), ["deng", "pollen"], ["scCGC"])
-    assert extra["reported_note"].tolist() == ["", report.LOST]
-    wide = report.display_table(long, extra=extra)
+    extra = compare.reported_only(reported.load_reported(2, shared=shared), ["deng", "pollen"], ["scCGC"])
+    assert extra["reported_note"].tolist() == ["", reported.LOST]
+    wide = compare.display_table(long, extra=extra)
     assert list(wide.index) == ["scDMAC", "PCA + k-means", "scCGC"]
     assert wide.loc["scDMAC", "Deng (stand-in): ours"] == "0.850 ± 0.071 (best 0.900)"
-    assert wide.loc["scCGC", "Pollen (stand-in): reported"] == report.LOST
+    assert wide.loc["scCGC", "Pollen (stand-in): reported"] == reported.LOST
     assert wide.loc["scCGC", "Deng (stand-in): ours"] == "not run"
     assert "why not run" in wide.columns
 
 
 def test_side_by_side_without_reported_and_one_seed():
-    long = report.side_by_side(_frame({("synth-400x300x4", "scDMAC"): [0.5]}), None, "ari")
+    long = compare.side_by_side(_frame({("synth-400x300x4", "scDMAC"): [0.5]}), None, "ari")
     assert math.isnan(long.loc[0, "reported"]) and math.isnan(long.loc[0, "ours_sd"])
-    wide = report.display_table(long)
+    wide = compare.display_table(long)
     assert wide.iloc[0, 0] == "0.500 (1 seed)"
-    with pytest.raises(ValueError, match="not a column"):
-        report.summarize_runs(long, "ari")
+    with pytest.raises(ValueError, match="not columns"):
+        compare.summarize_runs(long, "ari")
 
 
 def test_win_loss_statement():
     frame = _frame({("deng", "scDMAC"): [0.8], ("deng", "PCA + k-means"): [0.9], ("pollen", "scDMAC"): [0.9],
                     ("pollen", "PCA + k-means"): [0.5], ("zeisel", "PCA + k-means"): [0.5]})
-    text = report.win_loss_statement(report.side_by_side(frame, None, "ari"), "ari")
+    text = compare.win_loss_statement(compare.side_by_side(frame, None, "ari"), "ari")
     assert "ranks 2 of 2 (0.800); behind PCA + k-means (0.900)" in text
     assert "is best (0.900)" in text
     assert "scDMAC was not run" in text
@@ -236,56 +239,56 @@ def test_verdict_silhouette():
 
 def test_claims_table_and_summary():
     frame = _frame({("deng", "scDMAC"): [0.9, 0.7, 0.8, 0.95, 0.85], ("deng", "PCA + k-means"): [0.5] * 5})
-    verdicts = report.claim_verdicts(frame)
-    table = report.claims_table(verdicts)
+    verdicts = claims.claim_verdicts(frame)
+    table = claims.claims_table(verdicts)
     assert table.shape == (8, 5)
-    assert set(table["verdict"]) <= set(report.VERDICTS)
-    text = report.verdict_summary(verdicts, ["deng"])
+    assert set(table["verdict"]) <= set(claims.VERDICTS)
+    text = claims.verdict_summary(verdicts, ["deng"])
     assert "Of the 8 claims checked, 3 hold here (claims 1, 2, 8), 1 does not hold (claim 7)" in text and "Deng (stand-in)" in text
     with pytest.raises(ValueError, match="lacks the columns"):
-        report.claim_verdicts(frame.drop(columns="ari"))
+        claims.claim_verdicts(frame.drop(columns="ari"))
 
 
 def test_sweep_specs_reuse_default_and_tag():
-    from scdmac_lib.profiles import get_profile
+    from scdmac_lib.runs.profiles import get_profile
 
     prof = get_profile("smoke")
-    pairs = report.sweep_specs(prof, "mae.mask_ratio", [0.3, 0.5])
+    pairs = page_runs.sweep_specs(prof, "mae.mask_ratio", [0.3, 0.5])
     assert [v for v, _ in pairs] == [0.3, 0.5]
     main = [s for s in [p[1] for p in pairs] if "mae.mask_ratio" not in dict(s.overrides)]
     assert len(main) == 1  # the default value is the main-table spec
-    tagged = report.tag_sweep(pd.DataFrame({"a": [1, 2]}), "mae.mask_ratio", [0.3, 0.5])
+    tagged = compare.tag_sweep(pd.DataFrame({"a": [1, 2]}), "mae.mask_ratio", [0.3, 0.5])
     assert tagged["sweep_value"].tolist() == [0.3, 0.5]
     with pytest.raises(ValueError, match="param must be one of"):
-        report.sweep_specs(prof, "mae.nope", [0.1])
+        page_runs.sweep_specs(prof, "mae.nope", [0.1])
     with pytest.raises(ValueError, match="sweep values"):
-        report.tag_sweep(pd.DataFrame({"a": [1]}), "mae.mask_ratio", [0.3, 0.5])
+        compare.tag_sweep(pd.DataFrame({"a": [1]}), "mae.mask_ratio", [0.3, 0.5])
 
 
 # --------------------------------------------------------------------------- plots
 def test_plot_ours_vs_reported(shared):
     frame = _frame({("deng", "scDMAC"): [0.8, 0.9], ("deng", "PCA + k-means"): [0.5, 0.7],
                     ("synth-400x300x4", "scDMAC"): [0.6]})
-    long = report.side_by_side(frame, report.load_reported(2, shared=shared), "ari")
-    ax = pl_results.plot_ours_vs_reported(long, "deng")
+    long = compare.side_by_side(frame, reported.load_reported(2, shared=shared), "ari")
+    ax = plots_results.plot_ours_vs_reported(long, "deng")
     assert len(ax.patches) == 4
-    fig = pl_results.plot_ours_vs_reported_grid(long)
+    fig = plots_results.plot_ours_vs_reported_grid(long)
     assert len([a for a in fig.axes if a.get_visible()]) == 2
     with pytest.raises(ValueError, match="not in the table"):
-        pl_results.plot_ours_vs_reported(long, "zeisel")
+        plots_results.plot_ours_vs_reported(long, "zeisel")
     plt.close("all")
 
 
 def test_plot_sweep():
     frame = pd.concat([_sweep("mae.recon_weight", {0.6: 0.5, 0.7: 0.8}, "deng"),
                        _sweep("mae.recon_weight", {0.6: 0.5, 0.7: 0.8}, "pbmc10x")])
-    summ = report.summarize_sweep(frame, "mae.recon_weight")
-    ax = pl_results.plot_sweep(summ, "mae.recon_weight", "deng")
+    summ = compare.summarize_sweep(frame, "mae.recon_weight")
+    ax = plots_results.plot_sweep(summ, "mae.recon_weight", "deng")
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("reported (Deng, paper)" in t for t in labels)
-    fig = pl_results.plot_sweep_grid(summ, "mae.recon_weight")
+    fig = plots_results.plot_sweep_grid(summ, "mae.recon_weight")
     assert fig._suptitle.get_text().startswith("Fig. 6")
-    ax = pl_results.plot_sweep(report.summarize_sweep(frame, "mae.recon_weight"), "mae.recon_weight", "pbmc10x")
+    ax = plots_results.plot_sweep(compare.summarize_sweep(frame, "mae.recon_weight"), "mae.recon_weight", "pbmc10x")
     assert not any("reported" in t.get_text() and "paper)" in t.get_text() for t in ax.get_legend().get_texts())
     plt.close("all")
 
@@ -293,11 +296,11 @@ def test_plot_sweep():
 def test_tsne_and_embedding_panel():
     rng = np.random.default_rng(0)
     x = np.vstack([rng.normal(0, 1, (15, 5)), rng.normal(6, 1, (15, 5))])
-    xy = pl_results.tsne(x, random_state=0)
+    xy = projection.tsne(x, random_state=0)
     assert xy.shape == (30, 2)
-    np.testing.assert_allclose(xy, pl_results.tsne(x, random_state=0))
-    ax = pl_results.plot_embedding(xy, ["a"] * 15 + ["b"] * 15, title="t")
+    np.testing.assert_allclose(xy, projection.tsne(x, random_state=0))
+    ax = plots_results.plot_embedding(xy, ["a"] * 15 + ["b"] * 15, title="t")
     assert len(ax.collections) == 2
     with pytest.raises(ValueError, match="at least 4 rows"):
-        pl_results.tsne(x[:2])
+        projection.tsne(x[:2])
     plt.close("all")

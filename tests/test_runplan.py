@@ -9,66 +9,67 @@ import sys
 
 import pytest
 
-from scdmac_lib import experiments as ex
-from scdmac_lib import paths, runplan
+from scdmac_lib.book.runner import NOTEBOOKS
 from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.notebooks import NOTEBOOKS
-from scdmac_lib.profiles import PROFILES, get_profile
+from scdmac_lib.runs import cache, execute, jobs, page_runs, specs
+from scdmac_lib.runs import plan as runplan
+from scdmac_lib.runs.profiles import PROFILES, get_profile
+from scdmac_lib.runtime import paths
 
 
 def test_registered_notebooks_exist():
-    assert set(runplan.NOTEBOOK_RUNS) <= set(NOTEBOOKS)
-    assert runplan.specs_for("05_model_diagrams", "smoke") == []  # reads no cached run
+    assert set(page_runs.NOTEBOOK_RUNS) <= set(NOTEBOOKS)
+    assert page_runs.specs_for("05_model_diagrams", "smoke") == []  # reads no cached run
 
 
 def test_notebook_parameters_narrow_the_specs():
     prof = get_profile("quick")
-    one = runplan.specs_for("50_table2_3_ari_nmi", prof, datasets=["pollen"], seeds=[1])
+    one = page_runs.specs_for("50_table2_3_ari_nmi", prof, datasets=["pollen"], seeds=[1])
     assert {(s.dataset, s.seed) for s in one} == {("pollen", 1)}
-    assert runplan.specs_for("60_fig4_tsne", prof, seed=2)[0].seed == 2
-    assert set(runplan.specs_for("51_table4_silhouette", prof)) == set(runplan.specs_for("50_table2_3_ari_nmi", prof))
+    assert page_runs.specs_for("60_fig4_tsne", prof, seed=2)[0].seed == 2
+    assert set(page_runs.specs_for("51_table4_silhouette", prof)) == set(page_runs.specs_for("50_table2_3_ari_nmi", prof))
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_plan_shares_one_denoising_stage_per_dataset_and_seed(profile):
     prof = get_profile(profile)
-    plan = runplan.plan(prof, NOTEBOOKS)
-    assert len(plan.runs) == len({s.key() for s in plan.runs.values()})
+    job_plan = runplan.plan(prof, NOTEBOOKS)
+    assert len(job_plan.runs) == len({s.key() for s in job_plan.runs.values()})
     # every scDMAC variant and sweep point of a (dataset, seed) reads the same stage; scDMAC-Z and the
     # baselines read none
-    for key, spec in plan.runs.items():
-        has_stage = key in plan.run_stage
+    for key, spec in job_plan.runs.items():
+        has_stage = key in job_plan.run_stage
         assert has_stage == (spec.method in ("scDMAC", "scDMAC-W", "scDMAC-P")), spec
     # the method study's arms change the denoising stage on purpose; every other run shares it
-    book = {k for name, keys in plan.notebook_runs.items() if name != "70_method_study" for k in keys}
-    pairs = {(plan.runs[k].dataset, plan.runs[k].seed) for k in book if k in plan.run_stage}
-    assert len({plan.run_stage[k] for k in book if k in plan.run_stage}) == len(pairs)
-    assert set(plan.run_stage.values()) == set(plan.stages)
-    for name, keys in plan.notebook_runs.items():
-        assert set(keys) <= set(plan.runs), name
+    book = {k for name, keys in job_plan.notebook_runs.items() if name != "70_method_study" for k in keys}
+    pairs = {(job_plan.runs[k].dataset, job_plan.runs[k].seed) for k in book if k in job_plan.run_stage}
+    assert len({job_plan.run_stage[k] for k in book if k in job_plan.run_stage}) == len(pairs)
+    assert set(job_plan.run_stage.values()) == set(job_plan.stages)
+    for name, keys in job_plan.notebook_runs.items():
+        assert set(keys) <= set(job_plan.runs), name
     expected = prefer_paper_data(prof.datasets + prof.sweep_datasets)  # the paper's data only when present
-    assert set(plan.datasets) == {d for d in expected if runplan.is_manifest_dataset(d)}
+    assert set(job_plan.datasets) == {d for d in expected if runplan.is_manifest_dataset(d)}
 
 
 def test_stage_key_is_the_file_the_run_writes(tmp_path):
     overrides = {"zinb.train.max_steps": 5, "zinb.train.min_steps": 5, "mae.train.max_steps": 5,
                  "mae.train.min_steps": 5, "cluster.train.max_steps": 3, "cluster.train.min_steps": 3,
                  "preprocess.n_top_genes": 50}
-    spec = ex.make_spec("synth-120x80x3", "scDMAC-P", 0, overrides)
-    ex.run(spec, results=tmp_path)
+    spec = specs.make_spec("synth-120x80x3", "scDMAC-P", 0, overrides)
+    execute.run(spec, results=tmp_path)
     (stage,) = (tmp_path / "stages").glob("denoise-*.npz")
     assert stage.name == f"denoise-{runplan.stage_key(spec)}.npz"
-    assert runplan.stage_key(ex.make_spec("synth-120x80x3", "scDMAC-Z", 0, overrides)) is None
+    assert runplan.stage_key(specs.make_spec("synth-120x80x3", "scDMAC-Z", 0, overrides)) is None
 
 
 def test_specs_survive_the_command_line_as_json():
-    plan = runplan.plan("paper", NOTEBOOKS)
-    for key, spec in plan.runs.items():
+    job_plan = runplan.plan("paper", NOTEBOOKS)
+    for key, spec in job_plan.runs.items():
         back = runplan.spec_from_json(runplan.spec_json(spec))
         assert back == spec and back.key() == key
-    spec = next(iter(plan.runs.values()))
+    spec = next(iter(job_plan.runs.values()))
     with pytest.raises(ValueError, match="the library changed since the workflow was planned"):
-        runplan.run_job("0" * 16, runplan.spec_json(spec))
+        jobs.run_job("0" * 16, runplan.spec_json(spec))
 
 
 def _job_counts(output: str) -> dict[str, int]:
@@ -85,11 +86,11 @@ def test_paper_profile_dag_dry_run(tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     counts = _job_counts(proc.stdout + proc.stderr)
     prof = get_profile("paper")
-    plan = runplan.plan(prof, NOTEBOOKS)
-    assert counts["dataset"] == len(plan.datasets)
-    assert counts["denoise"] == len(plan.stages)
-    assert counts["classical"] == sum(not plan.trains(k) for k in plan.runs) > 0
-    assert counts["train"] == sum(plan.trains(k) for k in plan.runs)
+    job_plan = runplan.plan(prof, NOTEBOOKS)
+    assert counts["dataset"] == len(job_plan.datasets)
+    assert counts["denoise"] == len(job_plan.stages)
+    assert counts["classical"] == sum(not job_plan.trains(k) for k in job_plan.runs) > 0
+    assert counts["train"] == sum(job_plan.trains(k) for k in job_plan.runs)
     assert counts["notebook"] == len(NOTEBOOKS)
     assert counts["book"] == counts["all"] == 1
     assert counts["total"] == sum(v for k, v in counts.items() if k != "total")
@@ -111,13 +112,13 @@ def test_smoke_runs_through_snakemake_then_only_what_is_missing(tmp_path, monkey
 
     snakemake()
     snakemake()  # the second pass: the study's combination run, planned once its arms are cached
-    plan = runplan.plan("smoke", NOTEBOOKS)
-    for spec in plan.runs.values():
-        res = ex.load_result(spec, results)
+    job_plan = runplan.plan("smoke", NOTEBOOKS)
+    for spec in job_plan.runs.values():
+        res = cache.load_result(spec, results)
         assert res is not None, spec
         assert res.provenance["torch_threads"] == 1  # the job's thread count (Snakemake's default 1)
-    assert sorted(p.name for p in (results / "stages").iterdir()) == [f"denoise-{k}.npz" for k in sorted(plan.stages)]
+    assert sorted(p.name for p in (results / "stages").iterdir()) == [f"denoise-{k}.npz" for k in sorted(job_plan.stages)]
     assert "Nothing to be done" in snakemake("-n")
-    lost = next(k for k, s in plan.runs.items() if s.method == "PCA + k-means")
+    lost = next(k for k, s in job_plan.runs.items() if s.method == "PCA + k-means")
     (results / "runs" / lost / "result.json").unlink()
     assert _job_counts(snakemake("-n", "--quiet", "rules")) == {"classical": 1, "runs": 1, "total": 2}

@@ -1,4 +1,4 @@
-"""Tests for scdmac_lib._sources and the network path of scdmac_lib.data.fetch.
+"""Tests for scdmac_lib._sources and the network path of scdmac_lib.data.retrieve.fetch.
 
 Downloads are tested against a real HTTP server on localhost (a thread of this process) that can
 honour or ignore range requests, cut a response short or answer with an HTML page; the manifest
@@ -19,8 +19,10 @@ import zipfile
 import pandas as pd
 import pytest
 
-from scdmac_lib import _sources, data, paths
-from scdmac_lib._sources import Checksum, Source
+from scdmac_lib import data
+from scdmac_lib.data import sources
+from scdmac_lib.data.sources import Checksum, Source
+from scdmac_lib.runtime import paths
 
 
 def _sha256(raw: bytes) -> str:
@@ -113,30 +115,30 @@ def test_git_blob_sha1_equals_git_hash_object(tmp_path):
     path = tmp_path / "blob.bin"
     path.write_bytes(PAYLOAD)
     git = subprocess.run(["git", "hash-object", str(path)], capture_output=True, text=True, check=True)
-    assert _sources.digest(path, "git-blob-sha1") == git.stdout.strip()
-    assert _sources.digest(path, "sha256") == _sha256(PAYLOAD)
+    assert sources.digest(path, "git-blob-sha1") == git.stdout.strip()
+    assert sources.digest(path, "sha256") == _sha256(PAYLOAD)
 
 
 def test_verify_mismatch_names_file_both_values_and_what_to_do(tmp_path):
     path = tmp_path / "x.rds"
     path.write_bytes(PAYLOAD)
     expected = "0" * 40
-    actual = _sources.digest(path, "git-blob-sha1")
+    actual = sources.digest(path, "git-blob-sha1")
     match = rf"git-blob-sha1 checksum mismatch for x\.rds \(.*\): expected {expected}, got {actual}\. Do this\."
     with pytest.raises(ValueError, match=match):
-        _sources.verify(path, Checksum("git-blob-sha1", expected), what_to_do="Do this.")
+        sources.verify(path, Checksum("git-blob-sha1", expected), what_to_do="Do this.")
 
 
 def test_recorded_checksum_is_written_once_then_enforced(tmp_path, caplog):
     path, record = tmp_path / "table.txt.gz", tmp_path / "rec" / "table.txt.gz.sha256"
     path.write_bytes(PAYLOAD)
-    assert _sources.verify(path, Checksum("recorded"), record=record) == _sha256(PAYLOAD)
+    assert sources.verify(path, Checksum("recorded"), record=record) == _sha256(PAYLOAD)
     assert "no checksum is published" in caplog.text
     assert record.read_text().strip() == _sha256(PAYLOAD)
-    _sources.verify(path, Checksum("recorded"), record=record)  # same bytes: accepted
+    sources.verify(path, Checksum("recorded"), record=record)  # same bytes: accepted
     path.write_bytes(PAYLOAD[:-1])
     with pytest.raises(ValueError, match=r"expected [0-9a-f]{64} \(recorded on first download in .*\), got"):
-        _sources.verify(path, Checksum("recorded"), record=record)
+        sources.verify(path, Checksum("recorded"), record=record)
 
 
 @pytest.mark.parametrize(
@@ -155,7 +157,7 @@ def test_source_parse_refuses(url, checksum, match):
 
 def test_download_whole_file(server, tmp_path):
     server.handler.files["/f.bin"] = PAYLOAD
-    part = _sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
+    part = sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
     assert part.name == "f.bin.part"
     assert part.read_bytes() == PAYLOAD
 
@@ -164,9 +166,9 @@ def test_truncated_download_is_kept_and_resumed(server, tmp_path):
     server.handler.files["/f.bin"] = PAYLOAD
     server.handler.cut_after = 30_000
     with pytest.raises(OSError, match=r"f\.bin .* is truncated: 30000 of 102400 bytes arrived; run the fetch again"):
-        _sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
+        sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
     assert (tmp_path / "f.bin.part").stat().st_size == 30_000
-    part = _sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
+    part = sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
     assert server.handler.requests == [None, "bytes=30000-"]
     assert part.read_bytes() == PAYLOAD
 
@@ -175,26 +177,26 @@ def test_server_ignoring_range_restarts_from_zero(server, tmp_path):
     server.handler.files["/f.bin"] = PAYLOAD
     server.handler.honour_range = False
     (tmp_path / "f.bin.part").write_bytes(b"stale partial content")
-    part = _sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
+    part = sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
     assert part.read_bytes() == PAYLOAD
 
 
 def test_complete_part_file_is_not_downloaded_again(server, tmp_path):
     server.handler.files["/f.bin"] = PAYLOAD
     (tmp_path / "f.bin.part").write_bytes(PAYLOAD)
-    assert _sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False).read_bytes() == PAYLOAD
+    assert sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False).read_bytes() == PAYLOAD
     assert server.handler.requests == [f"bytes={len(PAYLOAD)}-"]
 
 
 def test_http_error_is_a_clear_oserror(server, tmp_path):
     with pytest.raises(OSError, match=r"could not download f\.bin from http://\S+/missing \(HTTP 404 Not Found\)"):
-        _sources.download(server.url("/missing"), tmp_path / "f.bin", progress=False)
+        sources.download(server.url("/missing"), tmp_path / "f.bin", progress=False)
 
 
 def test_extract_nested_member(tmp_path):
     wheel = tmp_path / "pkg.whl"
     wheel.write_bytes(WHEEL)
-    part = _sources.extract_member(wheel, ("pkg/sample_data.zip", "raw-sample.h5ad"), tmp_path / "raw-sample.h5ad")
+    part = sources.extract_member(wheel, ("pkg/sample_data.zip", "raw-sample.h5ad"), tmp_path / "raw-sample.h5ad")
     assert part.read_bytes() == MEMBER
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg.whl", "raw-sample.h5ad.part"]  # no temporaries
 
@@ -203,7 +205,7 @@ def test_extract_missing_member(tmp_path):
     wheel = tmp_path / "pkg.whl"
     wheel.write_bytes(WHEEL)
     with pytest.raises(ValueError, match=r"the archive pkg\.whl has no member 'pkg/other\.zip' \(it holds pkg/__init__"):
-        _sources.extract_member(wheel, ("pkg/other.zip", "raw-sample.h5ad"), tmp_path / "raw-sample.h5ad")
+        sources.extract_member(wheel, ("pkg/other.zip", "raw-sample.h5ad"), tmp_path / "raw-sample.h5ad")
 
 
 # --- data.fetch over the network path, with a manifest pointing at the local server ----------------

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scdmac_lib import study as st
-from scdmac_lib.config import make_config
+from scdmac_lib.method.config import make_config
+from scdmac_lib.runs import study
 
 
 def _frame(arms: dict[str, float], *, n_datasets: int = 4, n_seeds: int = 2, auc: dict[str, float] | None = None,
@@ -26,15 +26,15 @@ def _frame(arms: dict[str, float], *, n_datasets: int = 4, n_seeds: int = 2, auc
 
 
 def test_every_arm_builds_a_valid_config_and_pins_the_baseline():
-    for a in st.ARMS:
-        cfg = make_config(3, **st.arm_overrides(a, {}))
+    for a in study.ARMS:
+        cfg = make_config(3, **study.arm_overrides(a, {}))
         assert cfg.n_clusters == 3
-    assert set(st.BASELINE) >= {k for a in st.ARMS for k in a.changes}
-    assert len({a.name for a in st.ARMS}) == len(st.ARMS)
+    assert set(study.BASELINE) >= {k for a in study.ARMS for k in a.changes}
+    assert len({a.name for a in study.ARMS}) == len(study.ARMS)
 
 
 def test_paired_summary_verdicts():
-    summary = st.paired_summary(_frame({"baseline": 0.0, "nb_likelihood": 0.05, "latent_16": -0.05,
+    summary = study.paired_summary(_frame({"baseline": 0.0, "nb_likelihood": 0.05, "latent_16": -0.05,
                                         "inflation_1": 0.003})).set_index("arm")
     assert summary.loc["nb_likelihood", "verdict"] == "better"
     assert summary.loc["latent_16", "verdict"] == "worse"
@@ -44,7 +44,7 @@ def test_paired_summary_verdicts():
 
 
 def test_too_few_pairs_is_a_tie():
-    summary = st.paired_summary(_frame({"baseline": 0.0, "nb_likelihood": 0.1}, n_datasets=2, n_seeds=1))
+    summary = study.paired_summary(_frame({"baseline": 0.0, "nb_likelihood": 0.1}, n_datasets=2, n_seeds=1))
     assert summary.set_index("arm").loc["nb_likelihood", "verdict"] == "tied"
 
 
@@ -53,7 +53,7 @@ def test_decide_adopts_better_arms_and_paper_closer_ties_one_per_group():
                     "inflation_1": 0.001,  # tied, closer to the paper: adopted
                     "finetune_lr_1e-3": 0.002,  # tied, as close as the baseline: not adopted
                     "latent_16": -0.05})  # worse
-    decision = st.decide(st.paired_summary(frame))
+    decision = study.decide(study.paired_summary(frame))
     # the two likelihood arms are within 0.01: the one closest to the paper's text is kept
     assert set(decision.adopted) == {"zinb_mean_output", "inflation_1"}
     assert any("rule 4" in line for line in decision.log)
@@ -62,39 +62,39 @@ def test_decide_adopts_better_arms_and_paper_closer_ties_one_per_group():
 def test_decide_picks_a_learning_mask_predictor_when_tied():
     frame = _frame({"baseline": 0.0, "predictor_hidden": 0.001, "predictor_residual": -0.002},
                    auc={"predictor_residual": 0.75, "predictor_hidden": 0.52})
-    decision = st.decide(st.paired_summary(frame))
+    decision = study.decide(study.paired_summary(frame))
     assert decision.adopted == ["predictor_residual"]
-    silent = st.decide(st.paired_summary(_frame({"baseline": 0.0, "predictor_hidden": 0.001})))
+    silent = study.decide(study.paired_summary(_frame({"baseline": 0.0, "predictor_hidden": 0.001})))
     assert silent.adopted == [] and any("reaches an AUC of 0.6" in line for line in silent.log)
 
 
 def test_final_choice_keeps_the_combination_only_when_it_holds_up():
     frame = _frame({"baseline": 0.0, "nb_likelihood": 0.05, "inflation_1": 0.001})
-    decision = st.decide(st.paired_summary(frame))
+    decision = study.decide(study.paired_summary(frame))
     good = pd.concat([frame, _frame({"baseline": 0.0, "combination": 0.048}).query("arm == 'combination'")])
-    assert st.final_choice(st.paired_summary(good), decision) == decision.adopted
+    assert study.final_choice(study.paired_summary(good), decision) == decision.adopted
     bad = pd.concat([frame, _frame({"baseline": 0.0, "combination": -0.1}).query("arm == 'combination'")])
-    assert st.final_choice(st.paired_summary(bad), decision) == ["nb_likelihood"]
+    assert study.final_choice(study.paired_summary(bad), decision) == ["nb_likelihood"]
 
 
 def test_combination_and_defaults_check():
-    combo = st.combination(["nb_likelihood", "inflation_1"])
+    combo = study.combination(["nb_likelihood", "inflation_1"])
     assert combo.changes == {"zinb.likelihood": "nb", "cluster.inflation": 1.0}
-    check = st.defaults_check(["hvg_seurat"]).set_index("key")
+    check = study.defaults_check(["hvg_seurat"]).set_index("key")
     assert check["matches"].all()  # the library's defaults are the study's choice (rule 7: hvg_seurat alone)
-    assert not st.defaults_check([]).set_index("key").loc["preprocess.hvg_flavor", "matches"]
-    assert not st.defaults_check(["nb_likelihood"]).set_index("key").loc["zinb.likelihood", "matches"]
+    assert not study.defaults_check([]).set_index("key").loc["preprocess.hvg_flavor", "matches"]
+    assert not study.defaults_check(["nb_likelihood"]).set_index("key").loc["zinb.likelihood", "matches"]
 
 
 def test_study_specs_pin_the_baseline_and_the_budget():
-    from scdmac_lib.experiments import resolved_config
-    from scdmac_lib.profiles import get_profile
+    from scdmac_lib.runs.profiles import get_profile
+    from scdmac_lib.runs.specs import resolved_config
 
-    pairs = st.study_specs(get_profile("quick"), [st.arm("baseline"), st.arm("full_budget")],
+    pairs = study.study_specs(get_profile("quick"), [study.arm("baseline"), study.arm("full_budget")],
                            datasets=["deng"], seeds=[0])
     (_, base), (_, full) = pairs
     assert resolved_config(base)["zinb.train.max_steps"] == 300  # the quick profile's: the library default
     assert dict(base.overrides)["n_threads"] == 1
-    assert resolved_config(full)["zinb.train.max_steps"] == st.FULL_BUDGET["zinb.train.max_steps"] == 2000
+    assert resolved_config(full)["zinb.train.max_steps"] == study.FULL_BUDGET["zinb.train.max_steps"] == 2000
     with pytest.raises(ValueError, match="unknown study arm"):
-        st.arm("nope")
+        study.arm("nope")

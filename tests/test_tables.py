@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scdmac_lib import report, tables
+from scdmac_lib.book import tables
+from scdmac_lib.report import compare, reported
 
 #: The quick profile's size: 7 datasets x 6 methods x 3 seeds (the paper profile: 5 seeds).
 DATASETS = ("deng", "pollen", "zeisel", "worm_neuron", "mouse_bladder", "pbmc10x", "baron_human")
@@ -25,7 +26,7 @@ def full_size_runs(seeds=(0, 1, 2), seed: int = 0) -> pd.DataFrame:
 
 
 def _reported() -> pd.DataFrame:
-    methods = ["PCA + K-means", "Seurat", "scDeepCluster", "scziDesk", "scVI", *report.NOT_RUN, "scDMAC"]
+    methods = ["PCA + K-means", "Seurat", "scDeepCluster", "scziDesk", "scVI", *reported.NOT_RUN, "scDMAC"]
     frame = pd.DataFrame(np.linspace(0.3, 0.9, len(methods) * 6).reshape(len(methods), 6), index=methods,
                          columns=["Adam", "Deng", "Muraro", "Pollen", "Chen", "Zeisel"])
     frame.loc["scCGC", "Deng"] = np.nan
@@ -34,13 +35,13 @@ def _reported() -> pd.DataFrame:
 
 
 def test_ours_table_has_datasets_as_rows_and_bolds_the_best():
-    long = report.side_by_side(full_size_runs(), _reported(), "ari")
+    long = compare.side_by_side(full_size_runs(), _reported(), "ari")
     markup = tables.ours_table(long)
     assert markup.count("<tr>") == 1 + len(DATASETS)
     assert markup.count('<th class="rowhead">') == 1 + len(DATASETS)
     assert "Deng (stand-in)" in markup and "baron_<wbr>human" in markup  # may wrap after "_"
     assert markup.count('class="num best') == len(DATASETS)
-    summary = report.summarize_runs(full_size_runs(), "ari")
+    summary = compare.summarize_runs(full_size_runs(), "ari").rename(columns={"ari_mean": "mean", "ari_sd": "sd"})
     top = summary.sort_values("mean").groupby("dataset").tail(1).set_index("dataset")
     best_cells = re.findall(r'<td class="num best[^"]*" title="[^"]*">([0-9.]+)<span', markup)
     assert sorted(best_cells) == sorted(f"{v:.3f}" for v in top["mean"])
@@ -51,7 +52,7 @@ def test_ours_table_has_datasets_as_rows_and_bolds_the_best():
 
 
 def test_ours_table_with_one_seed_shows_means_only_and_refuses_other_frames():
-    long = report.side_by_side(full_size_runs(seeds=(0,)), None, "ari")
+    long = compare.side_by_side(full_size_runs(seeds=(0,)), None, "ari")
     markup = tables.ours_table(long)
     assert "\u00b1" not in markup and "mean of 1 seed" in markup
     with pytest.raises(ValueError, match=r"lacks the columns \['ours_best', 'ours_mean'"):
@@ -65,7 +66,7 @@ def test_reported_table_lists_the_paper_methods_and_marks_lost_values():
     assert frame.loc["scDeepCluster", "run here"] == "scDeepCluster-style"
     assert frame.loc["scCGC", "run here"] == ""
     assert markup.count("<tr>") == 1 + len(_reported()) + 1  # header, methods, the dagger's note
-    assert tables.DAGGER in markup and report.LOST in markup
+    assert tables.DAGGER in markup and reported.LOST in markup
     assert tables.reported_table(None, DATASETS) == ""
     assert tables.reported_table(_reported(), ["worm_neuron"]) == ""
 
@@ -79,11 +80,11 @@ def test_text_table_formats_numbers_and_links():
 
 
 def test_claims_table_links_each_verdict_and_keeps_new_columns():
-    claims = pd.DataFrame({"claim_id": [1, 2], "claim": ["best ARI", "best NMI"], "verdict": ["holds", "does not hold"],
+    claims_frame = pd.DataFrame({"claim_id": [1, 2], "claim": ["best ARI", "best NMI"], "verdict": ["holds", "does not hold"],
                            "evidence": ["long text", "long text"], "p_value": [0.01, 0.4]})
-    markup = tables.claims_table(claims, evidence_page="90_reproducibility.html", drop=["evidence"])
+    markup = tables.claims_table(claims_frame, evidence_page="90_reproducibility.html", drop=["evidence"])
     assert '<td class="text verdict-holds"><a href="90_reproducibility.html#claim-1">holds</a></td>' in markup
     assert '<td class="text verdict-fails"><a href="90_reproducibility.html#claim-2">does not hold</a></td>' in markup
     assert "long text" not in markup and "<th>p_<wbr>value</th>" in markup and "0.400" in markup
     with pytest.raises(ValueError, match=r"lacks the columns \['verdict'\]"):
-        tables.claims_table(claims.drop(columns=["verdict"]))
+        tables.claims_table(claims_frame.drop(columns=["verdict"]))

@@ -11,16 +11,17 @@ import textwrap
 import pytest
 import torch
 
-from scdmac_lib import _utils, cli
-from scdmac_lib import experiments as ex
-from scdmac_lib._utils import THREADS_ENV, resolve_threads, set_threads, thread_limit
+from scdmac_lib import cli
+from scdmac_lib.runs import execute, specs
+from scdmac_lib.runtime import threads
+from scdmac_lib.runtime.threads import THREADS_ENV, resolve_threads, set_threads, thread_limit
 
 
 @pytest.fixture(autouse=True)
 def _clean_process_state(monkeypatch):
     """Each test starts with nothing given and leaves torch's count and the process count as they were."""
     monkeypatch.delenv(THREADS_ENV, raising=False)
-    monkeypatch.setattr(_utils, "_process_threads", None)
+    monkeypatch.setattr(threads, "_process_threads", None)
     before = torch.get_num_threads()
     yield
     torch.set_num_threads(before)
@@ -28,11 +29,11 @@ def _clean_process_state(monkeypatch):
 
 @pytest.fixture
 def four_cores(monkeypatch):
-    monkeypatch.setattr(_utils.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
 
 
 def test_default_is_the_cpu_affinity(four_cores):
-    assert _utils.available_cores() == 4
+    assert threads.available_cores() == 4
     assert resolve_threads() == 4
 
 
@@ -80,7 +81,7 @@ def test_thread_limit_caps_every_pool_a_run_uses_and_restores_torch():
     code = textwrap.dedent("""
         import json, torch
         from threadpoolctl import threadpool_info
-        from scdmac_lib._utils import thread_limit
+        from scdmac_lib.runtime.threads import thread_limit
         before = torch.get_num_threads()
         with thread_limit(1):
             import sklearn.cluster  # already loaded by thread_limit: its pool is limited too
@@ -105,20 +106,20 @@ def test_set_threads_is_the_process_count_later_blocks_take(four_cores, monkeypa
 
 
 def test_a_run_records_the_count_it_used_and_its_key_ignores_it(tmp_path, monkeypatch):
-    spec = ex.make_spec("synth-200x150x3", "PCA + k-means", 0)
+    spec = specs.make_spec("synth-200x150x3", "PCA + k-means", 0)
     monkeypatch.setenv(THREADS_ENV, "1")
-    one = ex.run(spec, results=tmp_path)
+    one = execute.run(spec, results=tmp_path)
     assert one.provenance["torch_threads"] == 1
     monkeypatch.setenv(THREADS_ENV, "2")
-    assert ex.make_spec("synth-200x150x3", "PCA + k-means", 0).key() == spec.key()
-    assert ex.run(spec, results=tmp_path).provenance == one.provenance  # read from the cache
-    pinned = ex.make_spec("synth-200x150x3", "PCA + k-means", 0, {"n_threads": 1})
+    assert specs.make_spec("synth-200x150x3", "PCA + k-means", 0).key() == spec.key()
+    assert execute.run(spec, results=tmp_path).provenance == one.provenance  # read from the cache
+    pinned = specs.make_spec("synth-200x150x3", "PCA + k-means", 0, {"n_threads": 1})
     assert pinned.key() == spec.key()  # even a pinned count: it changes the speed, not the result
-    assert "n_threads" not in ex.resolved_config(pinned)
+    assert "n_threads" not in specs.resolved_config(pinned)
 
 
 def test_cli_threads_option(tmp_path, capsys):
-    from scdmac_lib.simulate import zinb_clusters
+    from scdmac_lib.data.simulate import zinb_clusters
 
     path = tmp_path / "counts.h5ad"
     zinb_clusters(120, 80, 3, seed=0).write_h5ad(path)

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from scdmac_lib.distributions import log_zinb_positive, zinb_nll
-from scdmac_lib.zinb_cpu import supports, zinb_nll_fused
+from scdmac_lib.method.zinb import log_zinb_positive, zinb_nll
+from scdmac_lib.method.zinb_cpu import supports, zinb_nll_fused
 
 
 def reference(x, mu, theta, logits):

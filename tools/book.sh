@@ -9,6 +9,6 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install -q torch==2.13.0 -e ".[book,test]"
-.venv/bin/python -m scdmac_lib.notebooks all --profile "$profile"
+.venv/bin/scdmac notebooks all --profile "$profile"
 .venv/bin/python tools/check_book.py   # every page renders (headless Chromium when installed)
 echo "book built: _build/html/index.html (profile: $profile)"

@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
 
     html_dir = args.html.resolve()
     if not (html_dir / "index.html").is_file():
-        sys.stderr.write(f"check_book: no built book at {html_dir} (run python -m scdmac_lib.notebooks book)\n")
+        sys.stderr.write(f"check_book: no built book at {html_dir} (run scdmac notebooks book)\n")
         return 2
     binary = find_chromium()
     if binary is None:

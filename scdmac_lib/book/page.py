@@ -1,0 +1,194 @@
+"""How a notebook page presents itself: one provenance line, captioned figures, tables with their CSV.
+
+Every notebook of the book builds its page from these (the conventions are in
+``notebooks/README.md``):
+
+- :func:`show_header` right after the imports: one line with the profile, seeds, datasets, device
+  and commit the page's numbers came from (papermill's injected-parameters cell is removed from the
+  page by the runner, so this line is where the parameters show);
+- :func:`show_figure` instead of ``save_figure`` + ``plt.show()``: saves the PNG under
+  ``results/figures/`` and shows it in a ``<figure>`` with a caption that says what it shows;
+- :func:`show_table`: a table (HTML from :mod:`scdmac_lib.tables`, or a frame) with its caption and
+  a download link to the full CSV.
+
+The outputs are plain HTML, so they look the same in Jupyter and in the book; images and CSVs are
+embedded as data URIs, so a page never links to a file outside the built book.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import struct
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from scdmac_lib.book import tables
+from scdmac_lib.data import catalogue
+from scdmac_lib.method.devices import resolve_device
+from scdmac_lib.runtime import paths
+from scdmac_lib.runtime.files import atomic_path
+from scdmac_lib.runtime.paths import display_path
+from scdmac_lib.runtime.provenance import git_commit, versions
+
+MAX_EMBEDDED_BYTES = 2_000_000  # CSVs above this are named (path under results/), not embedded
+
+
+MIN_CAPTION_WORDS = 4
+
+
+_STYLE = """<style>
+p.scdmac-provenance {font-size: 0.85rem; color: #444c56; background: #f6f8fa; border-left: 3px solid #c0392b;
+  padding: 0.35rem 0.6rem; margin: 0.4rem 0 0.8rem 0}
+figure.scdmac-figure {margin: 0.6rem 0 1rem 0}
+figure.scdmac-figure img {max-width: 100%; height: auto}
+figure.scdmac-figure figcaption, p.scdmac-caption {font-size: 0.88rem; color: #444c56; margin: 0.3rem 0}
+</style>"""
+
+
+def _display(markup: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def _esc(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _commit() -> str:
+
+    sha = git_commit()
+    base, dirty = sha.removesuffix("-dirty"), sha.endswith("-dirty")
+    return base[:10] + (" (with uncommitted changes)" if dirty else "")
+
+
+def _device(device: str) -> str:
+
+    resolved = str(resolve_device(device))
+    return resolved if resolved == device else f"{resolved} (asked: {device})"
+
+
+def describe_datasets(datasets: Sequence[str]) -> str:
+    """``stand-ins deng, pollen; extras worm_neuron`` (``none`` for an empty list)."""
+    if not datasets:
+        return "none"
+    groups: dict[str, list[str]] = {"synthetic": [], "stand-ins": [], "extras": []}
+    for d in datasets:
+        kind = "synthetic" if d.startswith("synth-") else ("stand-ins" if catalogue.paper_column(d) else "extras")
+        groups[kind].append(d)
+    return "; ".join(f"{kind} {', '.join(names)}" for kind, names in groups.items() if names)
+
+
+def header_text(profile: str, device: str, *, datasets: Sequence[str] = (), seeds: Sequence[int] = (),
+                note: str = "") -> str:
+    """The provenance line as HTML: profile, seeds, datasets, device, commit (and an optional note)."""
+    seed_text = ", ".join(str(s) for s in seeds) if seeds else "none"
+    parts = [f"Profile <b>{_esc(profile)}</b>", f"seeds {_esc(seed_text)}",
+             f"datasets: {_esc(describe_datasets(list(datasets)))}", f"device {_esc(_device(device))}",
+             f"commit <code>{_esc(_commit())}</code>"]
+    text = " &middot; ".join(parts)
+    if note:
+        text += f" &middot; {_esc(note)}"
+    return f'{_STYLE}<p class="scdmac-provenance">{text}</p>'
+
+
+def show_header(profile: str, device: str, *, datasets: Sequence[str] = (), seeds: Sequence[int] = (),
+                note: str = "") -> None:
+    """Show the page's one-line provenance (see :func:`header_text`)."""
+    _display(header_text(profile, device, datasets=datasets, seeds=seeds, note=note))
+
+
+def _check_caption(caption: str) -> str:
+    words = str(caption).split()
+    if len(words) < MIN_CAPTION_WORDS:
+        msg = (f"caption {caption!r} is too short: say what the figure or table shows "
+               f"(at least {MIN_CAPTION_WORDS} words).")
+        raise ValueError(msg)
+    return " ".join(words)
+
+
+def download_link(path: Path | str, label: str | None = None) -> str:
+    """An HTML link that downloads the file at ``path`` (embedded), or its name when it is too large."""
+
+    path = Path(path)
+    data = path.read_bytes()
+    label = label or path.name
+    if len(data) > MAX_EMBEDDED_BYTES:
+        return f"{_esc(label)} (too large to embed: <code>{_esc(display_path(path))}</code>)"
+    mime = "text/csv" if path.suffix == ".csv" else "application/octet-stream"
+    uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return f'<a download="{_esc(path.name)}" href="{uri}">{_esc(label)}</a>'
+
+
+def table_markup(table: str | pd.DataFrame, caption: str, *, csv: Path | str | None = None) -> str:
+    """HTML of a table under its caption, with a link to download the full CSV when ``csv`` is given.
+
+    ``table`` is HTML from :mod:`scdmac_lib.tables` or a frame (rendered by
+    :func:`scdmac_lib.book.tables.text_table`).
+    """
+
+    markup = tables.text_table(table) if isinstance(table, pd.DataFrame) else str(table)
+    link = f" &middot; {download_link(csv, 'download the full CSV')}" if csv is not None else ""
+    return (f'{_STYLE}<div class="scdmac-table-block"><p class="scdmac-caption">{_esc(_check_caption(caption))}'
+            f"{link}</p>{markup}</div>")
+
+
+def show_table(table: str | pd.DataFrame, caption: str, *, csv: Path | str | None = None) -> None:
+    """Show a table under its caption (see :func:`table_markup`)."""
+    _display(table_markup(table, caption, csv=csv))
+
+
+def show_figure(fig, name: str, caption: str, *, results: Path | None = None) -> None:
+    """Save ``fig`` to ``results/figures/NAME.png``, show it with its caption, and close it."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    _check_caption(caption)
+    path = save_figure(fig, name, results=results)
+    screen_dpi = fig.dpi  # the size Jupyter's inline backend shows it at; the file has savefig.dpi
+    plt.close(fig)
+    saved_dpi = mpl.rcParams["savefig.dpi"]
+    show_png(path, caption, scale=screen_dpi / saved_dpi if isinstance(saved_dpi, (int, float)) else 1.0)
+
+
+def _png_width(data: bytes) -> int:
+    """Width in pixels from a PNG's header (the IHDR chunk)."""
+    return struct.unpack(">I", data[16:20])[0]
+
+
+def show_png(path: Path | str, caption: str, *, scale: float = 1.0) -> None:
+    """Show the PNG file at ``path`` in a ``<figure>`` with its caption (embedded: the page needs no file).
+
+    ``scale`` sets the shown width as a fraction of the file's pixel width (never wider than the column).
+    """
+    text = _check_caption(caption)
+    data = Path(path).read_bytes()
+    uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    width = round(_png_width(data) * scale)
+    _display(f'{_STYLE}<figure class="scdmac-figure"><img src="{uri}" alt="{_esc(text)}" width="{width}">'
+             f"<figcaption>{_esc(text)}</figcaption></figure>")
+
+
+def save_table(frame: pd.DataFrame, name: str, *, results: Path | None = None) -> Path:
+    """Write ``frame`` to ``results/tables/NAME.csv`` atomically; return the path."""
+    final = Path(results or paths.results_dir()) / "tables" / f"{name}.csv"
+    with atomic_path(final) as tmp:
+        frame.to_csv(tmp, index=False)
+    return final
+
+
+def save_figure(fig, name: str, *, results: Path | None = None) -> Path:
+    """Save ``fig`` to ``results/figures/NAME.png`` atomically; return the path."""
+    final = Path(results or paths.results_dir()) / "figures" / f"{name}.png"
+    with atomic_path(final) as tmp:
+        fig.savefig(tmp)
+    return final
+
+
+def session_info(profile: str, device: str) -> pd.DataFrame:
+    """Versions, commit, profile and device of this notebook's kernel, as a two-column table."""
+    rows = {**versions(), "commit": git_commit(), "profile": profile, "device": device}
+    return pd.DataFrame({"item": list(rows), "value": list(rows.values())})

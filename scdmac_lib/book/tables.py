@@ -1,0 +1,243 @@
+"""Compact result tables for the book: narrow enough for a page, with the full numbers one click away.
+
+The benchmark tables (ARI, NMI, silhouette, ablations) come as long frames, one row per dataset x
+method (:func:`scdmac_lib.report.compare.side_by_side`). Here they become
+
+- :func:`ours_table`: datasets as rows, methods as columns, each cell the mean over seeds with the
+  sd below it (the best mean of a row in bold; the best seed and the number of seeds in the cell's
+  tooltip and in the CSV);
+- :func:`reported_table`: the paper's own values in a second, visually distinct table, the paper's
+  methods as rows (those re-implemented here marked), the paper columns our datasets stand in for as
+  columns; a value lost in extraction shows as a dagger;
+- :func:`text_table`: any frame of text (datasets, details) as a table whose long cells wrap;
+- :func:`claims_table`: the reproducibility report's claims table, whatever its columns, each
+  verdict linked to the numbers behind it (:func:`claim_anchor`).
+
+Every builder returns HTML (a string) styled by :data:`STYLE`, which :func:`scdmac_lib.book.page.show_table`
+puts on the page with a caption and a download link to the full CSV. Widths grow with the number of
+methods, never with the number of datasets or seeds.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from scdmac_lib.data import catalogue
+from scdmac_lib.report.reported import LOST, paper_method
+
+DAGGER = "\u2020"
+
+
+#: Scoped CSS of every table built here (placed once per table; it works in Jupyter as in the book).
+STYLE = """<style>
+table.scdmac-table {border-collapse: collapse; font-size: 0.82rem; line-height: 1.25; margin: 0.3rem 0;
+  width: auto; max-width: 100%; table-layout: auto}
+table.scdmac-table th, table.scdmac-table td {padding: 0.25rem 0.45rem; border-bottom: 1px solid #d0d7de;
+  vertical-align: top; text-align: right; white-space: normal; overflow-wrap: anywhere}
+table.scdmac-table th {font-weight: 600; text-align: center; vertical-align: bottom; overflow-wrap: normal}
+table.scdmac-table th.rowhead {text-align: left}
+table.scdmac-table td.num {white-space: nowrap; overflow-wrap: normal}
+table.scdmac-table td.text {text-align: left; min-width: 6rem}
+table.scdmac-table .sd {display: block; font-size: 0.72rem; color: #57606a}
+table.scdmac-table .best {font-weight: 700}
+table.scdmac-table .ours {background: #fdf3f2}
+table.scdmac-table.scdmac-reported {background: #f3f6fa; border: 1px dashed #8c959f; font-style: italic}
+table.scdmac-table.scdmac-reported th {font-style: normal}
+table.scdmac-table .missing {color: #8c959f}
+table.scdmac-table .verdict-holds a {color: #1a7f37; font-weight: 600}
+table.scdmac-table .verdict-fails a {color: #cf222e; font-weight: 600}
+table.scdmac-table .verdict-untested a {color: #57606a}
+</style>"""
+
+
+def _esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _label(value) -> str:
+    """An escaped row or column label that may wrap after an underscore (``mouse_<wbr>bladder``)."""
+    return _esc(value).replace("_", "_<wbr>")
+
+
+def _isnan(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _cell(mean: float, sd: float, best: float, n: int, digits: int, *, is_best: bool, ours: bool) -> str:
+    classes = ["num"] + (["best"] if is_best else []) + (["ours"] if ours else [])
+    if n == 0 or _isnan(mean):
+        return '<td class="num missing" title="not run">&ndash;</td>'
+    tip = f"mean of {n} seed{'s' if n != 1 else ''}"
+    body = f"{mean:.{digits}f}"
+    if n >= 2 and not _isnan(sd):
+        tip += f"; sd {sd:.{digits}f}; best seed {best:.{digits}f}"
+        body += f'<span class="sd">\u00b1{sd:.{digits}f}</span>'
+    return f'<td class="{" ".join(classes)}" title="{_esc(tip)}">{body}</td>'
+
+
+def ours_frame(long: pd.DataFrame, *, digits: int = 3) -> pd.DataFrame:
+    """The compact table as text: datasets x methods, each cell ``mean ± sd`` (``mean`` with one seed)."""
+    methods = list(dict.fromkeys(long["method"]))
+    rows = {}
+    for dataset, group in long.groupby("dataset", sort=False):
+        by = group.set_index("method")
+        row = {}
+        for m in methods:
+            if m not in by.index or _isnan(by.loc[m, "ours_mean"]):
+                row[m] = ""
+                continue
+            r = by.loc[m]
+            text = f"{r['ours_mean']:.{digits}f}"
+            if int(r["n_seeds"]) >= 2 and not _isnan(r["ours_sd"]):
+                text += f" \u00b1 {r['ours_sd']:.{digits}f}"
+            row[m] = text
+        rows[catalogue.label(dataset)] = row
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=methods)
+    out.index.name = "dataset"
+    return out
+
+
+def ours_table(long: pd.DataFrame, *, digits: int = 3, highlight: str = "scDMAC") -> str:
+    """Datasets as rows, methods as columns: mean over seeds with the sd below; best mean of a row in bold.
+
+    ``long`` is a :func:`scdmac_lib.report.compare.side_by_side` frame (columns ``dataset, method,
+    ours_mean, ours_sd, ours_best, n_seeds``). The ``highlight`` method's column is tinted.
+    """
+    needed = {"dataset", "method", "ours_mean", "ours_sd", "ours_best", "n_seeds"}
+    if missing := needed - set(long.columns):
+        msg = f"the table lacks the columns {sorted(missing)} (expected a report.side_by_side frame)."
+        raise ValueError(msg)
+    methods = list(dict.fromkeys(long["method"]))
+    head = "".join(f"<th>{_label(m)}</th>" for m in methods)
+    body = []
+    for dataset, group in long.groupby("dataset", sort=False):
+        by = group.set_index("method")
+        means = by["ours_mean"].astype(float)
+        top = means.max() if means.notna().any() else math.nan
+        cells = []
+        for m in methods:
+            if m not in by.index:
+                cells.append('<td class="num missing" title="not run">&ndash;</td>')
+                continue
+            r = by.loc[m]
+            is_best = not _isnan(top) and not _isnan(r["ours_mean"]) and float(r["ours_mean"]) >= top - 1e-12
+            cells.append(_cell(float(r["ours_mean"]), float(r["ours_sd"]), float(r["ours_best"]), int(r["n_seeds"]),
+                               digits, is_best=is_best, ours=m == highlight))
+        body.append(f'<tr><th class="rowhead">{_label(catalogue.label(dataset))}</th>{"".join(cells)}</tr>')
+    return (f'{STYLE}<table class="scdmac-table scdmac-ours"><thead><tr><th class="rowhead">dataset</th>{head}</tr>'
+            f'</thead><tbody>{"".join(body)}</tbody></table>')
+
+
+def _paper_columns(datasets: Sequence[str], reported: pd.DataFrame) -> list[str]:
+    cols = [catalogue.paper_column(d) or d for d in datasets]
+    return [c for c in dict.fromkeys(cols) if c in reported.columns]
+
+
+def reported_frame(reported: pd.DataFrame | None, datasets: Sequence[str],
+                   ran: Sequence[str] = ()) -> pd.DataFrame:
+    """The paper's values for the paper columns of ``datasets``: one row per paper method.
+
+    Columns: the paper datasets, then ``run here`` (our method's name when we re-implement it, else
+    empty). Lost values stay ``NaN``. Empty when ``reported`` is ``None`` or no dataset has a column.
+    """
+    if reported is None:
+        return pd.DataFrame()
+    cols = _paper_columns(datasets, reported)
+    if not cols:
+        return pd.DataFrame()
+    ours_by_paper = {paper_method(m): m for m in ran}
+    out = reported[cols].copy()
+    out["run here"] = [ours_by_paper.get(p, "") for p in out.index]
+    out.index.name = "method (paper)"
+    return out
+
+
+def reported_table(reported: pd.DataFrame | None, datasets: Sequence[str], ran: Sequence[str] = (),
+                   *, digits: int = 4) -> str:
+    """The paper's reported values as a tinted, dashed-border table (empty string when there are none).
+
+    Rows: the paper's methods, in its order; columns: the paper datasets our ``datasets`` stand in
+    for. A method we re-implement carries our name in a last column; a value lost in the paper's
+    extraction is a dagger (explained under the table).
+    """
+    frame = reported_frame(reported, datasets, ran)
+    if frame.empty:
+        return ""
+    cols = [c for c in frame.columns if c != "run here"]
+    head = "".join(f"<th>{_esc(c)}</th>" for c in cols)
+    body = []
+    for method, row in frame.iterrows():
+        cells = "".join(
+            f'<td class="num missing" title="{LOST}">{DAGGER}</td>' if _isnan(row[c])
+            else f'<td class="num">{float(row[c]):.{digits}f}</td>' for c in cols)
+        body.append(f'<tr><th class="rowhead">{_esc(method)}</th>{cells}'
+                    f'<td class="text">{_esc(row["run here"]) or "&ndash;"}</td></tr>')
+    lost = bool(frame[cols].isna().to_numpy().any())
+    note = (f'<tfoot><tr><td class="text" colspan="{len(cols) + 2}">{DAGGER} {LOST} (the paper\'s bold '
+            "or underlined value did not survive the web extraction)</td></tr></tfoot>") if lost else ""
+    return (f'{STYLE}<table class="scdmac-table scdmac-reported"><thead><tr><th class="rowhead">reported by the paper'
+            f'</th>{head}<th>run here as</th></tr></thead><tbody>{"".join(body)}</tbody>{note}</table>')
+
+
+def text_table(frame: pd.DataFrame, *, index: bool = False, digits: int = 3,
+               links: dict[str, Sequence[str]] | None = None, classes: dict[str, Sequence[str]] | None = None) -> str:
+    """Any frame as a compact table whose long text cells wrap; numbers right-aligned to ``digits``.
+
+    ``links`` maps a column to one URL per row: that column's cells become links (``""`` for none);
+    ``classes`` maps a column to one extra CSS class per row.
+    """
+    frame = frame.reset_index() if index else frame
+    links = links or {}
+    classes = classes or {}
+    head = "".join(f"<th>{_label(c)}</th>" for c in frame.columns)
+    body = []
+    for i, (_, row) in enumerate(frame.iterrows()):
+        cells = []
+        for col in frame.columns:
+            value = row[col]
+            if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+                text, kind = str(value), "num"
+            elif isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+                text, kind = ("" if math.isnan(value) else f"{value:.{digits}f}"), "num"
+            else:
+                text, kind = ("" if value is None else str(value)), "text"
+            cell = _label(text) if kind == "text" else _esc(text)
+            url = links.get(col, [""] * len(frame))[i]
+            if url:
+                cell = f'<a href="{_esc(url)}">{cell}</a>'
+            extra = classes.get(col, [""] * len(frame))[i]
+            cells.append(f'<td class="{kind}{" " + _esc(extra) if extra else ""}">{cell}</td>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (f'{STYLE}<table class="scdmac-table scdmac-text"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+#: CSS class of each verdict's cell (colour: holds green, does not hold red, untestable grey).
+VERDICT_CLASSES = {"holds": "verdict-holds", "does not hold": "verdict-fails", "cannot be tested here": "verdict-untested"}
+
+
+def claim_anchor(claim_id) -> str:
+    """The HTML id of a claim's evidence on the reproducibility page: ``claim-3``."""
+    return f"claim-{claim_id}"
+
+
+def claims_table(claims: pd.DataFrame, *, evidence_page: str = "", drop: Sequence[str] = ()) -> str:
+    """The claims table (one row per claim, any columns) with each verdict linked to its evidence.
+
+    ``claims`` is :func:`scdmac_lib.report.claims.claims_table`'s frame, read back from its CSV or not: it
+    needs ``claim_id`` and ``verdict`` and keeps every other column (a p-value added later shows
+    too), except those in ``drop``. A verdict links to ``{evidence_page}#claim-N``.
+    """
+    if missing := {"claim_id", "verdict"} - set(claims.columns):
+        msg = f"the claims table lacks the columns {sorted(missing)}."
+        raise ValueError(msg)
+    shown = claims.drop(columns=[c for c in drop if c in claims.columns])
+    links = [f"{evidence_page}#{claim_anchor(c)}" for c in shown["claim_id"]]
+    kinds = [VERDICT_CLASSES.get(v, "") for v in shown["verdict"]]
+    return text_table(shown.rename(columns={"claim_id": "#"}), links={"verdict": links}, classes={"verdict": kinds})

@@ -1,0 +1,100 @@
+"""Which cached runs each notebook reads, known without executing it, and the jobs that compute them.
+
+The notebooks get their run specs from the functions of this module, and the workflow
+(``Snakefile``) asks the same functions through :func:`specs_for`, so the runs the workflow
+computes are the runs the notebooks read. :func:`plan` turns a profile's notebooks into jobs: one
+per cached run (``results/runs/<key>/``, written by :func:`scdmac_lib.runs.execute.run`), one per
+shared denoising stage (``results/stages/denoise-<key>.npz``, which every scDMAC variant and sweep
+point with the same dataset, seed and preprocessing/augmentation/ZINB settings reads) and one per
+manifest dataset the runs read (fetched, converted and cached once, before the runs).
+
+A notebook that reads cached runs has an entry in :data:`NOTEBOOK_RUNS` (a function of the profile
+and of the notebook's own parameters, which the notebook passes through unchanged) and calls that
+function itself (the method study's notebook takes its ``(arm, spec)`` pairs from :func:`study_pairs`).
+
+The workflow's jobs call (one line each in the Snakemake log)::
+
+    python -m scdmac_lib.runplan run KEY --spec JSON [--device D] [--threads N]
+    python -m scdmac_lib.runplan stage KEY --spec JSON [--device D] [--threads N]
+    python -m scdmac_lib.runplan dataset NAME --out FILE
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from scdmac_lib.data import simulate
+from scdmac_lib.runs import specs, stage_cache
+from scdmac_lib.runs.methods import CLASSICAL
+from scdmac_lib.runs.page_runs import specs_for
+from scdmac_lib.runs.profiles import Profile, get_profile
+from scdmac_lib.runs.specs import RunSpec
+
+
+def is_manifest_dataset(name: str) -> bool:
+    """Whether ``name`` is read from the manifest (else it is simulated on the fly)."""
+    return name not in simulate.PRESETS and simulate.parse_name(name) is None
+
+
+def stage_key(spec: RunSpec) -> str | None:
+    """The key of the shared denoising stage ``spec`` reads, or ``None`` when it reads none."""
+    path = stage_cache.stage_path(spec, Path())
+    return None if path is None else path.stem.removeprefix("denoise-")
+
+
+def spec_json(spec: RunSpec) -> str:
+    """``spec`` as one line of JSON (what the jobs' command lines carry)."""
+    return json.dumps(spec.as_dict(), sort_keys=True)
+
+
+def spec_from_json(text: str) -> RunSpec:
+    """Inverse of :func:`spec_json`."""
+    d = json.loads(text)
+    return specs.make_spec(d["dataset"], d["method"], d["seed"], dict(d["overrides"]))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The jobs of one profile's notebooks.
+
+    ``runs``: run key -> spec; ``stages``: stage key -> the first spec that reads it (it builds the
+    stage); ``run_stage``: run key -> stage key (scDMAC variants that denoise); ``datasets``: the
+    manifest datasets the runs read; ``notebook_runs``: notebook -> the keys of the runs it reads.
+    """
+
+    runs: dict[str, RunSpec]
+    stages: dict[str, RunSpec]
+    run_stage: dict[str, str]
+    datasets: tuple[str, ...]
+    notebook_runs: dict[str, tuple[str, ...]]
+
+    def trains(self, key: str) -> bool:
+        """Whether run ``key`` trains a network (a GPU helps) rather than a classical method."""
+        return self.runs[key].method not in CLASSICAL
+
+
+def plan(profile: Profile | str, notebooks: Iterable[str]) -> Plan:
+    """The run, stage and dataset jobs of ``notebooks`` under ``profile`` (at their default parameters)."""
+    profile = get_profile(profile) if isinstance(profile, str) else profile
+    runs: dict[str, RunSpec] = {}
+    stages: dict[str, RunSpec] = {}
+    run_stage: dict[str, str] = {}
+    notebook_runs: dict[str, tuple[str, ...]] = {}
+    for name in notebooks:
+        keys = []
+        for spec in specs_for(name, profile):
+            key = spec.key()
+            keys.append(key)
+            if key in runs:
+                continue
+            runs[key] = spec
+            stage = stage_key(spec)
+            if stage is not None:
+                run_stage[key] = stage
+                stages.setdefault(stage, spec)
+        notebook_runs[name] = tuple(keys)
+    datasets = tuple(dict.fromkeys(s.dataset for s in runs.values() if is_manifest_dataset(s.dataset)))
+    return Plan(runs, stages, run_stage, datasets, notebook_runs)

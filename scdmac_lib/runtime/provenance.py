@@ -1,0 +1,43 @@
+"""Where a result came from: the repository's commit, library versions, device and threads."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import time
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+
+from scdmac_lib.runtime import paths
+
+
+def git_commit() -> str:
+    """The repository's commit, with ``-dirty`` when tracked files differ; ``unknown`` outside git."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.REPO_ROOT, capture_output=True,
+                             text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=paths.REPO_ROOT,
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return sha + ("-dirty" if dirty else "")
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, this library and the packages that decide what a run computes."""
+    import torch
+
+    return {"scdmac_lib": version("scdmac-companion"), "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "scanpy": version("scanpy"), "anndata": version("anndata"),
+            "sklearn": version("scikit-learn")}
+
+
+def provenance(device: str, threads: int | None = None) -> dict[str, Any]:
+    """Versions, commit, device and CPU threads (``threads``, default torch's count now) of this process."""
+    import torch
+
+    return {"commit": git_commit(), **versions(), "device": device,
+            "torch_threads": torch.get_num_threads() if threads is None else threads,
+            "machine": platform.machine(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
