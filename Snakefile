@@ -20,6 +20,13 @@
 # workflow loses nothing and a rerun computes only what is missing. Every job gets `threads` CPU
 # threads (`--config threads=N`, default 1; the SLURM profile sets them per rule) and passes them on
 # with --threads, so jobs side by side never use more threads than the cores they were given.
+#
+# The results archive (archive/, scdmac_lib.runs.archive) holds the quick plan's runs: a run it holds
+# under its current key gets no job, and the notebooks read it from there. `--config recompute=true`
+# ignores the archive (SCDMAC_ARCHIVE=off for every job) and plans every run. The executed notebooks
+# and the book depend on _build/profile.txt, rewritten whenever the profile (or recompute) changes, so
+# a book built for one profile is never taken for another's.
+import os
 import sys
 from pathlib import Path
 
@@ -31,9 +38,17 @@ from scdmac_lib.runtime import paths
 PROFILE = config.get("profile", "quick")
 DEVICE = config.get("device", "auto")
 THREADS = int(config.get("threads", 1))
+RECOMPUTE = str(config.get("recompute", "false")).lower() in ("1", "true", "yes")
+if RECOMPUTE:
+    os.environ["SCDMAC_ARCHIVE"] = "off"  # inherited by every job's shell
 PYTHON = sys.executable
 NAMES = list(NOTEBOOKS)
-PLAN = runplan.plan(PROFILE, NAMES)
+PLAN = runplan.plan(PROFILE, NAMES, skip_archived=not RECOMPUTE)
+PROFILE_STAMP = "_build/profile.txt"
+_stamp = f"profile={PROFILE} recompute={RECOMPUTE}\n"
+if not Path(PROFILE_STAMP).is_file() or Path(PROFILE_STAMP).read_text() != _stamp:
+    Path(PROFILE_STAMP).parent.mkdir(parents=True, exist_ok=True)
+    Path(PROFILE_STAMP).write_text(_stamp)  # newer than every executed notebook: they are rerun
 # The landing page (99_summary) reads the reproducibility report's tables, so it runs after the
 # other reports; every other notebook waits only for the runs it reads.
 REPORTS = [n for n in NAMES if n[:1] == "9" and n != LANDING_PAGE]
@@ -88,7 +103,7 @@ rule dataset:
     log:
         f"{RESULTS}/logs/datasets/{{dataset}}.log",
     shell:
-        "{PYTHON:q} -m scdmac_lib.cli runs job dataset {wildcards.dataset:q} --out {output:q} > {log:q} 2>&1"
+        "{PYTHON:q} -m scdmac_lib.runs.jobs dataset {wildcards.dataset:q} --out {output:q} > {log:q} 2>&1"
 
 
 def data_of(spec):
@@ -110,7 +125,7 @@ rule denoise:
     log:
         f"{RESULTS}/logs/stages/{{stage}}.log",
     shell:
-        "{PYTHON:q} -m scdmac_lib.cli runs job stage {wildcards.stage} --spec {params.spec:q} "
+        "{PYTHON:q} -m scdmac_lib.runs.jobs stage {wildcards.stage} --spec {params.spec:q} "
         "--device {params.device} --threads {threads} > {log:q} 2>&1"
 
 
@@ -139,7 +154,7 @@ rule train:
     log:
         f"{RESULTS}/logs/runs/{{key}}.log",
     shell:
-        "{PYTHON:q} -m scdmac_lib.cli runs job run {wildcards.key} --spec {params.spec:q} "
+        "{PYTHON:q} -m scdmac_lib.runs.jobs run {wildcards.key} --spec {params.spec:q} "
         "--device {params.device} --threads {threads} > {log:q} 2>&1"
 
 
@@ -159,13 +174,13 @@ rule classical:
     log:
         f"{RESULTS}/logs/runs/{{key}}.log",
     shell:
-        "{PYTHON:q} -m scdmac_lib.cli runs job run {wildcards.key} --spec {params.spec:q} "
+        "{PYTHON:q} -m scdmac_lib.runs.jobs run {wildcards.key} --spec {params.spec:q} "
         "--device cpu --threads {threads} > {log:q} 2>&1"
 
 
 def notebook_inputs(wildcards):
     keys = PLAN.notebook_runs.get(wildcards.name, ())
-    inputs = ([f"notebooks/{wildcards.name}.py"] + [ancient(run_file(k)) for k in dict.fromkeys(keys)]
+    inputs = ([f"notebooks/{wildcards.name}.py", PROFILE_STAMP] + [ancient(run_file(k)) for k in dict.fromkeys(keys)]
               + [ancient(dataset_file(d)) for d in PLAN.datasets])
     if wildcards.name == LANDING_PAGE:
         inputs += [f"book/executed/{n}.ipynb" for n in REPORTS]
@@ -196,6 +211,7 @@ rule book:
         notebooks=expand("book/executed/{name}.ipynb", name=NAMES),
         prose=[p for p in PROSE if Path(p).exists()],
         config="_config.yml",
+        stamp=PROFILE_STAMP,
     output:
         "_build/html/index.html",
     threads: 1

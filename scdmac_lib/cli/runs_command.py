@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from scdmac_lib.runs import execute, jobs, specs
+from scdmac_lib.runs import archive, execute, refresh, specs, verify
 from scdmac_lib.runs.methods import METHODS
 from scdmac_lib.runs.profiles import get_profile
 from scdmac_lib.runtime.options import parse_assignments
@@ -33,17 +32,46 @@ def cmd_run(args) -> int:
     return 0
 
 
-def cmd_job(args) -> int:
-    if args.job == "run":
-        res = jobs.run_job(args.key, args.spec, device=args.device, threads=args.threads)
-        sys.stdout.write(f"{args.key} {res.spec.dataset} {res.spec.method} seed {res.spec.seed}: "
-                         f"ARI {res.metrics['ari']:.4f}, {res.timings.get('wall', float('nan')):.1f} s, "
-                         f"{res.provenance['torch_threads']} thread(s)\n")
-    elif args.job == "stage":
-        path = jobs.stage_job(args.key, args.spec, device=args.device, threads=args.threads)
-        sys.stdout.write(f"{args.key}: {path.name}\n")
-    else:
-        sys.stdout.write(json.dumps(jobs.dataset_job(args.key, Path(args.out))) + "\n")
+def cmd_status(args) -> int:
+    bad = archive.problems()
+    for name in args.profile or ["smoke", "quick", "paper"]:
+        frame = refresh.status(name)
+        sys.stdout.write(f"{name}: {refresh.status_summary(frame)}\n")
+        todo = frame[frame["state"] != "archived"]
+        if args.verbose_list and not todo.empty:
+            sys.stdout.write(todo.to_string(index=False) + "\n")
+        elif not todo.empty:
+            reasons = todo["reason"].value_counts()
+            for reason, count in reasons.items():
+                sys.stdout.write(f"  {count} {reason}\n")
+    where = archive.archive_dir()
+    sys.stdout.write(f"archive: {where if where is not None else 'off'}; {archive.manifest().get('runs', 0)} runs stored\n")
+    if bad:
+        sys.stderr.write("scdmac: failed: the archive holds damaged runs:\n" + "\n".join(f"  {b}" for b in bad) + "\n")
+        return 1
+    return 0
+
+
+def cmd_archive(args) -> int:
+    root = refresh.refresh(args.profile)
+    info = archive.manifest(root)
+    sys.stdout.write(f"wrote {root}: {info['runs']} runs ({info['embeddings']} with their embedding), "
+                     f"{info['kept_from_previous_archive']} kept from the previous archive, commit {info['commit']}\n")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    set_threads(args.threads)
+    frame, seed = verify.verify(args.profile, n=args.sample, seed=args.seed, device=args.device)
+    sys.stdout.write(f"verify: {len(frame)} stored run(s) of the {args.profile} plan recomputed (--seed {seed})\n")
+    cols = [c for c in ("dataset", "method", "seed", "labels_identical", "label_ari", "largest_metric_diff", "metric",
+                        "stored_device", "device_now", "seconds", "verdict") if c in frame.columns]
+    sys.stdout.write(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}") + "\n")
+    differ = frame[frame["verdict"] != "reproduced"]
+    if not differ.empty:
+        names = "; ".join(f"{r.dataset} {r.method} seed {r.seed} ({r.key})" for r in differ.itertuples())
+        sys.stderr.write(f"scdmac: failed: {len(differ)} stored run(s) differ from what the code computes: {names}\n")
+        return 1
     return 0
 
 
@@ -61,13 +89,20 @@ def add_parsers(sub, threads_option) -> None:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
 
-    runs = sub.add_parser("runs", help="the run store: the workflow's jobs")
+    runs = sub.add_parser("runs", help="the stored runs: the archive's status, verification and refresh")
     group = runs.add_subparsers(dest="runs_command", required=True)
-    job = group.add_parser("job", help="one job of the workflow (Snakefile): a run, a denoising stage or a dataset")
-    job.add_argument("job", choices=["run", "stage", "dataset"])
-    job.add_argument("key", help="the run's or stage's key, or the dataset's name")
-    job.add_argument("--spec", help="the run spec as JSON (run and stage jobs)")
-    job.add_argument("--out", help="JSON file recording the dataset's shape (dataset jobs)")
-    job.add_argument("--device", default="auto")
-    threads_option(job)
-    job.set_defaults(func=cmd_job)
+    status = group.add_parser("status", help="how much of each profile's plan the archive covers, what is stale; "
+                                             "fails on a damaged stored run")
+    status.add_argument("--profile", action="append", default=None, help="profile(s) (default: smoke, quick, paper)")
+    status.add_argument("--list", dest="verbose_list", action="store_true", help="list every run not archived")
+    status.set_defaults(func=cmd_status)
+    verify_p = group.add_parser("verify", help="recompute stored runs at random and compare them with the archive")
+    verify_p.add_argument("--sample", type=int, default=5, metavar="N", help="how many runs (default 5)")
+    verify_p.add_argument("--seed", type=int, default=None, help="the sample's seed (default: a random one, printed)")
+    verify_p.add_argument("--profile", default="quick")
+    verify_p.add_argument("--device", default="auto")
+    threads_option(verify_p)
+    verify_p.set_defaults(func=cmd_verify)
+    arch = group.add_parser("archive", help="rewrite the archive from this machine's runs of a profile's plan")
+    arch.add_argument("--profile", default="quick")
+    arch.set_defaults(func=cmd_archive)

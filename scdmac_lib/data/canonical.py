@@ -133,3 +133,22 @@ def validate(adata: anndata.AnnData, *, label_key: str = "cell_type") -> None:
     if not all(isinstance(c, str) for c in labels.cat.categories):
         msg = f"obs[{label_key!r}] categories must be strings."
         raise ValueError(msg)
+
+
+def content_digest(adata: anndata.AnnData, *, label_key: str = "cell_type") -> str:
+    """sha256 of what a run reads from a dataset: the counts (values, positions, shape), the cell and
+    gene names and the labels. Two datasets with the same digest give the same runs."""
+    import hashlib
+
+    import scipy.sparse as sp
+
+    x = sp.csr_matrix(adata.X)
+    x.sort_indices()
+    h = hashlib.sha256()
+    h.update(np.asarray(x.shape, dtype=np.int64).tobytes())
+    for part in (x.indptr.astype(np.int64), x.indices.astype(np.int64), x.data.astype(np.float32)):
+        h.update(part.tobytes())
+    for names in (adata.obs_names, adata.var_names, adata.obs[label_key].astype(str)):
+        h.update("\n".join(map(str, names)).encode())
+        h.update(b"\x00")
+    return h.hexdigest()

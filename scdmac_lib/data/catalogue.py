@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scdmac_lib.data import simulate
+from scdmac_lib.data.canonical import content_digest
 from scdmac_lib.data.convert import load
 from scdmac_lib.data.manifest import PAPER_ROLES, list_datasets
 
@@ -108,6 +109,13 @@ def load_dataset(name: str, *, seed: int = 0) -> anndata.AnnData:
         return simulate.from_name(name, seed=seed)
     describe(name)  # an unknown name fails here with the known ones
     return load(name)
+
+
+@functools.cache
+def dataset_digest(name: str) -> str:
+    """:func:`scdmac_lib.data.canonical.content_digest` of dataset ``name`` as :func:`load_dataset` gives it
+    (computed once per process)."""
+    return content_digest(load_dataset(name))
 
 
 def n_types(adata: anndata.AnnData, label_key: str = LABEL_KEY) -> int:

@@ -1,26 +1,31 @@
 """Stage-by-stage diagnosis of an scDMAC fit: where cluster structure is gained or lost.
 
-Each stage's output is clustered the same way, by k-means with the run's ``k`` and seed: the PCA of
-the log-normalized input (the PCA + k-means baseline), the PCA of the denoised matrix ``Xz``, the
-pretrained embedding ``Z`` (the fine-tune's starting labels) and the fine-tuned labels themselves.
-:func:`stage_labels` never reads ground truth; :func:`score_stages` scores the labels against it
-when it exists. :func:`cluster_sizes` adds label-free checks of the final partition;
-:func:`type_recall`, :func:`marker_contrast` and :func:`knn_type_purity` explain a loss with the
-labels, after the fact.
+Each stage's output is clustered the same way, by k-means with the run's ``k``, seed and restarts:
+the PCA of the log-normalized input (exactly the PCA + k-means baseline), the ZINB autoencoder's
+bottleneck (what scziDesk clusters), the PCA of the denoised matrix ``X_z`` (the masked stage's
+input), the pretrained embedding ``Z`` (the fine-tune's starting labels) and the fine-tuned labels
+themselves. :func:`stage_labels` never reads ground truth; :func:`score_stages` scores the labels
+against it when it exists. :mod:`scdmac_lib.evaluation.diagnosis` explains a loss with the labels,
+after the fact.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from scdmac_lib.evaluation.metrics import ari, nmi
-from scdmac_lib.method.pipeline import ScDMACResult
 from scdmac_lib.method.preprocess import standardized_pcs
+
+if TYPE_CHECKING:
+    from scdmac_lib.method.pipeline import ScDMACResult
 
 #: Stage keys in pipeline order, with the words a page shows for them.
 STAGES = {
     "log_pca": "log input (PCA + k-means)",
+    "bottleneck": "ZINB bottleneck (k-means)",
     "denoised_pca": "denoised Xz (PCA + k-means)",
     "pretrained_z": "pretrained Z (k-means)",
     "final": "fine-tuned labels",
@@ -46,12 +51,15 @@ def pca_kmeans_labels(x: np.ndarray, n_clusters: int, *, seed: int, n_comps: int
 def stage_labels(result: ScDMACResult) -> dict[str, np.ndarray]:
     """k-means labels of every stage's output, keyed as :data:`STAGES` (no ground truth is read).
 
-    The denoised stage is absent for scDMAC-Z (no denoising). ``pretrained_z`` is the k-means the
-    fine-tune starts from (same ``k``, seed and restarts).
+    The bottleneck and denoised stages are absent for scDMAC-Z (no denoising). ``pretrained_z`` is
+    the k-means the fine-tune starts from (same ``k``, seed and restarts).
     """
     cfg = result.config
     out = {"log_pca": pca_kmeans_labels(result.preprocessed.lognorm, cfg.n_clusters, seed=cfg.seed,
                                         n_init=cfg.cluster.n_init)}
+    if result.denoised is not None and result.denoised.bottleneck is not None:
+        out["bottleneck"] = kmeans_labels(result.denoised.bottleneck, cfg.n_clusters, seed=cfg.seed,
+                                          n_init=cfg.cluster.n_init)
     if result.denoised is not None:
         out["denoised_pca"] = pca_kmeans_labels(result.denoised.denoised, cfg.n_clusters, seed=cfg.seed,
                                                 n_init=cfg.cluster.n_init)

@@ -80,6 +80,9 @@ class MAEConfig:
     use_mask_predictor: bool = True  # False = scDMAC-P
     mask_predictor_input: Literal["latent", "hidden", "input", "residual"] = "latent"  # paper: linear on Z
     loss_mix: Literal["convex", "additive"] = "convex"  # Eq. 15: (1-g) L_rec + g L_mask, or L_rec + g L_mask
+    # what the masked stage reads: the paper's X_z ("denoised"). "zinb_bottleneck" is a counterfactual
+    # of the stage diagnosis, NOT the paper's method: the ZINB autoencoder's code of each cell instead
+    input: Literal["denoised", "zinb_bottleneck"] = "denoised"
     train: TrainConfig = field(default_factory=TrainConfig)
 
 

@@ -12,7 +12,14 @@ from scipy.special import expit
 from scdmac_lib.method.augment import augment
 from scdmac_lib.method.config import ScDMACConfig
 from scdmac_lib.method.devices import EVAL_BATCH, seeded_generators
-from scdmac_lib.method.networks import DISPERSION, DROPOUT_LOGITS, MEAN, LossOutput, ZINBAutoencoder
+from scdmac_lib.method.networks import (
+    DISPERSION,
+    DROPOUT_LOGITS,
+    LATENT,
+    MEAN,
+    LossOutput,
+    ZINBAutoencoder,
+)
 from scdmac_lib.method.preprocess import Preprocessed, column_mean_sd
 from scdmac_lib.method.training import fit
 from scdmac_lib.method.zinb import SparseCounts
@@ -37,6 +44,7 @@ class DenoiseResult:
 
     denoised: np.ndarray  # (n, g)
     history: dict[str, list[float]]
+    bottleneck: np.ndarray | None = None  # the autoencoder's code of each cell's clean input (n, zinb.bottleneck)
     mean: np.ndarray | None = None  # ZINB mean mu on the count scale (n, g)
     dispersion: np.ndarray | None = None  # theta (n, g)
     dropout: np.ndarray | None = None  # pi (n, g)
@@ -53,8 +61,9 @@ def denoise(
     The network reads the log-normalized values (z-scored per gene with ``zinb.scale_input``),
     augmented afresh for every minibatch; with ``augment.before_scaling`` the augmentations act on
     the log values and the z-scoring follows, so a masked entry is zero expression. The output is
-    computed batch by batch into one preallocated matrix; the per-entry ZINB parameters (three
-    more cells x genes matrices) are kept only with ``keep_parameters``.
+    computed batch by batch into one preallocated matrix, with each cell's bottleneck code (what
+    scziDesk clusters); the per-entry ZINB parameters (three more cells x genes matrices) are kept
+    only with ``keep_parameters``.
     """
     start = time.perf_counter()
     zc = cfg.zinb
@@ -86,6 +95,7 @@ def denoise(
     module.eval()
     shape = tuple(x.shape)
     denoised = np.empty(shape, dtype=np.float32)
+    bottleneck = np.empty((shape[0], zc.bottleneck), dtype=np.float32)
     params = {key: np.empty(shape, dtype=np.float32) for key in (MEAN, DISPERSION, DROPOUT_LOGITS)} if keep_parameters else {}
     with torch.no_grad():
         for i in range(0, shape[0], EVAL_BATCH):
@@ -96,10 +106,12 @@ def denoise(
                 scale = scale * torch.sigmoid(-out[DROPOUT_LOGITS])  # (1 - pi) mu
             normalized = scale / scale.sum(dim=1, keepdim=True) * cfg.preprocess.target_sum
             denoised[rows] = torch.log1p(normalized).cpu().numpy()
+            bottleneck[rows] = out[LATENT].cpu().numpy()
             for key, array in params.items():
                 array[rows] = out[key].cpu().numpy()
     return DenoiseResult(
         denoised=denoised,
+        bottleneck=bottleneck,
         mean=params.get(MEAN),
         dispersion=params.get(DISPERSION),
         dropout=expit(params[DROPOUT_LOGITS]) if keep_parameters else None,

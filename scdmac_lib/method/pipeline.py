@@ -61,6 +61,20 @@ def _stage(name: str, timings: dict[str, float], shape, device: torch.device, cf
     timings[name] = time.perf_counter() - t0
 
 
+def masked_stage_input(prep: Preprocessed, den: DenoiseResult | None, cfg: ScDMACConfig) -> np.ndarray:
+    """What the masked stage reads, before scaling: X_z, the log input (scDMAC-Z), or the ZINB bottleneck.
+
+    The bottleneck (``mae.input="zinb_bottleneck"``) is the stage diagnosis's counterfactual, not
+    the paper's method.
+    """
+    if cfg.mae.input == "zinb_bottleneck":
+        if den is None or den.bottleneck is None:
+            msg = "mae.input='zinb_bottleneck' needs the denoising stage (denoise=True) and its bottleneck."
+            raise ValueError(msg)
+        return den.bottleneck
+    return den.denoised if den is not None else prep.lognorm
+
+
 def fit_scdmac(
     x, cfg: ScDMACConfig, *, progress: bool = False, denoised: DenoiseResult | None = None
 ) -> ScDMACResult:
@@ -91,7 +105,7 @@ def fit_scdmac(
             if denoised is not None and denoised.seconds is not None:
                 timings["denoise"] = denoised.seconds  # the shared stage's own compute time
         with _stage("mae", timings, shape, device, cfg):
-            source = den.denoised if den is not None else prep.lognorm
+            source = masked_stage_input(prep, den, cfg)
             x_in = torch.from_numpy(standardize(source) if cfg.preprocess.scale else source).to(device)
             torch.manual_seed(cfg.seed + 100)  # the masked stage starts from the same state, denoised or not
             module, history["mae"] = train_mae(x_in, cfg, device=device, progress=progress)

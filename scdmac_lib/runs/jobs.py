@@ -1,26 +1,22 @@
-"""Which cached runs each notebook reads, known without executing it, and the jobs that compute them.
+"""The workflow's jobs: one run, one shared denoising stage, or one dataset, each a command of its own.
 
-The notebooks get their run specs from the functions of this module, and the workflow
-(``Snakefile``) asks the same functions through :func:`specs_for`, so the runs the workflow
-computes are the runs the notebooks read. :func:`plan` turns a profile's notebooks into jobs: one
-per cached run (``results/runs/<key>/``, written by :func:`scdmac_lib.runs.execute.run`), one per
-shared denoising stage (``results/stages/denoise-<key>.npz``, which every scDMAC variant and sweep
-point with the same dataset, seed and preprocessing/augmentation/ZINB settings reads) and one per
-manifest dataset the runs read (fetched, converted and cached once, before the runs).
+The Snakefile runs (one line each in its log)::
 
-A notebook that reads cached runs has an entry in :data:`NOTEBOOK_RUNS` (a function of the profile
-and of the notebook's own parameters, which the notebook passes through unchanged) and calls that
-function itself (the method study's notebook takes its ``(arm, spec)`` pairs from :func:`study_pairs`).
+    python -m scdmac_lib.runs.jobs run KEY --spec JSON [--device D] [--threads N]
+    python -m scdmac_lib.runs.jobs stage KEY --spec JSON [--device D] [--threads N]
+    python -m scdmac_lib.runs.jobs dataset NAME --out FILE
 
-The workflow's jobs call (one line each in the Snakemake log)::
-
-    python -m scdmac_lib.runplan run KEY --spec JSON [--device D] [--threads N]
-    python -m scdmac_lib.runplan stage KEY --spec JSON [--device D] [--threads N]
-    python -m scdmac_lib.runplan dataset NAME --out FILE
+A job checks that the spec it is given still has the key the workflow planned (else the library
+changed since: plan again), computes into this machine's cache, and prints one line. This module
+imports no more than a job needs, so that hundreds of jobs do not each pay for the whole command line.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,16 +38,16 @@ def _checked_spec(text: str, key: str, key_of: Callable[[RunSpec], str | None], 
 
 
 def run_job(key: str, spec: str, *, device: str = "auto", threads: int | None = None) -> cache.RunResult:
-    """Compute (or read) the run ``key`` whose spec is the JSON ``spec``, with ``threads`` CPU threads."""
-
+    """Compute (or read from this machine's cache) the run ``key`` whose spec is the JSON ``spec``, with
+    ``threads`` CPU threads. A job's output is the cache folder, so an archived copy does not count."""
     run_spec = _checked_spec(spec, key, RunSpec.key, "run")
     set_threads(threads)
-    return execute.run(run_spec, device=device)
+    cached = cache.load_result(run_spec)
+    return cached if cached is not None else execute.run(run_spec, device=device, force=True)
 
 
 def stage_job(key: str, spec: str, *, device: str = "auto", threads: int | None = None) -> Path:
     """Compute (or read) the denoising stage ``key`` of the JSON ``spec``; return its file."""
-
     run_spec = _checked_spec(spec, key, stage_key, "stage")
     set_threads(threads)
     stage_cache.denoise_stage(run_spec, device=device)
@@ -61,3 +57,36 @@ def stage_job(key: str, spec: str, *, device: str = "auto", threads: int | None 
 def dataset_job(name: str, out: Path) -> dict[str, Any]:
     """Fetch, convert and cache the manifest dataset ``name``; write its shape to ``out`` (JSON)."""
     return execute.write_dataset_record(name, catalogue.load_dataset(name), Path(out))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line of the jobs (module docstring); errors are one line on stderr, exit status 2."""
+    parser = argparse.ArgumentParser(prog="python -m scdmac_lib.runs.jobs", description=__doc__.splitlines()[0])
+    parser.add_argument("job", choices=["run", "stage", "dataset"])
+    parser.add_argument("key", help="the run's or stage's key, or the dataset's name")
+    parser.add_argument("--spec", help="the run spec as JSON (run and stage jobs)")
+    parser.add_argument("--out", help="JSON file recording the dataset's shape (dataset jobs)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="CPU threads (default: $SCDMAC_THREADS, else the cores this process may use)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    try:
+        if args.job == "run":
+            res = run_job(args.key, args.spec, device=args.device, threads=args.threads)
+            sys.stdout.write(f"{args.key} {res.spec.dataset} {res.spec.method} seed {res.spec.seed}: "
+                             f"ARI {res.metrics['ari']:.4f}, {res.timings.get('wall', float('nan')):.1f} s, "
+                             f"{res.provenance['torch_threads']} thread(s)\n")
+        elif args.job == "stage":
+            path = stage_job(args.key, args.spec, device=args.device, threads=args.threads)
+            sys.stdout.write(f"{args.key}: {path.name}\n")
+        else:
+            sys.stdout.write(json.dumps(dataset_job(args.key, Path(args.out))) + "\n")
+    except ValueError as err:
+        sys.stderr.write(f"scdmac-jobs: error: {err}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

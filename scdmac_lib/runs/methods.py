@@ -31,3 +31,12 @@ METHODS = {
 
 #: Methods that train no network: their runs need no GPU (every other method trains one).
 CLASSICAL = ("PCA + k-means", "Leiden (Seurat-style)")
+#: The config sections each method reads (the others cannot change its result, so they are not part
+#: of its runs' identity); scDMAC and its ablations read them all.
+CONFIG_SECTIONS = {
+    "PCA + k-means": ("preprocess",),
+    "Leiden (Seurat-style)": ("preprocess",),
+    "scVI + k-means": ("preprocess",),
+    "scDeepCluster-style": ("preprocess", "augment", "zinb", "cluster"),
+    "scziDesk-style": ("preprocess", "augment", "zinb", "cluster"),
+}

@@ -117,13 +117,25 @@ def study_pairs(profile: Profile, *, datasets: Sequence[str] | None = None,
                              seeds=seeds or profile.study_seeds)
 
 
+#: The stage diagnosis's counterfactual, NOT the paper's method: the masked stage reads the ZINB
+#: autoencoder's bottleneck instead of X_z (shown only on the diagnosis page, never a default).
+COUNTERFACTUAL = {"mae.input": "zinb_bottleneck"}
+
+
+def counterfactual_specs(profile: Profile, *, datasets: Sequence[str] | None = None,
+                         seeds: Sequence[int] | None = None) -> list[RunSpec]:
+    """scDMAC with :data:`COUNTERFACTUAL` on the profile's datasets and seeds."""
+    return specs.profile_specs(profile, ["scDMAC"], datasets=datasets, seeds=seeds, overrides=COUNTERFACTUAL)
+
+
 def diagnosis_specs(profile: Profile, *, datasets: Sequence[str] | None = None,
                     seeds: Sequence[int] | None = None) -> list[RunSpec]:
-    """The stage diagnosis: scDMAC on the datasets, and scDMAC and PCA + k-means on the simulations."""
-    real = specs.profile_specs(profile, ["scDMAC"], datasets=datasets, seeds=seeds)
-    sims = specs.profile_specs(profile, ["scDMAC", "PCA + k-means"], datasets=list(simulate.PRESETS),
-                                     seeds=seeds)
-    return real + sims
+    """The stage diagnosis: scDMAC, scziDesk-style and the counterfactual on the datasets, and scDMAC and
+    PCA + k-means on the simulations."""
+    real = specs.profile_specs(profile, ["scDMAC", "scziDesk-style"], datasets=datasets, seeds=seeds)
+    counterfactual = counterfactual_specs(profile, datasets=datasets, seeds=seeds)
+    sims = specs.profile_specs(profile, ["scDMAC", "PCA + k-means"], datasets=list(simulate.PRESETS), seeds=seeds)
+    return real + counterfactual + sims
 
 
 def _flat_sweeps(profile: Profile, **params) -> list[RunSpec]:
@@ -151,6 +163,16 @@ NOTEBOOK_RUNS: dict[str, Callable[..., list[RunSpec]]] = {
     "75_stage_diagnosis": diagnosis_specs,
     "90_reproducibility": reproducibility_specs,
 }
+
+
+def embedding_specs(profile: Profile | str) -> list[RunSpec]:
+    """The runs whose embedding a page plots (the archive stores theirs): Fig. 4's."""
+    return specs_for("60_fig4_tsne", profile)
+
+
+def profile_plan(profile: Profile | str) -> list[RunSpec]:
+    """Every run any page reads under ``profile``, each once (the archive holds the quick profile's)."""
+    return list(dict.fromkeys(s for name in NOTEBOOK_RUNS for s in specs_for(name, profile)))
 
 
 def specs_for(notebook: str, profile: Profile | str, **params: Any) -> list[RunSpec]:

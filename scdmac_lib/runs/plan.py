@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scdmac_lib.data import simulate
-from scdmac_lib.runs import specs, stage_cache
+from scdmac_lib.runs import archive, specs, stage_cache
 from scdmac_lib.runs.methods import CLASSICAL
 from scdmac_lib.runs.page_runs import specs_for
 from scdmac_lib.runs.profiles import Profile, get_profile
@@ -76,8 +76,12 @@ class Plan:
         return self.runs[key].method not in CLASSICAL
 
 
-def plan(profile: Profile | str, notebooks: Iterable[str]) -> Plan:
-    """The run, stage and dataset jobs of ``notebooks`` under ``profile`` (at their default parameters)."""
+def plan(profile: Profile | str, notebooks: Iterable[str], *, skip_archived: bool = False) -> Plan:
+    """The run, stage and dataset jobs of ``notebooks`` under ``profile`` (at their default parameters).
+
+    With ``skip_archived`` the runs the results archive holds (under their current key) get no job,
+    and the notebooks do not wait for them: they read them from the archive.
+    """
     profile = get_profile(profile) if isinstance(profile, str) else profile
     runs: dict[str, RunSpec] = {}
     stages: dict[str, RunSpec] = {}
@@ -87,6 +91,8 @@ def plan(profile: Profile | str, notebooks: Iterable[str]) -> Plan:
         keys = []
         for spec in specs_for(name, profile):
             key = spec.key()
+            if skip_archived and archive.holds(spec):
+                continue
             keys.append(key)
             if key in runs:
                 continue

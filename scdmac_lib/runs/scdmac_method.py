@@ -19,4 +19,5 @@ def scdmac_method(variant: str):
                             config={"variant": variant}, stage_labels=stage_labels(res))
 
     run.__name__ = variant
+    run.reads_denoising_stage = True  # the executor hands it the shared stage (runs.stage_cache)
     return run

@@ -19,7 +19,7 @@ import pandas as pd
 
 from scdmac_lib.evaluation.stats import paired_wilcoxon
 from scdmac_lib.method.config import ScDMACConfig, flat_dict
-from scdmac_lib.runs import cache, execute, specs
+from scdmac_lib.runs import execute, specs
 from scdmac_lib.runs.profiles import PAPER_BUDGET
 
 #: The readings before the study (the defaults of commit 8697721), pinned key by key.
@@ -170,13 +170,12 @@ def study_specs(profile, arms: Sequence[Arm], *, datasets: Sequence[str], seeds:
 
 
 def collect(pairs, *, run_missing: bool, device: str = "auto") -> tuple[pd.DataFrame, list]:
-    """Study rows of ``(arm name, spec)`` pairs from the run cache; missing runs are computed when
-    ``run_missing``, else returned (as pairs) so a page can say what is missing and how to get it.
+    """Study rows of ``(arm name, spec)`` pairs from the stored runs (cache or archive); missing runs are
+    computed when ``run_missing``, else returned (as pairs) so a page can say what is missing and how to get it.
     """
-
     rows, missing = [], []
     for name, spec in pairs:
-        res = execute.run(spec, device=device) if run_missing else cache.load_result(spec)
+        res = execute.run(spec, device=device) if run_missing else execute.stored(spec)
         if res is None:
             missing.append((name, spec))
         else:

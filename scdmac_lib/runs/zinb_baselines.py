@@ -31,9 +31,10 @@ _ZINB_BASELINE: dict[str, Any] = {
 
 BASELINE_CONFIGS: dict[str, dict[str, Any]] = {
     # Tian et al. 2019: encoder 256-64-32, Gaussian input noise sd 2.5, ZINB + DEC
-    "scDeepCluster-style": {**_ZINB_BASELINE, "zinb.hidden": (256, 64), "augment.noise_var": 2.5**2},
+    "scDeepCluster-style": {**_ZINB_BASELINE, "zinb.hidden": (256, 64), "zinb.bottleneck": 32,
+                            "augment.noise_var": 2.5**2},
     # Chen et al. 2020: encoder 256-64-32, ZINB + weighted soft k-means with squared weights
-    "scziDesk-style": {**_ZINB_BASELINE, "zinb.hidden": (256, 64), "augment.noise_var": 1.0},
+    "scziDesk-style": {**_ZINB_BASELINE, "zinb.hidden": (256, 64), "zinb.bottleneck": 32, "augment.noise_var": 1.0},
 }
 
 
