@@ -18,10 +18,11 @@ def test_header_names_profile_seeds_datasets_device_and_commit():
     text = page.header_text("quick", "cpu", datasets=["deng", "worm_neuron", "synth-40x30x3"], seeds=[0, 1, 2],
                             note="one note")
     assert "Profile <b>quick</b>" in text and "seeds 0, 1, 2" in text
-    assert "datasets: synthetic synth-40x30x3; stand-ins deng; extras worm_neuron" in text
+    assert "datasets: stand-in deng; extra worm_neuron; simulated synth-40x30x3" in text
     assert "device cpu" in text and "(asked:" not in text
     assert re.search(r"commit <code>([0-9a-f]{10}|unknown)", text)
     assert text.endswith("one note</p>")
+    assert "datasets: paper&#x27;s data deng_paper" in page.header_text("quick", "cpu", datasets=["deng_paper"])
     assert "(asked: auto)" in page.header_text("smoke", "auto")
     assert "seeds none" in page.header_text("smoke", "cpu") and "datasets: none" in page.header_text("smoke", "cpu")
 

@@ -17,22 +17,22 @@ from scdmac_lib.book import plots_results, projection
 from scdmac_lib.data import catalogue
 from scdmac_lib.report import claims, compare, reported
 from scdmac_lib.runs import page_runs
+from scdmac_lib.runtime import paths
 
 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture
 def shared(tmp_path):
-    """A tiny shared/paper folder with one lost cell per table."""
-    paper = tmp_path / "paper"
-    paper.mkdir()
-    (paper / "reported_table2_ari.csv").write_text(
-        "method,Deng,Pollen\nPCA + K-means,0.6,0.75\nscCGC,0.86,\nscDMAC,0.89,0.915\n")
-    (paper / "reported_table3_nmi.csv").write_text("method,Deng,Pollen\nPCA + K-means,0.61,0.86\nscDMAC,0.88,\n")
-    (paper / "reported_table4_silhouette.csv").write_text("method,Deng,Pollen\nscDMAC,,0.62\n")
-    (paper / "reported_table5_ablation.csv").write_text(
-        "variant,metric,Deng,Pollen\nscDMAC-Z,ARI,0.84,0.89\nscDMAC-Z,NMI,0.83,0.91\n"
+    """A tiny folder of the paper's tables with one lost cell per table (the package's file format)."""
+    head = "# table: {n}\n# caption: Table {n}, a test's copy.\n"
+    (tmp_path / "table2_ari.csv").write_text(
+        head.format(n=2) + "method,Deng,Pollen\nPCA + K-means,0.6,0.75\nscCGC,0.86,\nscDMAC,0.89,0.915\n")
+    (tmp_path / "table3_nmi.csv").write_text(head.format(n=3) + "method,Deng,Pollen\nPCA + K-means,0.61,0.86\nscDMAC,0.88,\n")
+    (tmp_path / "table4_silhouette.csv").write_text(head.format(n=4) + "method,Deng,Pollen\nscDMAC,,0.62\n")
+    (tmp_path / "table5_ablation.csv").write_text(
+        head.format(n=5) + "variant,metric,Deng,Pollen\nscDMAC-Z,ARI,0.84,0.89\nscDMAC-Z,NMI,0.83,0.91\n"
         "scDMAC,ARI,0.89,0.915\nscDMAC,NMI,0.88,0.93\n")
-    (paper / "reported_table1_datasets.csv").write_text("dataset,cells\nDeng,268\n")
+    (tmp_path / "table1_datasets.csv").write_text(head.format(n=1) + "dataset,cells\nDeng,268\n")
     return tmp_path
 
 
@@ -57,27 +57,29 @@ def _verdict(frame: pd.DataFrame, cid: int) -> claims.Verdict:
 
 # --------------------------------------------------------------------------- reported tables
 def test_load_reported_keeps_lost_cells_as_nan(shared):
-    t2 = reported.load_reported(2, shared=shared)
+    t2 = reported.load_reported(2, folder=shared)
     assert t2.loc["PCA + K-means", "Deng"] == pytest.approx(0.6)
     assert math.isnan(t2.loc["scCGC", "Pollen"])
-    t5 = reported.load_reported(5, shared=shared)
+    t5 = reported.load_reported(5, folder=shared)
     assert t5.loc[("scDMAC-Z", "ari"), "Deng"] == pytest.approx(0.84)
-    assert reported.reported_ablation("ARI", shared=shared).loc["scDMAC", "Pollen"] == pytest.approx(0.915)
+    assert reported.reported_ablation("ARI", folder=shared).loc["scDMAC", "Pollen"] == pytest.approx(0.915)
 
 
 def test_load_reported_errors(shared, tmp_path):
     with pytest.raises(ValueError, match="table must be one of"):
-        reported.load_reported(9, shared=shared)
-    with pytest.raises(FileNotFoundError, match="not available"):
-        reported.load_reported(2, shared=tmp_path / "nowhere")
-    assert reported.reported_metric("ari", shared=tmp_path / "nowhere") is None
+        reported.load_reported(9, folder=shared)
+    with pytest.raises(FileNotFoundError, match="Table 2 is not at"):
+        reported.load_reported(2, folder=tmp_path / "nowhere")
+    assert reported.reported_metric("ari", folder=tmp_path / "nowhere") is None
     with pytest.raises(ValueError, match="metric must be one of"):
-        reported.reported_metric("acc", shared=shared)
+        reported.reported_metric("acc", folder=shared)
 
 
-def test_real_reported_tables_if_present():
-    if reported.reported_dir() is None:
-        pytest.skip("no shared/paper folder in this checkout")
+def test_the_package_holds_the_papers_tables_with_number_and_caption():
+    """Every checkout shows the reported side: the tables are in the package, not beside it."""
+    for n in reported.REPORTED_FILES:
+        assert reported.caption(n).startswith(f"Table {n} of Xu et al. (2026)")
+        assert not reported.load_reported(n).empty
     t2 = reported.load_reported(2)
     assert {"Deng", "Pollen", "Zeisel"} <= set(t2.columns)
     assert math.isnan(t2.loc["scCGC", "Chen"])
@@ -98,7 +100,7 @@ def test_paper_dataset(ours, paper):
 
 
 def test_reported_value_and_note(shared):
-    t2 = reported.load_reported(2, shared=shared)
+    t2 = reported.load_reported(2, folder=shared)
     assert reported.reported_value(t2, "PCA + k-means", "pollen") == pytest.approx(0.75)
     assert math.isnan(reported.reported_value(t2, "scCGC", "pollen"))
     assert reported.reported_note(t2, "scCGC", "pollen") == reported.LOST
@@ -111,7 +113,7 @@ def test_reported_value_and_note(shared):
 def test_side_by_side_shape_and_values(shared):
     frame = _frame({("deng", "scDMAC"): [0.8, 0.9], ("deng", "PCA + k-means"): [0.5, 0.7],
                     ("pbmc10x", "scDMAC"): [0.6, 0.6]})
-    long = compare.side_by_side(frame, reported.load_reported(2, shared=shared), "ari")
+    long = compare.side_by_side(frame, reported.load_reported(2, folder=shared), "ari")
     assert long.shape == (3, 10)
     row = long[(long["dataset"] == "deng") & (long["method"] == "scDMAC")].iloc[0]
     assert row["ours_mean"] == pytest.approx(0.85)
@@ -119,7 +121,7 @@ def test_side_by_side_shape_and_values(shared):
     assert row["ours_best"] == pytest.approx(0.9)
     assert row["reported"] == pytest.approx(0.89)
     assert math.isnan(long.iloc[-1]["reported"])
-    extra = compare.reported_only(reported.load_reported(2, shared=shared), ["deng", "pollen"], ["scCGC"])
+    extra = compare.reported_only(reported.load_reported(2, folder=shared), ["deng", "pollen"], ["scCGC"])
     assert extra["reported_note"].tolist() == ["", reported.LOST]
     wide = compare.display_table(long, extra=extra)
     assert list(wide.index) == ["scDMAC", "PCA + k-means", "scCGC"]
@@ -269,7 +271,7 @@ def test_sweep_specs_reuse_default_and_tag():
 def test_plot_ours_vs_reported(shared):
     frame = _frame({("deng", "scDMAC"): [0.8, 0.9], ("deng", "PCA + k-means"): [0.5, 0.7],
                     ("synth-400x300x4", "scDMAC"): [0.6]})
-    long = compare.side_by_side(frame, reported.load_reported(2, shared=shared), "ari")
+    long = compare.side_by_side(frame, reported.load_reported(2, folder=shared), "ari")
     ax = plots_results.plot_ours_vs_reported(long, "deng")
     assert len(ax.patches) == 4
     fig = plots_results.plot_ours_vs_reported_grid(long)
@@ -304,3 +306,10 @@ def test_tsne_and_embedding_panel():
     with pytest.raises(ValueError, match="at least 4 rows"):
         projection.tsne(x[:2])
     plt.close("all")
+
+
+@pytest.mark.skipif(paths.shared_dir() is None, reason="no shared/ folder beside the checkout to compare with")
+def test_the_package_tables_equal_the_shared_copies_value_for_value():
+    for n, name in reported.REPORTED_FILES.items():
+        (theirs,) = (paths.shared_dir() / "paper").glob(f"reported_table{n}_*.csv")
+        pd.testing.assert_frame_equal(pd.read_csv(reported.PAPER_TABLES / name, comment="#"), pd.read_csv(theirs))

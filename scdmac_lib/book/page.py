@@ -3,9 +3,11 @@
 Every notebook of the book builds its page from these (the conventions are in
 ``notebooks/README.md``):
 
-- :func:`show_header` right after the imports: one line with the profile, seeds, datasets, device
-  and commit the page's numbers came from (papermill's injected-parameters cell is removed from the
-  page by the runner, so this line is where the parameters show);
+- :func:`open_page` right after the imports: the plot style, the kernel's threads, the profile, the
+  runs the page reads, and one provenance line with the profile, seeds, datasets (by kind), device,
+  commit and where the runs came from (the results archive, this machine, computed now);
+  papermill's injected-parameters cell is removed from the page by the runner, so this line is
+  where the parameters show;
 - :func:`show_figure` instead of ``save_figure`` + ``plt.show()``: saves the PNG under
   ``results/figures/`` and shows it in a ``<figure>`` with a caption that says what it shows;
 - :func:`show_table`: a table (HTML from :mod:`scdmac_lib.tables`, or a frame) with its caption and
@@ -20,25 +22,29 @@ from __future__ import annotations
 import base64
 import html
 import struct
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from scdmac_lib.book import tables
+from scdmac_lib.book import style, tables
 from scdmac_lib.data import catalogue
 from scdmac_lib.method.devices import resolve_device
+from scdmac_lib.runs import execute, page_runs
+from scdmac_lib.runs.profiles import Profile, get_profile
+from scdmac_lib.runs.specs import RunSpec
 from scdmac_lib.runtime import paths
 from scdmac_lib.runtime.files import atomic_path
 from scdmac_lib.runtime.paths import display_path
 from scdmac_lib.runtime.provenance import git_commit, versions
+from scdmac_lib.runtime.threads import set_threads
 
 MAX_EMBEDDED_BYTES = 2_000_000  # CSVs above this are named (path under results/), not embedded
-
-
 MIN_CAPTION_WORDS = 4
-
-
+RECOMPUTE_COMMAND = "bash tools/book.sh quick --recompute"
 _STYLE = """<style>
 p.scdmac-provenance {font-size: 0.85rem; color: #444c56; background: #f6f8fa; border-left: 3px solid #c0392b;
   padding: 0.35rem 0.6rem; margin: 0.4rem 0 0.8rem 0}
@@ -59,36 +65,48 @@ def _esc(text) -> str:
 
 
 def _commit() -> str:
-
     sha = git_commit()
     base, dirty = sha.removesuffix("-dirty"), sha.endswith("-dirty")
     return base[:10] + (" (with uncommitted changes)" if dirty else "")
 
 
 def _device(device: str) -> str:
-
     resolved = str(resolve_device(device))
     return resolved if resolved == device else f"{resolved} (asked: {device})"
 
 
-def describe_datasets(datasets: Sequence[str]) -> str:
-    """``stand-ins deng, pollen; extras worm_neuron`` (``none`` for an empty list)."""
-    if not datasets:
-        return "none"
-    groups: dict[str, list[str]] = {"synthetic": [], "stand-ins": [], "extras": []}
-    for d in datasets:
-        kind = "synthetic" if d.startswith("synth-") else ("stand-ins" if catalogue.paper_column(d) else "extras")
-        groups[kind].append(d)
-    return "; ".join(f"{kind} {', '.join(names)}" for kind, names in groups.items() if names)
+def run_origins(specs: Sequence[RunSpec]) -> str:
+    """Where a page's runs come from, in words: how many from the results archive (with the commits
+    and devices that computed them), from this machine's cache, and still to compute now."""
+    if not specs:
+        return ""
+    archived: Counter[tuple[str, str]] = Counter()
+    cached = 0
+    for spec in specs:
+        found = execute.stored(spec)
+        if found is None:
+            continue
+        if found.origin == "archive":
+            archived[(str(found.provenance.get("commit", "?"))[:7], str(found.provenance.get("device", "?")))] += 1
+        else:
+            cached += 1
+    to_compute = len(specs) - sum(archived.values()) - cached
+    where = ", ".join(f"commit {c} on {d}" for c, d in sorted(archived))
+    parts = [f"{sum(archived.values())} from the results archive" + (f" ({where})" if where else ""),
+             f"{cached} computed earlier on this machine", f"{to_compute} computed now"]
+    return f"{len(specs)} runs: " + ", ".join(parts)
 
 
 def header_text(profile: str, device: str, *, datasets: Sequence[str] = (), seeds: Sequence[int] = (),
-                note: str = "") -> str:
-    """The provenance line as HTML: profile, seeds, datasets, device, commit (and an optional note)."""
+                note: str = "", runs: str = "") -> str:
+    """The provenance line as HTML: profile, seeds, datasets (by kind), device, commit, where the runs
+    came from (``runs``, see :func:`run_origins`) and an optional note."""
     seed_text = ", ".join(str(s) for s in seeds) if seeds else "none"
     parts = [f"Profile <b>{_esc(profile)}</b>", f"seeds {_esc(seed_text)}",
-             f"datasets: {_esc(describe_datasets(list(datasets)))}", f"device {_esc(_device(device))}",
+             f"datasets: {_esc(catalogue.describe_list(list(datasets)))}", f"device {_esc(_device(device))}",
              f"commit <code>{_esc(_commit())}</code>"]
+    if runs:
+        parts.append(_esc(runs))
     text = " &middot; ".join(parts)
     if note:
         text += f" &middot; {_esc(note)}"
@@ -96,9 +114,44 @@ def header_text(profile: str, device: str, *, datasets: Sequence[str] = (), seed
 
 
 def show_header(profile: str, device: str, *, datasets: Sequence[str] = (), seeds: Sequence[int] = (),
-                note: str = "") -> None:
+                note: str = "", runs: str = "") -> None:
     """Show the page's one-line provenance (see :func:`header_text`)."""
-    _display(header_text(profile, device, datasets=datasets, seeds=seeds, note=note))
+    _display(header_text(profile, device, datasets=datasets, seeds=seeds, note=note, runs=runs))
+
+
+@dataclass(frozen=True)
+class Page:
+    """An opened page: its name, profile, device, CPU threads and the runs it reads (in order)."""
+
+    name: str
+    profile: Profile
+    device: str
+    threads: int
+    runs: tuple[RunSpec, ...]
+    datasets: tuple[str, ...]
+    seeds: tuple[int, ...]
+
+
+def open_page(name: str, profile: str, device: str = "auto", *, n_threads: int | None = None,
+              datasets: Sequence[str] | None = None, seeds: Sequence[int] | None = None, note: str = "",
+              **params: Any) -> Page:
+    """Open a notebook page: plot style, the kernel's CPU threads, the profile, the runs, the provenance line.
+
+    The runs are those the workflow plans for the page
+    (:func:`scdmac_lib.runs.page_runs.specs_for` with ``datasets``, ``seeds`` and the page's other
+    ``params``; ``None`` means the profile's). The line names the datasets and seeds of those runs
+    (or ``datasets`` and ``seeds`` themselves on a page that reads none) and says where the runs come
+    from (:func:`run_origins`).
+    """
+    style.set_style()
+    threads = set_threads(n_threads)
+    prof = get_profile(profile)
+    specs = tuple(page_runs.specs_for(name, prof, datasets=datasets, seeds=seeds, **params)
+                  if name in page_runs.NOTEBOOK_RUNS else ())
+    shown_datasets = tuple(dict.fromkeys(s.dataset for s in specs)) or tuple(datasets or ())
+    shown_seeds = tuple(sorted({s.seed for s in specs})) or tuple(seeds or ())
+    show_header(prof.name, device, datasets=shown_datasets, seeds=shown_seeds, note=note, runs=run_origins(specs))
+    return Page(name, prof, device, threads, specs, shown_datasets, shown_seeds)
 
 
 def _check_caption(caption: str) -> str:

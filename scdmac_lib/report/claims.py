@@ -1,14 +1,8 @@
-"""Reported-vs-reproduced tables and the claim verdicts of the reproducibility report.
+"""The paper's claims this project checks, each with a verdict computed from a run frame.
 
-Everything here is a pure function of data frames: the paper's reported tables (read from
-``shared/paper/reported_table*.csv``) and a *run frame*, one row per run as returned by
-:func:`scdmac_lib.runs.execute.run_many` (columns ``dataset, method, seed, ari, nmi, silhouette``),
-optionally with ``sweep_param`` / ``sweep_value`` columns marking the rows of a sensitivity sweep
-(see :func:`sweep_specs` and :func:`tag_sweep`). Verdicts are computed from the numbers, never typed in.
-
-The reported side reproduces the paper's numbers (Xu et al., 2026, Tables 1-5 and the values quoted in
-Section 3.3); an empty cell in the CSVs is a value lost when the paper's web page was extracted (it
-was the bold best or underlined second-best entry) and stays ``NaN`` here.
+Comparisons of two methods are paired on (dataset, seed) with a one-sided Wilcoxon signed-rank test;
+sweep optima and the seed variance are checked on every dataset where they can be. Verdicts are
+computed from the numbers, never typed in.
 """
 
 from __future__ import annotations

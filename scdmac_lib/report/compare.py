@@ -1,21 +1,15 @@
-"""Reported-vs-reproduced tables and the claim verdicts of the reproducibility report.
+"""Ours beside the paper's: summaries of a run frame, side-by-side and display tables, sweeps.
 
-Everything here is a pure function of data frames: the paper's reported tables (read from
-``shared/paper/reported_table*.csv``) and a *run frame*, one row per run as returned by
-:func:`scdmac_lib.runs.execute.run_many` (columns ``dataset, method, seed, ari, nmi, silhouette``),
-optionally with ``sweep_param`` / ``sweep_value`` columns marking the rows of a sensitivity sweep
-(see :func:`sweep_specs` and :func:`tag_sweep`). Verdicts are computed from the numbers, never typed in.
-
-The reported side reproduces the paper's numbers (Xu et al., 2026, Tables 1-5 and the values quoted in
-Section 3.3); an empty cell in the CSVs is a value lost when the paper's web page was extracted (it
-was the bold best or underlined second-best entry) and stays ``NaN`` here.
+A *run frame* has one row per run as returned by :func:`scdmac_lib.runs.execute.run_many` (columns
+``dataset, method, seed, ari, nmi, silhouette``, ...), optionally with ``sweep_param`` /
+``sweep_value`` columns marking the rows of a sensitivity sweep (:func:`tag_sweep`). Every function
+here is a pure function of data frames.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 import pandas as pd
 
@@ -188,10 +182,10 @@ def win_loss_statement(long: pd.DataFrame, metric: str, method: str = "scDMAC") 
     return "\n".join(lines)
 
 
-def dataset_table(datasets: Sequence[str], *, shared: Path | None = None) -> pd.DataFrame:
+def dataset_table(datasets: Sequence[str]) -> pd.DataFrame:
     """One row per dataset: its kind, our shape, the paper column it is or stands for and that column's Table 1 shape."""
     try:
-        t1 = load_reported(1, shared=shared)
+        t1 = load_reported(1)
     except FileNotFoundError:
         t1 = None
     listed = list_datasets().set_index("name")

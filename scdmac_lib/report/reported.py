@@ -1,14 +1,9 @@
-"""Reported-vs-reproduced tables and the claim verdicts of the reproducibility report.
+"""The paper's reported values: Tables 1-5 (kept in the package, :data:`PAPER_TABLES`) and the values
+its text quotes for Figs. 5-7, with the mapping from our method names to the paper's rows.
 
-Everything here is a pure function of data frames: the paper's reported tables (read from
-``shared/paper/reported_table*.csv``) and a *run frame*, one row per run as returned by
-:func:`scdmac_lib.runs.execute.run_many` (columns ``dataset, method, seed, ari, nmi, silhouette``),
-optionally with ``sweep_param`` / ``sweep_value`` columns marking the rows of a sensitivity sweep
-(see :func:`sweep_specs` and :func:`tag_sweep`). Verdicts are computed from the numbers, never typed in.
-
-The reported side reproduces the paper's numbers (Xu et al., 2026, Tables 1-5 and the values quoted in
-Section 3.3); an empty cell in the CSVs is a value lost when the paper's web page was extracted (it
-was the bold best or underlined second-best entry) and stays ``NaN`` here.
+These are facts from the paper (Xu et al., 2026), shown as reported; an empty cell is a value lost
+when the paper's web page was extracted (it was the bold best or underlined second-best entry) and
+stays ``NaN``.
 """
 
 from __future__ import annotations
@@ -20,17 +15,19 @@ from pathlib import Path
 import pandas as pd
 
 from scdmac_lib.data import catalogue
-from scdmac_lib.runtime import paths
 
 LOST = "lost in extraction"
 
 
+#: The paper's tables, kept in the package (one file each, with the table's number and caption in
+#: ``#`` lines above the CSV), so that every checkout shows the reported side.
+PAPER_TABLES = Path(__file__).resolve().parent / "paper_tables"
 REPORTED_FILES = {
-    1: "reported_table1_datasets.csv",
-    2: "reported_table2_ari.csv",
-    3: "reported_table3_nmi.csv",
-    4: "reported_table4_silhouette.csv",
-    5: "reported_table5_ablation.csv",
+    1: "table1_datasets.csv",
+    2: "table2_ari.csv",
+    3: "table3_nmi.csv",
+    4: "table4_silhouette.csv",
+    5: "table5_ablation.csv",
 }
 
 
@@ -74,30 +71,34 @@ SWEEPS = {
 }
 
 
-def reported_dir(shared: Path | None = None) -> Path | None:
-    """The folder holding the paper's CSVs, or ``None`` when this checkout has none."""
-    if shared is None:
-
-        shared = paths.shared_dir()
-    if shared is None or not (Path(shared) / "paper").is_dir():
-        return None
-    return Path(shared) / "paper"
-
-
-def load_reported(table: int, *, shared: Path | None = None) -> pd.DataFrame:
-    """One of the paper's Tables 1-5 as a frame; lost cells stay ``NaN``.
-
-    Tables 2-4 are indexed by the paper's method name with one column per paper dataset; Table 5 is
-    indexed by (variant, metric) with the metric lower-cased (``"ari"``, ``"nmi"``).
-    """
+def _file(table: int, folder: Path | None) -> Path:
     if table not in REPORTED_FILES:
         msg = f"table must be one of {sorted(REPORTED_FILES)}, got {table!r}."
         raise ValueError(msg)
-    folder = reported_dir(shared)
-    if folder is None:
-        msg = "the paper's reported tables are not available (no shared/paper folder)."
+    path = Path(folder or PAPER_TABLES) / REPORTED_FILES[table]
+    if not path.is_file():
+        msg = f"the paper's Table {table} is not at {path}."
         raise FileNotFoundError(msg)
-    frame = pd.read_csv(folder / REPORTED_FILES[table])
+    return path
+
+
+def caption(table: int, *, folder: Path | None = None) -> str:
+    """The caption kept with the paper's Table ``table`` (the ``# caption:`` line of its file)."""
+    for line in _file(table, folder).read_text().splitlines():
+        if line.startswith("# caption:"):
+            return line.removeprefix("# caption:").strip()
+    msg = f"{REPORTED_FILES[table]} has no '# caption:' line."
+    raise ValueError(msg)
+
+
+def load_reported(table: int, *, folder: Path | None = None) -> pd.DataFrame:
+    """One of the paper's Tables 1-5 as a frame; lost cells stay ``NaN``.
+
+    Tables 2-4 are indexed by the paper's method name with one column per paper dataset; Table 5 is
+    indexed by (variant, metric) with the metric lower-cased (``"ari"``, ``"nmi"``). ``folder``
+    replaces the package's :data:`PAPER_TABLES` (tests).
+    """
+    frame = pd.read_csv(_file(table, folder), comment="#")
     if table == 1:
         return frame.set_index("dataset")
     if table == 5:
@@ -106,21 +107,21 @@ def load_reported(table: int, *, shared: Path | None = None) -> pd.DataFrame:
     return frame.set_index("method")
 
 
-def reported_metric(metric: str, *, shared: Path | None = None) -> pd.DataFrame | None:
+def reported_metric(metric: str, *, folder: Path | None = None) -> pd.DataFrame | None:
     """The reported table of ``metric`` (``ari``, ``nmi`` or ``silhouette``), or ``None`` if absent."""
     if metric not in METRIC_TABLE:
         msg = f"metric must be one of {sorted(METRIC_TABLE)}, got {metric!r}."
         raise ValueError(msg)
     try:
-        return load_reported(METRIC_TABLE[metric], shared=shared)
+        return load_reported(METRIC_TABLE[metric], folder=folder)
     except FileNotFoundError:
         return None
 
 
-def reported_ablation(metric: str, *, shared: Path | None = None) -> pd.DataFrame | None:
+def reported_ablation(metric: str, *, folder: Path | None = None) -> pd.DataFrame | None:
     """Table 5 for one metric, indexed by variant (rows like Tables 2-3), or ``None`` if absent."""
     try:
-        t5 = load_reported(5, shared=shared)
+        t5 = load_reported(5, folder=folder)
     except FileNotFoundError:
         return None
     return t5.xs(metric.lower(), level="metric")
