@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -72,21 +74,33 @@ def test_specs_survive_the_command_line_as_json():
         jobs.run_job("0" * 16, runplan.spec_json(spec))
 
 
+def _workdir(tmp_path):
+    """A working directory for the workflow: the notebook sources, the book's pages and its config."""
+    for folder in ("notebooks", "book"):
+        shutil.copytree(paths.REPO_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("executed"))
+    shutil.copy(paths.REPO_ROOT / "_config.yml", tmp_path)
+    return tmp_path
+
+
 def _job_counts(output: str) -> dict[str, int]:
+    if "Job stats:" not in output:
+        assert "Nothing to be done" in output, output[-2000:]
+        return {}
     table = output[output.index("Job stats:"):]
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
 
 
 def test_paper_profile_dag_dry_run(tmp_path):
     """The whole paper-profile DAG plans without cycles: one job per run, stage, dataset and notebook."""
-    env = {**os.environ, "SCDMAC_RESULTS": str(tmp_path)}
+    env = {**os.environ, "SCDMAC_RESULTS": str(tmp_path / "results")}
     proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", "--nolock", "--quiet", "rules",
-                           "--config", "profile=paper"], cwd=paths.REPO_ROOT, env=env, capture_output=True,
-                          text=True, check=False, timeout=300)
+                           "--snakefile", str(paths.REPO_ROOT / "Snakefile"), "--directory", str(_workdir(tmp_path)),
+                           "--config", "profile=paper"], env=env, capture_output=True, text=True, check=False,
+                          timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     counts = _job_counts(proc.stdout + proc.stderr)
     prof = get_profile("paper")
-    job_plan = runplan.plan(prof, NOTEBOOKS)
+    job_plan = runplan.plan(prof, NOTEBOOKS, skip_archived=True)  # a run the archive holds gets no job
     assert counts["dataset"] == len(job_plan.datasets)
     assert counts["denoise"] == len(job_plan.stages)
     assert counts["classical"] == sum(not job_plan.trains(k) for k in job_plan.runs) > 0
@@ -122,3 +136,35 @@ def test_smoke_runs_through_snakemake_then_only_what_is_missing(tmp_path, monkey
     lost = next(k for k, s in job_plan.runs.items() if s.method == "PCA + k-means")
     (results / "runs" / lost / "result.json").unlink()
     assert _job_counts(snakemake("-n", "--quiet", "rules")) == {"classical": 1, "runs": 1, "total": 2}
+
+
+@pytest.mark.slow
+def test_a_book_built_for_one_profile_is_never_taken_for_another(tmp_path):
+    """After a smoke book, the quick profile plans its runs (those the archive lacks) and every page again."""
+    _workdir(tmp_path)
+    env = {**os.environ, "SCDMAC_RESULTS": str(tmp_path / "results")}
+    cmd = [sys.executable, "-m", "snakemake", "all", "-n", "--nolock", "--quiet", "rules", "--snakefile",
+           str(paths.REPO_ROOT / "Snakefile"), "--directory", str(tmp_path), "--cores", "2"]
+
+    def dry_run(profile):
+        proc = subprocess.run([*cmd, "--config", f"profile={profile}"], env=env, capture_output=True, text=True,
+                              check=False, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        return _job_counts(proc.stdout + proc.stderr)
+
+    dry_run("smoke")  # writes the profile stamp
+    time.sleep(1.1)
+    smoke = runplan.plan("smoke", NOTEBOOKS, skip_archived=True)  # a smoke book, as if built: every output there
+    for key in smoke.runs:
+        (tmp_path / "results" / "runs" / key).mkdir(parents=True)
+        (tmp_path / "results" / "runs" / key / "result.json").write_text("{}")
+    for name in NOTEBOOKS:
+        (tmp_path / "book" / "executed").mkdir(exist_ok=True)
+        (tmp_path / "book" / "executed" / f"{name}.ipynb").write_text("{}")
+    (tmp_path / "_build" / "html").mkdir(parents=True)
+    (tmp_path / "_build" / "html" / "index.html").write_text("<html></html>")
+    assert dry_run("smoke") == {}, "the smoke book is complete: nothing to do"
+    quick = dry_run("quick")
+    planned = runplan.plan("quick", NOTEBOOKS, skip_archived=True)
+    assert quick.get("notebook") == len(NOTEBOOKS) and quick.get("book") == 1
+    assert quick.get("train", 0) + quick.get("classical", 0) == len(planned.runs)

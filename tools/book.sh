@@ -1,14 +1,43 @@
 #!/usr/bin/env bash
-# The README's main command: set up the virtual environment if needed, execute every notebook with
-# papermill on a profile (default: quick), build the Jupyter Book into _build/html and check its pages.
-# Usage: bash tools/book.sh [PROFILE]
+# The README's main command: set up .venv if needed, then build the book of a profile (default quick)
+# through the workflow (Snakefile): the runs the results archive does not hold, every notebook
+# (papermill), the Jupyter Book into _build/html, and a check of every page in a headless browser.
+#
+# Usage: bash tools/book.sh [PROFILE] [--recompute] [--refresh-archive] [--threads N]
+#   --recompute        ignore the results archive: compute every run of the profile's plan, in parallel
+#                      (worker processes share the cores, and the GPU when there is one)
+#   --refresh-archive  then rewrite archive/ from those runs (scdmac runs archive)
+#   --threads N        CPU threads per job (default: 2 with a GPU, else 1); jobs = cores / N
 set -euo pipefail
 cd "$(dirname "$0")/.."
-profile="${1:-quick}"
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
+profile=quick recompute=false refresh=false threads=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --recompute) recompute=true ;;
+    --refresh-archive) refresh=true ;;
+    --threads) threads="$2"; shift ;;
+    smoke|quick|paper) profile="$1" ;;
+    *) echo "book.sh: unknown argument '$1' (usage: bash tools/book.sh [smoke|quick|paper] [--recompute] [--refresh-archive] [--threads N])" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$refresh" = true ] && [ "$recompute" = false ]; then
+  echo "book.sh: --refresh-archive rewrites the archive from recomputed runs: add --recompute" >&2; exit 2
 fi
-.venv/bin/pip install -q torch==2.13.0 -e ".[book,test]"
-.venv/bin/scdmac notebooks all --profile "$profile"
+bash tools/setup.sh
+start=$(date +%s)
+cores=$(.venv/bin/python -c "from scdmac_lib.runtime.threads import available_cores; print(available_cores())")
+gpu=$(.venv/bin/python -c "import torch; print(int(torch.cuda.is_available()))")
+threads=${threads:-$([ "$gpu" = 1 ] && echo 2 || echo 1)}
+options=(--cores "$cores" --keep-going --rerun-incomplete --quiet rules
+         --config profile="$profile" recompute="$recompute" threads="$threads")
+echo "book.sh: profile $profile, $cores cores, $((cores / threads)) jobs of $threads thread(s), GPU: $gpu, recompute: $recompute"
+.venv/bin/scdmac runs status --profile "$profile" | head -3
+.venv/bin/snakemake runs "${options[@]}"   # the runs the archive does not hold (every run with --recompute)
+.venv/bin/snakemake runs "${options[@]}"   # rule 7 of the method study: its combination is planned once its arms exist
+if [ "$refresh" = true ]; then
+  .venv/bin/scdmac runs archive --profile "$profile"
+fi
+.venv/bin/snakemake all "${options[@]}"    # every notebook, then the book
 .venv/bin/python tools/check_book.py   # every page renders (headless Chromium when installed)
-echo "book built: _build/html/index.html (profile: $profile)"
+echo "book built: _build/html/index.html (profile $profile) in $(( $(date +%s) - start )) s"

@@ -26,7 +26,8 @@ For every HTML page of the built book (``_build/html``, without ``_static``/``_s
   ``<base>`` pointing at the original and a script that writes the numbers into the DOM it dumps.
 
 Without Chromium it says so, skips the browser (screenshots, rendered-math check, layout) and still
-runs the checks on the static HTML. Install it with ``apt-get update && apt-get install -y chromium``.
+runs the checks on the static HTML, except under ``CI=true``, where a missing browser fails the check
+(CI must measure the pages). Install it with ``apt-get update && apt-get install -y chromium``.
 Exit status: 0 when every page passes, 1 otherwise (failing pages listed), 2 when there is no book.
 """
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -280,6 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"check_book: no built book at {html_dir} (run scdmac notebooks book)\n")
         return 2
     binary = find_chromium()
+    if binary is None and os.environ.get("CI", "").lower() == "true":
+        sys.stderr.write("check_book: chromium is not installed and CI=true: the pages cannot be measured "
+                         "(apt-get update && apt-get install -y chromium).\n")
+        return 1
     if binary is None:
         print("check_book: SKIPPING the browser checks: chromium is not installed "
               "(apt-get update && apt-get install -y chromium); checking the static HTML only.")

@@ -8,7 +8,8 @@ the dataset it ran on has the same digest, and computes it otherwise. Layout of 
     ARCHIVE.json          what computed it: profile, commit, device, threads, versions, date, counts
     index.csv             one row per run: key, dataset, method, seed, overrides, ARI, NMI
     runs/<key>.json       one run: identity, spec, metrics, timings, diagnostics, thinned loss
-                          histories, provenance, the dataset's digest, labels and their sha256
+                          histories, provenance, the dataset's digest, labels, and the sha256 of
+                          all of it (and of its embedding file)
     embeddings/<key>.npy  the embedding, only for the runs a page plots (float32, no pickle)
 
 Files are plain JSON and ``.npy``, sorted and rounded so that the same results give the same bytes,
@@ -80,24 +81,27 @@ def thin_history(history: dict[str, dict[str, list[float]]], max_points: int = M
     return out
 
 
-def _labels_sha256(labels: Sequence[int]) -> str:
-    return hashlib.sha256(json.dumps([int(v) for v in labels]).encode()).hexdigest()
+def _content_sha256(entry: dict[str, Any]) -> str:
+    """sha256 of an entry's canonical JSON without its own checksum (any edit of any field changes it)."""
+    body = {k: v for k, v in entry.items() if k != "sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def to_entry(result: RunResult, *, embedding_file: str | None) -> dict[str, Any]:
     """The archive's JSON of one run (see the module docstring)."""
     prov = {k: v for k, v in result.provenance.items() if k != "finished_at"}
-    labels = [int(v) for v in np.asarray(result.labels)]
-    return jsonable({
+    history = result.history if result.origin == "archive" else thin_history(result.history)  # thinned once
+    entry = jsonable({
         "format": FORMAT, "key": result.spec.key(), "identity": result.spec.identity(), "spec": result.spec.as_dict(),
         "dataset_sha256": result.dataset_sha256,
         "metrics": {k: _round(v) for k, v in sorted(result.metrics.items())},
         "timings": {k: round(v, 1) for k, v in sorted(result.timings.items())},
         "diagnostics": {k: _round(v) for k, v in sorted(result.diagnostics.items())},
-        "history": thin_history(result.history), "config": result.config, "provenance": prov,
-        "labels": labels, "labels_sha256": _labels_sha256(labels),
-        "embedding": embedding_file,
+        "history": history, "config": result.config, "provenance": prov,
+        "labels": [int(v) for v in np.asarray(result.labels)], "embedding": embedding_file,
     })
+    entry["embedding_sha256"] = None
+    return entry
 
 
 def _dump(entry: dict[str, Any]) -> str:
@@ -106,7 +110,7 @@ def _dump(entry: dict[str, Any]) -> str:
 
 def read_entry(path: Path) -> dict[str, Any]:
     """One stored run's JSON, checked: it parses, its format is known, its key is the hash of its
-    identity, and its labels match their checksum. Raises :class:`ArchiveError` naming the problem."""
+    identity, and its content matches its checksum. Raises :class:`ArchiveError` naming the problem."""
     try:
         entry = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -120,8 +124,8 @@ def read_entry(path: Path) -> dict[str, Any]:
         if key != entry["key"] or path.stem != key:
             msg = f"{path.name}: its identity hashes to {key}, not to its key {entry['key']} (edited by hand?)"
             raise ArchiveError(msg)
-        if _labels_sha256(entry["labels"]) != entry["labels_sha256"]:
-            msg = f"{path.name}: the labels do not match their sha256 (damaged or edited)"
+        if _content_sha256(entry) != entry["sha256"]:
+            msg = f"{path.name}: its content does not match its sha256 (damaged or edited)"
             raise ArchiveError(msg)
         make_spec(**{**entry["spec"], "overrides": dict(entry["spec"]["overrides"])})
     except (KeyError, TypeError) as err:
@@ -133,7 +137,11 @@ def read_entry(path: Path) -> dict[str, Any]:
 def _result(spec: RunSpec, entry: dict[str, Any], root: Path) -> RunResult:
     embedding = None
     if entry["embedding"]:
-        embedding = np.load(root / entry["embedding"], allow_pickle=False)
+        path = root / entry["embedding"]
+        if hashlib.sha256(path.read_bytes()).hexdigest() != entry["embedding_sha256"]:
+            msg = f"{entry['embedding']}: the embedding does not match its sha256 (damaged or edited)"
+            raise ArchiveError(msg)
+        embedding = np.load(path, allow_pickle=False)
         if len(embedding) != len(entry["labels"]):
             msg = f"{entry['embedding']}: {len(embedding)} rows for {len(entry['labels'])} cells"
             raise ArchiveError(msg)
@@ -237,6 +245,9 @@ def write(results: Sequence[RunResult], *, embeddings_for: Iterable[str], manife
                 emb = f"embeddings/{key}.npy"
                 np.save(tmp / emb, np.asarray(res.embedding, dtype=np.float32))
             entry = to_entry(res, embedding_file=emb)
+            if emb is not None:
+                entry["embedding_sha256"] = hashlib.sha256((tmp / emb).read_bytes()).hexdigest()
+            entry["sha256"] = _content_sha256(entry)
             (tmp / "runs" / f"{key}.json").write_text(_dump(entry))
             entries.append(entry)
         (tmp / "index.csv").write_text(_index_csv(entries))
@@ -264,9 +275,12 @@ def problems(root: Path | None = None) -> list[str]:
     for path in sorted((root / "runs").glob("*.json")):
         try:
             entry = read_entry(path)
-            if entry["embedding"] and not (root / entry["embedding"]).is_file():
-                out.append(f"{path.name}: its embedding file {entry['embedding']} is missing")
             keys.add(entry["key"])
+            emb = root / entry["embedding"] if entry["embedding"] else None
+            if emb is not None and not emb.is_file():
+                out.append(f"{path.name}: its embedding file {entry['embedding']} is missing")
+            elif emb is not None and hashlib.sha256(emb.read_bytes()).hexdigest() != entry["embedding_sha256"]:
+                out.append(f"{entry['embedding']}: the embedding does not match its sha256 (damaged or edited)")
         except ArchiveError as err:
             out.append(str(err))
     out += [f"index.csv lists {k}, which has no readable run file" for k in sorted(set(_index(root).values()) - keys)]
@@ -285,8 +299,8 @@ the dataset has the same digest, and computes it otherwise.
 - `ARCHIVE.json`: profile, commit, device, threads, library versions and date of the computation.
 - `index.csv`: one row per run (key, dataset, method, seed, overrides, ARI, NMI).
 - `runs/<key>.json`: one run: identity, spec, metrics, timings (0.1 s), diagnostics, loss histories
-  thinned to at most 50 points per curve, provenance, the dataset's digest, the labels and their
-  sha256.
+  thinned to at most 50 points per curve, provenance, the dataset's digest, the labels, and the
+  sha256 of all of it (and of the embedding file), so that any edit shows.
 - `embeddings/<key>.npy`: the embedding (float32, `numpy.load(..., allow_pickle=False)`), only for
   the runs a page plots.
 

@@ -2,9 +2,10 @@
 
 On the kind of device that computed a stored run (``cpu``, ``cuda``), its labels must agree: the
 ARI between stored and recomputed labels at least :data:`SAME_DEVICE_MIN_ARI` (identical where the
-code is deterministic, which the table shows). Across kinds (a GPU-computed archive checked on a
-CPU) floating-point differences may move a few cells, so the check is that every stored metric is
-reproduced within :data:`CROSS_DEVICE_TOLERANCE`, and the label agreement is reported. Each run is
+code is deterministic, which the table shows), and its metrics too. Across kinds (a GPU-computed
+archive checked on a CPU) floating-point differences may move a few cells, so the check is that
+every stored metric is reproduced within :data:`CROSS_DEVICE_TOLERANCE`, and the label agreement is
+reported. Each run is
 recomputed with the thread count it was computed with, into a scratch results folder (the cache
 and the archive are not touched).
 """
@@ -53,10 +54,11 @@ def compare(stored: RunResult, fresh: RunResult, device_now: str) -> dict:
     keys = [k for k in stored.metrics if k in COMPARED or (k.startswith("stage_") and k in fresh.metrics)]
     diffs = {k: abs(float(stored.metrics[k]) - float(fresh.metrics[k])) for k in keys
              if np.isfinite(stored.metrics[k]) and np.isfinite(fresh.metrics[k])}
-    worst = max(diffs, key=diffs.get) if diffs else ""
+    worst = max(diffs, key=diffs.get) if diffs and max(diffs.values()) > 0 else ""
     agreement = ari(stored.labels, fresh.labels)
     identical = bool(np.array_equal(stored.labels, fresh.labels))
-    ok = agreement >= SAME_DEVICE_MIN_ARI if same_kind else (not diffs or diffs[worst] <= CROSS_DEVICE_TOLERANCE)
+    metrics_ok = not diffs or diffs[worst] <= CROSS_DEVICE_TOLERANCE
+    ok = metrics_ok and (agreement >= SAME_DEVICE_MIN_ARI or not same_kind)
     return {"labels_identical": identical, "label_ari": agreement, "largest_metric_diff": diffs.get(worst, 0.0),
             "metric": worst, "stored_device": stored.provenance.get("device", ""), "device_now": device_now,
             "same_device_kind": same_kind, "verdict": "reproduced" if ok else "DIFFERS"}
