@@ -16,10 +16,12 @@
 # scDMAC passes each dataset through three trained stages. To see which one adds cluster structure
 # and which one loses it, every scDMAC run also clusters each stage's output the same way, with
 # k-means at the run's k and seed: the PCA of the log-normalized input (this is the PCA + k-means
-# baseline), the PCA of the denoised matrix Xz, the pretrained embedding Z, and the fine-tuned labels.
-# The runs are the Table 2-3 runs of the profile (read from the cache). Two simulated datasets with
-# cluster sizes spanning 50x, one of them with marker genes that carry a fifth of their type's counts,
-# test the two failure modes seen on real data; and one fit is opened up to show why a stage loses.
+# baseline), the ZINB autoencoder's bottleneck (what scziDesk clusters), the PCA of its reconstruction
+# X_z (what the paper feeds to the masked stage), the pretrained embedding Z, and the fine-tuned labels.
+# A counterfactual run, which is not the paper's method, feeds the bottleneck to the masked stage
+# instead of X_z, to answer whether the reconstruction is where cell types are lost. Two simulated
+# datasets with very unequal cluster sizes, one of them with dominant marker genes, test the two
+# failure modes seen on real data; and one fit is opened up to show why a stage loses.
 
 # %% tags=["parameters", "hide-input"]
 profile = "quick"
@@ -30,63 +32,48 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, style, tables
-from scdmac_lib.data import catalogue, prefer_paper_data, simulate
+from scdmac_lib.book import page, tables
+from scdmac_lib.data import catalogue, simulate
 from scdmac_lib.evaluation import diagnosis, stages
 from scdmac_lib.evaluation.metrics import ari
 from scdmac_lib.method import denoise, devices, preprocess
 from scdmac_lib.method.config import make_config
-from scdmac_lib.runs import execute, page_runs
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import threads
+from scdmac_lib.report import reconstruction
+from scdmac_lib.runs import execute
 
-style.set_style()
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "75_stage_diagnosis"
-DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
-SEEDS = list(seeds or prof.seeds)
-SIMS = list(simulate.PRESETS)
-page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS, note=f"simulations: {', '.join(SIMS)}")
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds)
+SIMS = [d for d in pg.datasets if d in simulate.PRESETS]
+DATASETS = [d for d in pg.datasets if d not in simulate.PRESETS]
+SEEDS = list(pg.seeds)
+truths = {d: catalogue.load_dataset(d).obs[catalogue.LABEL_KEY].to_numpy() for d in pg.datasets}
+runs = reconstruction.run_frame([execute.run(s, device=device) for s in pg.runs], truths)
+real = runs[runs["dataset"].isin(DATASETS)]
+scdmac_runs = real[real["arm"] == "scDMAC"]
+runs_csv = page.save_table(runs, f"{NAME}_runs")
 
 # %% [markdown]
 # ## The real datasets
 #
-# Mean ARI over seeds of k-means on each stage's output, and the change from each stage to the
-# next (negative: the stage lost structure that the stage before it had).
+# ARI of k-means on each stage's output, mean and sd over seeds, in the order of the pipeline; then
+# the change from each stage to the next, taken within each run (negative: the stage lost structure
+# that the stage before it had).
 
 # %% tags=["hide-input"]
-run_specs = page_runs.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
-results = [execute.run(s, device=device) for s in run_specs if s.dataset in DATASETS and s.method == "scDMAC"]
-stage_cols = {k: v for r in results for k, v in r.metrics.items() if k.startswith("stage_")}
-frame = pd.DataFrame([{"dataset": r.spec.dataset, "seed": r.spec.seed,
-                       **{k: r.metrics.get(k, np.nan) for k in stage_cols},
-                       "mask_auc": r.diagnostics.get("mask_auc", np.nan),
-                       "smallest_cluster": r.diagnostics.get("smallest_cluster", np.nan),
-                       "n_nonempty_clusters": r.diagnostics.get("n_nonempty_clusters", np.nan),
-                       "smallest_type_recall": diagnosis.smallest_type_recall(
-                           catalogue.load_dataset(r.spec.dataset).obs[catalogue.LABEL_KEY], r.labels)}
-                      for r in results])
-runs_csv = page.save_table(frame, f"{NAME}_runs")
-table = stages.stage_table(frame, "ari")
-table_csv = page.save_table(table, f"{NAME}_ari")
-page.show_table(table.round(3), "Mean ARI over seeds of k-means on each stage's output, and the change from one "
-                "stage to the next (negative: the stage lost structure).", csv=table_csv)
-
-# %% tags=["hide-input"]
-gains = table.set_index("dataset")[[c for c in table.columns if " - " in c]]
-lines = []
-for step in gains.columns:
-    lost = gains.index[gains[step] < -0.02].tolist()
-    won = gains.index[gains[step] > 0.02].tolist()
-    lines.append(f"- **{step}**: gains more than 0.02 ARI on {', '.join(won) or 'no dataset'}; "
-                 f"loses more than 0.02 on {', '.join(lost) or 'no dataset'}.")
-display(Markdown("\n".join(lines)))
+summary = diagnosis.stage_summary(scdmac_runs, "ari")
+summary_csv = page.save_table(summary, f"{NAME}_ari")
+page.show_table(reconstruction.stage_scores_display(summary),
+                "ARI of k-means on each stage of scDMAC (log input: PCA + k-means, the baseline; bottleneck: "
+                "the ZINB autoencoder's code; X_z: its reconstruction; Z: the pretrained embedding; final: the "
+                "fine-tuned labels), mean ± sd over seeds, and the mean over datasets.", csv=summary_csv)
+page.show_table(reconstruction.stage_changes_display(summary),
+                "Change of the ARI from each stage to the next, within each run: mean ± sd over seeds, and "
+                "the mean over datasets (negative: the stage lost structure).", csv=summary_csv)
+display(Markdown(reconstruction.stage_change_lines(summary)))
 
 # %% [markdown]
 # Label-free checks of the same runs (means over seeds): the mask predictor's AUC on fresh masks,
@@ -94,41 +81,75 @@ display(Markdown("\n".join(lines)))
 # smallest annotated type under the best one-to-one matching of clusters to types.
 
 # %% tags=["hide-input"]
-checks = frame.groupby("dataset", sort=False)[["mask_auc", "n_nonempty_clusters", "smallest_cluster",
-                                               "smallest_type_recall"]].mean()
-page.show_table(checks.round(3).reset_index(), "Label-free checks and the smallest type's recall (means over "
-                "seeds).", csv=runs_csv)
+checks = scdmac_runs.groupby("dataset", sort=False)[["mask_auc", "n_nonempty_clusters", "smallest_cluster",
+                                                     "smallest_type_recall"]].mean()
+checks.index = [catalogue.label(d) for d in checks.index]
+page.show_table(checks.rename_axis("dataset").reset_index(),
+                "Label-free checks of scDMAC and the smallest type's recall (means over seeds).", csv=runs_csv)
+
+# %% [markdown]
+# ## The counterfactual: the masked stage reads the bottleneck
+#
+# The paper's masked stage reads X_z, the ZINB autoencoder's reconstruction of the counts. The
+# counterfactual changes that one input: the masked stage reads the autoencoder's bottleneck instead,
+# everything else as in scDMAC. **It is not the paper's method** and no default of the library uses
+# it. scziDesk-style clusters that same kind of bottleneck directly (with its published, narrower
+# code). The ARI of each, then the paired differences over (dataset, seed) pairs, tested both ways
+# with a one-sided Wilcoxon signed-rank test.
+
+# %% tags=["hide-input"]
+CF = reconstruction.COUNTERFACTUAL_ARM
+ARMS = ["scDMAC", CF, "scziDesk-style"]
+comparison = diagnosis.compare_arms(real, CF, ["scDMAC", "scziDesk-style"])
+arms_csv = page.save_table(comparison.per_dataset, f"{NAME}_counterfactual")
+tests_csv = page.save_table(comparison.tests, f"{NAME}_counterfactual_tests")
+page.show_table(reconstruction.arms_display(comparison, ARMS),
+                "ARI of scDMAC, of the counterfactual (the masked stage reads the ZINB bottleneck instead of "
+                "X_z; not the paper's method) and of scziDesk-style, mean ± sd over seeds.", csv=arms_csv)
+page.show_table(reconstruction.tests_display(comparison.tests),
+                "The counterfactual minus scDMAC and minus scziDesk-style, paired on (dataset, seed): mean ± sd "
+                "of the differences and the one-sided Wilcoxon p-values that it is higher and that it is lower.",
+                csv=tests_csv)
+
+# %% [markdown]
+# ## Is the reconstruction what loses the cell types?
+#
+# The answer below is generated from the numbers above by a rule written down before any real run
+# was seen (`scdmac_lib.report.reconstruction.reconstruction_answer`):
+
+# %% tags=["hide-input"]
+answer = reconstruction.reconstruction_answer(real)
+page.save_table(answer.evidence, f"{NAME}_reconstruction")
+display(Markdown(reconstruction.rule_statement()))
+display(Markdown(answer.statement))
 
 # %% [markdown]
 # ## Simulated data: unequal types and dominant genes
-#
-# Four types of 1000, 300, 100 and 20 cells (ZINB counts from `scdmac_lib.simulate`); in
-# `sim-dominant` every type also has three marker genes that carry 20 % of its cells' counts (and 1 %
-# of every other cell's, as ambient RNA). scDMAC and PCA + k-means on the same data and seeds.
 
 # %% tags=["hide-input"]
-sim_specs = [s for s in run_specs if s.dataset in SIMS]
-sim_rows = []
-for spec in sim_specs:
-    res = execute.run(spec, device=device)
-    truth = catalogue.load_dataset(spec.dataset).obs[catalogue.LABEL_KEY]
-    sim_rows.append({"dataset": spec.dataset, "method": spec.method, "seed": spec.seed, "ari": res.metrics["ari"],
-                     **{k: v for k, v in res.metrics.items() if k.startswith("stage_") and k.endswith("_ari")},
-                     "smallest_type_recall": diagnosis.smallest_type_recall(truth, res.labels),
-                     "n_nonempty_clusters": res.metrics["n_clusters_found"]})
-sims = pd.DataFrame(sim_rows)
+designs = "; ".join(
+    f"`{name}`, types of {', '.join(str(n) for n in preset['sizes'])} cells"
+    + (f", each type with {preset['dominant_genes']} marker genes that carry {preset['dominant_share']:.0%} of its "
+       "cells' counts (and a small ambient share of every other cell's)" if preset.get("dominant_genes") else "")
+    for name, preset in simulate.PRESETS.items())
+display(Markdown(f"ZINB counts from `scdmac_lib.data.simulate`: {designs}. scDMAC and PCA + k-means run on the "
+                 "same data and seeds."))
+sims = runs[runs["dataset"].isin(SIMS)]
 sims_csv = page.save_table(sims, f"{NAME}_simulations")
-sims_mean = sims.groupby(["dataset", "method"], sort=False).mean(numeric_only=True).drop(columns="seed")
-page.show_table(tables.text_table(sims_mean.drop(columns="stage_final_ari", errors="ignore").reset_index()  # final = ari
-                                  .rename(columns=lambda c: c.removeprefix("stage_"))),
-                "Simulated data: ARI, the stage scores of scDMAC, the recall of the "
-                "20-cell type and the clusters found (means over seeds).", csv=sims_csv)
+stage_cols = [f"stage_{k}_ari" for k in stages.STAGES if k != "final" and f"stage_{k}_ari" in sims.columns]
+sims_mean = sims.groupby(["dataset", "method"], sort=False)[["ari", *stage_cols, "smallest_type_recall",
+                                                             "n_clusters_found"]].mean().reset_index()
+sims_mean["dataset"] = [catalogue.label(d) for d in sims_mean["dataset"]]
+page.show_table(sims_mean.rename(columns={f"stage_{k}_ari": v for k, v in reconstruction.STAGE_NAMES.items()}),
+                "Simulated data: ARI, the stage scores of scDMAC, the recall of the smallest type and the "
+                "clusters found (means over seeds).", csv=sims_csv)
 
 # %% [markdown]
 # ## Why a stage loses: one fit opened up
 #
-# The dataset where the denoised matrix loses the most against the log input (from the table above)
-# is refitted here with the library's default likelihood and with the other one (ZINB or NB). For
+# The dataset where the reconstruction X_z loses the most against the log input (from the first table)
+# is refitted here with the library's default likelihood and with the other one (ZINB or NB), and
+# k-means is run on the autoencoder's bottleneck and on the PCA of X_z under each. For
 # each annotated type and its five strongest marker genes: the observed contrast (log2 of mean
 # expression inside / outside the type), the contrast the fitted mean keeps, and the fitted dropout
 # probability pi outside and inside the type. A zero-inflation head that explains a type's absent
@@ -136,13 +157,13 @@ page.show_table(tables.text_table(sims_mean.drop(columns="stage_final_ari", erro
 # loses the type.
 
 # %% tags=["hide-input"]
-worst = table.set_index("dataset")
-step = "denoised_pca - log_pca"
-focus = worst[step].idxmin() if step in worst.columns and worst[step].notna().any() else DATASETS[0]
+focus = reconstruction.largest_loss(summary, "denoised_pca", "log_pca") or DATASETS[0]
+focus_label = catalogue.label(focus)
 adata = catalogue.load_dataset(focus)
 truth = adata.obs[catalogue.LABEL_KEY].to_numpy()
 k = catalogue.n_types(adata)
-base = make_config(k, seed=SEEDS[0], device=device, **prof.config_overrides())
+budgets = pg.profile.config_overrides()
+base = make_config(k, seed=SEEDS[0], device=device, **budgets)
 other = "nb" if base.zinb.likelihood == "zinb" else "zinb"
 dev = devices.resolve_device(device)
 prep = preprocess.preprocess(adata.X, base.preprocess, seed=base.seed)
@@ -150,22 +171,25 @@ contrasts, scores = [], []
 stage_labels = {"log input": stages.pca_kmeans_labels(prep.lognorm, k, seed=base.seed, n_init=base.cluster.n_init)}
 stage_matrices = {"log input": prep.lognorm}
 for likelihood in (base.zinb.likelihood, other):
-    cfg = make_config(k, seed=SEEDS[0], device=device, **{**prof.config_overrides(), "zinb.likelihood": likelihood})
+    cfg = make_config(k, seed=SEEDS[0], device=device, **{**budgets, "zinb.likelihood": likelihood})
     torch.manual_seed(cfg.seed)
     den = denoise.denoise(prep, cfg, device=dev, keep_parameters=True)
     mean_scale = den.mean / prep.size_factors[:, None]
     dropout = den.dropout if likelihood == "zinb" else None
     contrasts.append(diagnosis.marker_contrast(prep.lognorm, truth, mean_scale, dropout).assign(likelihood=likelihood))
+    code_labels = stages.kmeans_labels(den.bottleneck, k, seed=cfg.seed, n_init=cfg.cluster.n_init)
     labels = stages.pca_kmeans_labels(den.denoised, k, seed=cfg.seed, n_init=cfg.cluster.n_init)
-    stage_labels[f"Xz ({likelihood})"] = labels
-    stage_matrices[f"Xz ({likelihood})"] = den.denoised
-    scores.append({"likelihood": likelihood, "ARI of PCA + k-means on Xz": ari(truth, labels),
-                   "mean fitted pi": float(den.dropout.mean())})
+    stage_labels[f"bottleneck ({likelihood})"] = code_labels
+    stage_matrices[f"bottleneck ({likelihood})"] = den.bottleneck
+    stage_labels[f"X_z ({likelihood})"] = labels
+    stage_matrices[f"X_z ({likelihood})"] = den.denoised
+    scores.append({"likelihood": likelihood, "ARI of k-means on the bottleneck": ari(truth, code_labels),
+                   "ARI of PCA + k-means on X_z": ari(truth, labels), "mean fitted pi": float(den.dropout.mean())})
 contrast = pd.concat(contrasts, ignore_index=True)
 contrast_csv = page.save_table(contrast, f"{NAME}_contrast")
-display(Markdown(f"Dataset: **{focus}** (seed {SEEDS[0]}, the profile's budgets)."))
-page.show_table(pd.DataFrame(scores).round(3), f"{focus}: PCA + k-means on the denoised matrix under each likelihood, "
-                "and the mean fitted dropout probability.")
+display(Markdown(f"Dataset: **{focus_label}** (seed {SEEDS[0]}, the profile's budgets)."))
+page.show_table(pd.DataFrame(scores), f"{focus_label}: k-means on the bottleneck and PCA + k-means on the "
+                "reconstruction X_z under each likelihood, and the mean fitted dropout probability.")
 wide = contrast.groupby("type")[["n_cells", "observed_log2_ratio"]].first()
 for likelihood, g in contrast.groupby("likelihood", sort=False):
     g = g.set_index("type")
@@ -173,8 +197,8 @@ for likelihood, g in contrast.groupby("likelihood", sort=False):
     if "dropout_outside" in g and g["dropout_outside"].notna().any():
         wide[f"pi outside ({likelihood})"] = g["dropout_outside"]
         wide[f"pi inside ({likelihood})"] = g["dropout_inside"]
-page.show_table(wide.sort_values("n_cells", ascending=False).round(2).reset_index(),
-                f"{focus}: marker contrast observed and kept by each fitted mean, and the fitted dropout "
+page.show_table(tables.text_table(wide.sort_values("n_cells", ascending=False).reset_index(), digits=2),
+                f"{focus_label}: marker contrast observed and kept by each fitted mean, and the fitted dropout "
                 "probability of the markers outside and inside their type.", csv=contrast_csv)
 
 # %% tags=["hide-input"]
@@ -185,11 +209,11 @@ lim = [0, max(contrast["observed_log2_ratio"].max(), contrast["fitted_log2_ratio
 ax.plot(lim, lim, color="grey", lw=0.8)
 ax.set_xlabel("observed marker contrast (log2 in / out)")
 ax.set_ylabel("contrast kept by the fitted mean")
-ax.set_title(f"{focus}: one point per type")
+ax.set_title(f"{focus_label}: one point per type")
 ax.legend(title="likelihood", fontsize=8)
 fig.tight_layout()
-page.show_figure(fig, f"{NAME}_contrast", f"{focus}: the marker contrast each fitted mean keeps against the observed "
-                 "one, one point per annotated type; points below the diagonal lost contrast.")
+page.show_figure(fig, f"{NAME}_contrast", f"{focus_label}: the marker contrast each fitted mean keeps against the "
+                 "observed one, one point per annotated type; points below the diagonal lost contrast.")
 
 # %% [markdown]
 # ### Are the largest types cut along a batch?
@@ -207,17 +231,17 @@ page.show_figure(fig, f"{NAME}_contrast", f"{focus}: the marker contrast each fi
 # %% tags=["hide-input"]
 batch_key = next((c for c in ("donor", "batch") if c in adata.obs), None)
 if batch_key is None:
-    display(Markdown(f"{focus} records no donor or batch per cell, so this check does not apply."))
+    display(Markdown(f"{focus_label} records no donor or batch per cell, so this check does not apply."))
 else:
     purity = pd.DataFrame([{"matrix": name, "kNN type purity": diagnosis.knn_type_purity(x, truth, seed=base.seed),
                             "ARI of PCA + k-means": ari(truth, stage_labels[name])}
                            for name, x in stage_matrices.items()])
-    page.show_table(purity.round(3), f"{focus}: the share of each cell's 15 nearest neighbours of its own type, "
+    page.show_table(purity, f"{focus_label}: the share of each cell's 15 nearest neighbours of its own type, "
                     "and the ARI of k-means, on each matrix.")
     cuts = pd.concat([diagnosis.split_by_batch(lab, truth, adata.obs[batch_key]).assign(clustering=name)
                       for name, lab in stage_labels.items()], ignore_index=True)
     cuts_csv = page.save_table(cuts, f"{NAME}_batch_cuts")
-    page.show_table(cuts.round(3), f"{focus}: how k-means on each matrix cuts the three largest types, and how "
+    page.show_table(cuts, f"{focus_label}: how k-means on each matrix cuts the three largest types, and how "
                     f"closely the cut follows `obs['{batch_key}']` ({adata.obs[batch_key].nunique()} values).",
                     csv=cuts_csv)
 

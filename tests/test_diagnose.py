@@ -80,3 +80,80 @@ def test_split_by_batch_sees_a_type_cut_along_donors():
     assert list(table.index) == ["t"]  # the largest type only
     assert table.loc["t", "clusters_holding_it"] == 2
     assert table.loc["t", "cluster_vs_batch_ari"] == pytest.approx(1.0)
+
+
+def _stage_runs():
+    """Two datasets: 'a' with two seeds, 'b' with one; three of the five stages scored."""
+    return pd.DataFrame({"dataset": ["a", "a", "b"], "seed": [0, 1, 0],
+                         "stage_log_pca_ari": [0.8, 0.6, 0.5], "stage_bottleneck_ari": [0.9, 0.8, 0.3],
+                         "stage_final_ari": [0.5, 0.6, 0.3], "ari": [0.5, 0.6, 0.3]})
+
+
+def test_stage_summary_gives_mean_sd_and_changes_in_pipeline_order():
+    summary = diagnosis.stage_summary(_stage_runs()).set_index("dataset")
+    assert list(summary.index) == ["a", "b", diagnosis.MEAN_ROW]
+    assert list(summary.columns) == [
+        "n_seeds", "log_pca_mean", "log_pca_sd", "bottleneck_mean", "bottleneck_sd", "final_mean", "final_sd",
+        "bottleneck - log_pca_mean", "bottleneck - log_pca_sd", "final - bottleneck_mean", "final - bottleneck_sd"]
+    assert summary.loc["a", "n_seeds"] == 2 and summary.loc["a", "log_pca_mean"] == pytest.approx(0.7)
+    assert summary.loc["a", "log_pca_sd"] == pytest.approx(np.std([0.8, 0.6], ddof=1))
+    assert summary.loc["a", "bottleneck - log_pca_mean"] == pytest.approx(0.15)
+    assert summary.loc["a", "bottleneck - log_pca_sd"] == pytest.approx(np.std([0.1, 0.2], ddof=1))
+    assert np.isnan(summary.loc["b", "final_sd"])  # one seed: no sd
+    assert summary.loc[diagnosis.MEAN_ROW, "final - bottleneck_mean"] == pytest.approx((-0.3 + 0.0) / 2)
+    assert np.isnan(summary.loc[diagnosis.MEAN_ROW, "final_sd"])
+
+
+def test_stage_summary_of_runs_without_stages_is_empty_and_needs_dataset_and_seed():
+    assert diagnosis.stage_summary(pd.DataFrame({"dataset": ["a"], "seed": [0], "ari": [0.5]})).empty
+    with pytest.raises(ValueError, match=r"lacks the columns \['seed'\]"):
+        diagnosis.stage_summary(pd.DataFrame({"dataset": ["a"], "stage_final_ari": [0.5]}))
+
+
+def test_paired_difference_tests_both_ways_and_drops_incomplete_pairs():
+    index = pd.MultiIndex.from_tuples([("a", s) for s in range(7)], names=["dataset", "seed"])
+    first = pd.Series([0.6, 0.7, 0.8, 0.9, 1.0, 0.5, np.nan], index=index)
+    second = pd.Series([0.5] * 6 + [0.1], index=index)
+    test = diagnosis.paired_difference(first, second)
+    assert test["n_pairs"] == 6  # the pair with a missing side is dropped
+    assert test["mean_diff"] == pytest.approx(np.mean([0.1, 0.2, 0.3, 0.4, 0.5, 0.0]))
+    assert test["p_greater"] < 0.05 < test["p_less"]
+    assert diagnosis.paired_difference(second, first)["p_less"] == pytest.approx(test["p_greater"])
+
+
+def test_paired_difference_with_too_few_pairs_gives_no_p_value():
+    test = diagnosis.paired_difference(pd.Series([0.9, 0.8]), pd.Series([0.1, 0.2]))
+    assert test["n_pairs"] == 2 and test["mean_diff"] == pytest.approx(0.7)
+    assert np.isnan(test["p_greater"]) and np.isnan(test["p_less"])
+    empty = diagnosis.paired_difference(pd.Series([np.nan]), pd.Series([0.1]))
+    assert empty["n_pairs"] == 0 and np.isnan(empty["mean_diff"]) and np.isnan(empty["sd_diff"])
+
+
+def _arm_runs(n_seeds: int) -> pd.DataFrame:
+    rows = []
+    for dataset, shift in (("a", 0.0), ("b", 0.2)):
+        for seed in range(n_seeds):
+            rows += [{"dataset": dataset, "seed": seed, "arm": "cf", "ari": 0.6 + shift + 0.01 * seed},
+                     {"dataset": dataset, "seed": seed, "arm": "scDMAC", "ari": 0.5 + shift},
+                     {"dataset": dataset, "seed": seed, "arm": "other", "ari": 0.7 + shift}]
+    return pd.DataFrame(rows)
+
+
+def test_compare_arms_summarizes_each_arm_and_tests_the_first_against_the_others():
+    result = diagnosis.compare_arms(_arm_runs(3), "cf", ["scDMAC", "other"])
+    per = result.per_dataset.set_index("dataset")
+    assert list(per.columns) == ["n_seeds", "cf_mean", "cf_sd", "scDMAC_mean", "scDMAC_sd", "other_mean", "other_sd"]
+    assert per.loc["b", "cf_mean"] == pytest.approx(0.81) and per.loc["a", "cf_sd"] == pytest.approx(0.01)
+    tests = result.tests.set_index("versus")
+    assert tests.loc["scDMAC", "n_pairs"] == 6 and tests.loc["scDMAC", "mean_diff"] == pytest.approx(0.11)
+    assert tests.loc["scDMAC", "p_greater"] < 0.05 and tests.loc["other", "p_less"] < 0.05
+    assert set(tests["arm"]) == {"cf"}
+
+
+def test_compare_arms_with_too_few_pairs_and_a_missing_arm():
+    few = diagnosis.compare_arms(_arm_runs(1), "cf", ["scDMAC"]).tests.iloc[0]
+    assert few["n_pairs"] == 2 and np.isnan(few["p_greater"]) and np.isnan(few["p_less"])
+    with pytest.raises(ValueError, match=r"arm\(s\) \['scziDesk-style'\] have no runs"):
+        diagnosis.compare_arms(_arm_runs(1), "cf", ["scziDesk-style"])
+    with pytest.raises(ValueError, match=r"lacks the columns \['arm'\]"):
+        diagnosis.compare_arms(_arm_runs(1).drop(columns="arm"), "cf", ["scDMAC"])

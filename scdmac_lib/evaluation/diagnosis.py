@@ -7,15 +7,30 @@ pretrained embedding ``Z`` (the fine-tune's starting labels) and the fine-tuned 
 when it exists. :func:`cluster_sizes` adds label-free checks of the final partition;
 :func:`type_recall`, :func:`marker_contrast` and :func:`knn_type_purity` explain a loss with the
 labels, after the fact.
+
+Over many runs: :func:`stage_summary` gives each stage's mean and sd over seeds per dataset and
+the change from stage to stage; :func:`paired_difference` compares two scores paired on (dataset,
+seed), both ways, and :func:`compare_arms` uses it to set one arm (such as the counterfactual that
+feeds the ZINB bottleneck to the masked stage) against others.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from scdmac_lib.evaluation.metrics import ari
+from scdmac_lib.evaluation.stages import STAGES
+from scdmac_lib.evaluation.stats import paired_wilcoxon
 from scdmac_lib.method.preprocess import standardized_pcs
+
+#: The ``dataset`` of :func:`stage_summary`'s last row.
+MEAN_ROW = "mean over datasets"
+#: The keys of a run frame that pair two runs: the same dataset and seed.
+PAIR_KEYS = ("dataset", "seed")
 
 
 def knn_type_purity(x: np.ndarray, truth, *, seed: int, n_neighbors: int = 15, n_comps: int = 50) -> float:
@@ -69,8 +84,6 @@ def marker_contrast(lognorm: np.ndarray, truth, mean_scale: np.ndarray, dropout:
     explains a type's absent markers by dropout shows a high ``dropout_outside`` and a fitted ratio far
     below the observed one. Uses labels only to explain a fit, never to make one.
     """
-    import pandas as pd
-
     truth = np.asarray(truth).astype(str)
     expr = np.expm1(lognorm)
     rows = []
@@ -99,9 +112,6 @@ def split_by_batch(labels, truth, batch, *, n_types: int = 3, min_share: float =
     type: near 1 when the type is cut along its batches, near 0 when the cut has nothing to do with
     them. Uses labels and batches only to explain a clustering, never to make one.
     """
-    import pandas as pd
-
-
     labels, truth, batch = (np.asarray(v).astype(str) for v in (labels, truth, batch))
     names, sizes = np.unique(truth, return_counts=True)
     rows = []
@@ -111,3 +121,95 @@ def split_by_batch(labels, truth, batch, *, n_types: int = 3, min_share: float =
         rows.append({"type": t, "n_cells": int(inside.sum()), "clusters_holding_it": int((shares >= min_share).sum()),
                      "cluster_vs_batch_ari": ari(batch[inside], labels[inside])})
     return pd.DataFrame(rows)
+
+
+def _check_columns(frame: pd.DataFrame, needed: Sequence[str], what: str) -> None:
+    if missing := sorted(set(needed) - set(frame.columns)):
+        msg = f"{what} lacks the columns {missing}; it needs one row per run with {list(needed)}."
+        raise ValueError(msg)
+
+
+def stage_summary(frame: pd.DataFrame, metric: str = "ari") -> pd.DataFrame:
+    """Each stage's score per dataset, mean and sd over seeds, with the change from stage to stage.
+
+    Parameters
+    ----------
+    frame
+        One row per scDMAC run: ``dataset``, ``seed`` and ``stage_<key>_<metric>`` for the stages
+        of :data:`~scdmac_lib.evaluation.stages.STAGES` it scores.
+    metric
+        ``"ari"`` or ``"nmi"``.
+
+    Returns
+    -------
+    One row per dataset (in order of appearance) and a last row :data:`MEAN_ROW`. Columns:
+    ``dataset``, ``n_seeds``, then ``<key>_mean`` and ``<key>_sd`` for each stage in pipeline order,
+    then ``<key> - <previous>_mean`` and ``_sd`` for each pair of consecutive stages (the change is
+    taken within each run, then summarized over seeds). The sd is over seeds (ddof 1; ``NaN`` with
+    one seed). The last row holds the mean over datasets of each mean; its sd columns and
+    ``n_seeds`` are ``NaN``. Empty when the frame scores no stage.
+    """
+    _check_columns(frame, PAIR_KEYS, "the run frame")
+    keys = [key for key in STAGES if f"stage_{key}_{metric}" in frame.columns]
+    if not keys:
+        return pd.DataFrame()
+    scores = pd.DataFrame({"dataset": frame["dataset"], "seed": frame["seed"]})
+    for key in keys:
+        scores[key] = frame[f"stage_{key}_{metric}"].astype(float)
+    for prev, cur in zip(keys[:-1], keys[1:], strict=True):
+        scores[f"{cur} - {prev}"] = scores[cur] - scores[prev]
+    columns = [c for c in scores.columns if c not in PAIR_KEYS]
+    grouped = scores.groupby("dataset", sort=False)
+    out = pd.DataFrame({"n_seeds": grouped["seed"].nunique()})
+    for col in columns:
+        out[f"{col}_mean"] = grouped[col].mean()
+        out[f"{col}_sd"] = grouped[col].std(ddof=1)
+    overall = {c: (out[c].mean() if c.endswith("_mean") else np.nan) for c in out.columns}
+    out.loc[MEAN_ROW] = overall
+    return out.rename_axis("dataset").reset_index()
+
+
+def paired_difference(first: pd.Series, second: pd.Series) -> dict[str, float]:
+    """``first - second`` paired on the index (e.g. (dataset, seed)), tested both ways.
+
+    Pairs where either side is missing are dropped. Returns ``n_pairs``, ``mean_diff`` and
+    ``sd_diff`` (ddof 1) of the differences, ``p_greater`` (one-sided Wilcoxon signed-rank p-value
+    that ``first`` tends to be higher) and ``p_less`` (that it tends to be lower); the p-values are
+    ``NaN`` with fewer than :data:`~scdmac_lib.evaluation.stats.MIN_PAIRS` pairs.
+    """
+    diff = (first.astype(float) - second.astype(float)).dropna()
+    sd = float(diff.std(ddof=1)) if diff.size >= 2 else float("nan")
+    return {"n_pairs": int(diff.size), "mean_diff": float(diff.mean()) if diff.size else float("nan"),
+            "sd_diff": sd, "p_greater": paired_wilcoxon(diff, "greater"), "p_less": paired_wilcoxon(diff, "less")}
+
+
+@dataclass(frozen=True)
+class ArmComparison:
+    """One arm against others: per-dataset means and sds of every arm, and the paired tests."""
+
+    per_dataset: pd.DataFrame  # dataset, n_seeds, then <arm>_mean and <arm>_sd for each arm
+    tests: pd.DataFrame  # one row per other arm: arm, versus, n_pairs, mean_diff, sd_diff, p_greater, p_less
+
+
+def compare_arms(frame: pd.DataFrame, arm: str, others: Sequence[str], metric: str = "ari") -> ArmComparison:
+    """``arm`` against each of ``others`` on a run frame with ``dataset``, ``seed``, ``arm`` and ``metric``.
+
+    ``per_dataset``: one row per dataset with the number of seeds ``arm`` ran and the mean and sd
+    over seeds of every arm (``arm`` first). ``tests``: one row per other arm, ``arm`` minus it,
+    paired on (dataset, seed) (:func:`paired_difference`). An arm that did not run fails with the
+    arms that did.
+    """
+    _check_columns(frame, [*PAIR_KEYS, "arm", metric], "the run frame")
+    arms = [arm, *others]
+    if missing := [a for a in arms if a not in set(frame["arm"])]:
+        msg = f"arm(s) {missing} have no runs in the frame; it has {sorted(set(frame['arm']))}."
+        raise ValueError(msg)
+    wide = frame.pivot_table(index=list(PAIR_KEYS), columns="arm", values=metric, aggfunc="mean", sort=False)
+    grouped = wide.groupby(level="dataset", sort=False)
+    per_dataset = pd.DataFrame({"n_seeds": grouped[arm].count()})
+    for a in arms:
+        per_dataset[f"{a}_mean"] = grouped[a].mean()
+        per_dataset[f"{a}_sd"] = grouped[a].std(ddof=1)
+    tests = pd.DataFrame([{"arm": arm, "versus": other, **paired_difference(wide[arm], wide[other])}
+                          for other in others])
+    return ArmComparison(per_dataset.reset_index(), tests)
