@@ -1,7 +1,7 @@
 """Neural modules: the ZINB denoising autoencoder and the masked autoencoder with mask predictor.
 
 Modules see only tensors and return dicts keyed by the constants below; the pipeline functions in
-:mod:`scdmac_lib.model` own the conversion from AnnData.
+the stages (:mod:`.denoise`, :mod:`.pretrain`, :mod:`.finetune`) own the conversion from arrays.
 """
 
 from __future__ import annotations

@@ -1,22 +1,13 @@
-"""Which cached runs each notebook reads, known without executing it, and the jobs that compute them.
+"""The workflow's jobs for a profile's pages, known without executing them.
 
-The notebooks get their run specs from the functions of this module, and the workflow
-(``Snakefile``) asks the same functions through :func:`specs_for`, so the runs the workflow
-computes are the runs the notebooks read. :func:`plan` turns a profile's notebooks into jobs: one
-per cached run (``results/runs/<key>/``, written by :func:`scdmac_lib.runs.execute.run`), one per
-shared denoising stage (``results/stages/denoise-<key>.npz``, which every scDMAC variant and sweep
-point with the same dataset, seed and preprocessing/augmentation/ZINB settings reads) and one per
-manifest dataset the runs read (fetched, converted and cached once, before the runs).
-
-A notebook that reads cached runs has an entry in :data:`NOTEBOOK_RUNS` (a function of the profile
-and of the notebook's own parameters, which the notebook passes through unchanged) and calls that
-function itself (the method study's notebook takes its ``(arm, spec)`` pairs from :func:`study_pairs`).
-
-The workflow's jobs call (one line each in the Snakemake log)::
-
-    python -m scdmac_lib.runplan run KEY --spec JSON [--device D] [--threads N]
-    python -m scdmac_lib.runplan stage KEY --spec JSON [--device D] [--threads N]
-    python -m scdmac_lib.runplan dataset NAME --out FILE
+:func:`plan` turns the runs the pages read (:func:`scdmac_lib.runs.page_runs.specs_for`, the same
+functions the notebooks call) into jobs: one per run (``results/runs/<key>/``, written by
+:func:`scdmac_lib.runs.execute.run`), one per shared denoising stage (``results/stages/denoise-<key>.npz``,
+read by every scDMAC variant and sweep point with the same dataset, seed and
+preprocessing/augmentation/ZINB settings) and one per manifest dataset the runs read (fetched,
+converted and cached once, before the runs). Runs the results archive holds can be left out
+(``skip_archived``): the pages read them from there. The jobs themselves are
+:mod:`scdmac_lib.runs.jobs`.
 """
 
 from __future__ import annotations
