@@ -1,8 +1,10 @@
-# Writes the tiny R fixtures of tests/test_readers_r.py. Run once from the repository root:
+# Writes the tiny R fixtures of tests/test_readers_paper.py, then prints the values that the tests
+# assert as literals (R's own reading of the files just written). Run from the repository root:
 #   Rscript tests/data/make_r_fixtures.R
-# Made with R 4.2.2, SingleCellExperiment 1.20.0, SummarizedExperiment 1.28.0 and Biobase
-# (Debian: apt-get install r-base-core r-bioc-singlecellexperiment). Each object has the class
-# and layout of one public source of the paper's datasets (data_manifest.csv), with made-up values:
+# Made with R 4.2.2, SingleCellExperiment 1.20.0, SummarizedExperiment 1.28.0, Biobase 2.58.0 and
+# Matrix 1.5.3 (Debian: apt-get install r-base-core r-bioc-singlecellexperiment); running it again
+# with these versions rewrites the same bytes. Each object has the class and layout of one public
+# source of the paper's datasets (data_manifest.csv), with made-up values:
 #   deng_reads_2017.rds  SingleCellExperiment as the Hemberg course saved it in 2017: integer read
 #                        counts + logcounts, colData cell_type1 (factor) and cell_type2, the old
 #                        reference-class assay container (ShallowSimpleListAssays), an old
@@ -66,3 +68,27 @@ MouseZeiselBrain <- ExpressionSet(assayData = counts, phenoData = AnnotatedDataF
 save(MouseZeiselBrain, file = file.path(out, "zeisel_eset.rda"), version = 2)
 
 saveRDS(DataFrame(a = 1:3), file.path(out, "not_an_sce.rds"))
+
+# The values tests/test_readers_paper.py asserts, as R reads the files back.
+cat(R.version.string, "\n")
+for (pkg in c("SingleCellExperiment", "SummarizedExperiment", "Biobase", "Matrix"))
+  cat(pkg, format(packageVersion(pkg)), "\n")
+deng <- readRDS(file.path(out, "deng_reads_2017.rds"))
+print(dim(deng))
+print(t(counts(deng)))  # R_COUNTS: cells x genes
+print(counts(deng)[c("Gene3", "Gene7"), c("cell2", "cell6")])
+print(as.character(deng$cell_type1))
+print(levels(deng$cell_type1))
+print(levels(factor(deng$cell_type2)))
+muraro <- readRDS(file.path(out, "muraro_2017.rds"))
+print(assayNames(muraro))
+print(normcounts(muraro)[c("Gene3", "Gene7"), c("cell2", "cell6")])
+print(levels(factor(muraro$cell_type1)))
+pollen <- readRDS(file.path(out, "pollen_se.rds"))
+print(class(assay(pollen, "counts")))
+print(as.matrix(assay(pollen, "counts"))[c("Gene3", "Gene7"), c("cell2", "cell6")])
+print(levels(factor(pollen$cell_type1)))
+zeisel <- get(load(file.path(out, "zeisel_eset.rda")))
+print(exprs(zeisel)[c("Gene3", "Gene7"), c("cell2", "cell6")])
+print(levels(factor(pData(zeisel)$level1_class)))
+print(levels(factor(pData(zeisel)$level2_class)))
