@@ -2,10 +2,11 @@
 
 The R fixtures in tests/data were written by R itself (tests/data/make_r_fixtures.R says how): a
 2017-style SingleCellExperiment (reference-class assays, byte code inside), Muraro's layout
-(normcounts only), a SummarizedExperiment with a sparse assay and an ExpressionSet. The HDF5
-(scziDesk layout) and GEO table fixtures are written by the tests. Every fixture holds the same 8
-genes x 6 cells of counts (Gene1 all zero). The readers are checked against the values R printed
-from the files it wrote (R_COUNTS, R_VALUES, the levels), not against another reader.
+(normcounts only), a SummarizedExperiment with a sparse assay, an ExpressionSet, and objects whose
+label column holds R's NA. The HDF5 (scziDesk layout) and GEO table fixtures are written by the
+tests. Every fixture holds the same 8 genes x 6 cells of counts (Gene1 all zero). The readers are
+checked against the values R printed from the files it wrote (R_COUNTS, R_VALUES, the levels), not
+against another reader.
 """
 
 from __future__ import annotations
@@ -157,10 +158,64 @@ def test_r_readers_refuse_other_objects(reader, file, match):
         reader([FIXTURES / file])
 
 
+# --- cells without a label: R's NA ------------------------------------------------------------------
+
+# R: as.data.frame(colData(readRDS("missing_labels.rds"))) prints <NA> for cell_type1 of cell2 and cell5
+# (levels "2cell" "zygote") and for cell_type2 of cell3; missing_labels.rda has the same gaps.
+R_GAPS = {"cell_type1": ["zygote", None, "2cell", "2cell", None, "zygote"],
+          "cell_type2": ["zy", "early2cell", None, "mid2cell", "mid2cell", "zy"]}
+UNNAMED = [f"cell_{i}" for i in range(6)]  # SIMLR's Pollen list has no cell names
+GAPS = pytest.mark.parametrize(
+    ("reader", "file", "column", "names"),
+    [(readers.rds_sce, "missing_labels.rds", r"colData\$cell_type1", CELLS),
+     (readers.rda_eset_zeisel, "missing_labels.rda", r"pData\$level1_class", CELLS),
+     (readers.rda_deng, "missing_labels.rda", r"Mmus_example_list\$labels", CELLS),
+     (readers.rdata_pollen, "missing_labels.rda", r"Test_3_Pollen\$true_labs", UNNAMED)],
+)
+
+
+def test_r_missing_values_stay_missing():
+    """R's NA, in a factor and in a character vector, is None: not the string "NA"."""
+    cells = robjects.experiment(rds.read(FIXTURES / "missing_labels.rds"), "gaps").cells
+    assert {c: list(cells[c]) for c in R_GAPS} == R_GAPS
+
+
+@GAPS
+def test_r_readers_refuse_missing_labels(reader, file, column, names):
+    match = (rf"{file}: 2 of 6 cells have no label in its label column {column} \(first: {names[1]}, {names[4]}\)\. "
+             r"A missing label is not a cell type.* call the reader with unlabelled='drop'")
+    with pytest.raises(ValueError, match=match):
+        reader([FIXTURES / file])
+
+
+@GAPS
+def test_r_readers_drop_missing_labels_when_asked(reader, file, column, names):
+    adata = reader([FIXTURES / file], unlabelled="drop")
+    labelled = [0, 2, 3, 5]
+    assert list(adata.obs_names) == [names[i] for i in labelled]
+    np.testing.assert_array_equal(adata.X.toarray(), R_COUNTS[labelled])
+    assert adata.uns["dropped_unlabelled"] == {"n": 2, "cells": [names[1], names[4]]}
+    assert not adata.obs["cell_type"].isna().any()
+    data.validate(adata)
+
+
+def test_other_annotations_keep_their_missing_values():
+    adata = readers.rds_sce([FIXTURES / "missing_labels.rds"], unlabelled="drop")
+    assert list(adata.obs["cell_type"].cat.categories) == ["2cell", "zygote"]
+    assert adata.obs["cell_type2"].isna().tolist() == [False, True, False, False]  # cell3's NA
+    assert list(adata.obs["cell_type2"].cat.categories) == ["mid2cell", "zy"]
+
+
+def test_reader_refuses_an_unknown_choice_for_unlabelled():
+    with pytest.raises(ValueError, match=r"unlabelled must be one of \['raise', 'drop'\], got 'keep'"):
+        readers.rds_sce([FIXTURES / "deng_reads_2017.rds"], unlabelled="keep")
+
+
 # --- scziDesk's HDF5 layout ---------------------------------------------------------------------------
 
 
-def _write_sczidesk(path: Path, counts: np.ndarray, *, sparse: bool, drop: str | None = None) -> None:
+def _write_sczidesk(path: Path, counts: np.ndarray, *, sparse: bool, drop: str | None = None,
+                    labels: tuple[bytes, ...] = (b"A", b"B", b"B", b"C", b"A", b"C")) -> None:
     """Write ``counts`` in scziDesk's layout: exprs (CSR group or dense), obs/cell_type1, names as bytes."""
     with h5py.File(path, "w") as handle:
         if sparse:
@@ -171,7 +226,7 @@ def _write_sczidesk(path: Path, counts: np.ndarray, *, sparse: bool, drop: str |
                 group[key] = value
         else:
             handle["exprs"] = counts
-        handle.create_group("obs")["cell_type1"] = np.array([b"A", b"B", b"B", b"C", b"A", b"C"])
+        handle.create_group("obs")["cell_type1"] = np.array(labels)
         handle.create_group("var")
         handle.create_group("uns")
         handle["obs_names"] = np.array([c.encode() for c in CELLS])
@@ -200,6 +255,17 @@ def test_h5_sczidesk_refuses_missing_keys(tmp_path, counts, drop, missing):
         readers.h5_sczidesk([path])
 
 
+def test_h5_sczidesk_refuses_empty_labels(tmp_path, counts):
+    path = tmp_path / "data.h5"
+    _write_sczidesk(path, counts, sparse=True, labels=(b"A", b"", b"B", b"C", b"A", b"C"))
+    with pytest.raises(ValueError, match=r"data\.h5: 1 of 6 cells have no label in its label column obs/cell_type1 "
+                                         r"\(first: cell2\)"):
+        readers.h5_sczidesk([path])
+    adata = readers.h5_sczidesk([path], unlabelled="drop")
+    assert adata.uns["dropped_unlabelled"] == {"n": 1, "cells": ["cell2"]}
+    assert sorted(adata.obs["cell_type"].cat.categories) == ["A", "B", "C"]
+
+
 # --- GEO count table + label table (Chen) -------------------------------------------------------------
 
 
@@ -217,14 +283,25 @@ def _write_geo(folder: Path, counts: np.ndarray, labels: list[str], *, label_cel
     return [count_path, label_path]
 
 
-def test_geo_chen_drops_unassigned_cells(tmp_path, counts):
-    labels = ["Neu1", "zothers", "Neu2", "Astro", "Neu1", "zothers"]
+def test_geo_chen_drops_unassigned_and_unlabelled_cells(tmp_path, counts):
+    """The manifest says Chen's dataset is the assigned cells: 'zothers' and empty labels are dropped."""
+    labels = ["Neu1", "zothers", "Neu2", "Astro", "Neu1", None]  # None: an empty field of the CSV
     adata = readers.geo_chen(_write_geo(tmp_path, counts, labels))
     assert list(adata.obs_names) == ["cell1", "cell3", "cell4", "cell5"]
     assert sorted(adata.obs["cell_type"].cat.categories) == ["Astro", "Neu1", "Neu2"]
     np.testing.assert_array_equal(adata.X.toarray(), counts[[0, 2, 3, 4]])
     assert list(adata.var_names) == GENES
-    assert adata.uns["derivation"] == "2 of 6 cells labelled 'zothers' (unassigned) dropped"
+    assert adata.uns["dropped_unlabelled"] == {"n": 2, "cells": ["cell2", "cell6"]}
+    expected = "2 of 6 cells without a cluster (labelled 'zothers', unassigned, or empty) dropped"
+    assert adata.uns["derivation"] == expected
+
+
+def test_geo_chen_can_refuse_unlabelled_cells(tmp_path, counts):
+    files = _write_geo(tmp_path, counts, ["Neu1", "Neu2", "Neu2", "Astro", "Neu1", None])
+    match = (r"GSE_labels\.csv\.gz: 1 of 6 cells have no label in its label column SVM_clusterID "
+             r"\('zothers' or empty\) \(first: cell6\)")
+    with pytest.raises(ValueError, match=match):
+        readers.geo_chen(files, unlabelled="raise")
 
 
 def test_geo_chen_refuses_labels_of_other_cells(tmp_path, counts):
