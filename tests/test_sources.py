@@ -1,7 +1,8 @@
 """Tests for scdmac_lib._sources and the network path of scdmac_lib.data.retrieve.fetch.
 
 Downloads are tested against a real HTTP server on localhost (a thread of this process) that can
-honour or ignore range requests, cut a response short or answer with an HTML page; the manifest
+honour or ignore range requests, answer one from the wrong byte or without a Content-Range, leave
+out the size, cut a response short or answer with an HTML page; the manifest
 is replaced by a temporary one whose URLs point at it. Archive members are tested with a fake
 wheel holding a zip holding the file, as baron_human's source does. The real sources are
 downloaded only by the test marked ``internet`` (deselected in CI).
@@ -32,6 +33,9 @@ def _sha256(raw: bytes) -> str:
 class _Handler(http.server.BaseHTTPRequestHandler):
     files: dict[str, bytes] = {}
     honour_range = True
+    range_from: int | None = None  # answer the next request with a 206 from this byte, whatever it asked
+    content_range = True  # a 206 reply says which bytes it holds
+    send_size = True  # Content-Length, and the total in Content-Range (HTTP/1.0: the body ends at close)
     cut_after: int | None = None  # send only this many bytes of the body (announcing all of it)
     requests: list[str | None] = []
 
@@ -41,22 +45,38 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if body is None:
             self.send_error(404, "Not Found")
             return
-        start = 0
-        if self.headers.get("Range") and self.honour_range:
-            start = int(self.headers["Range"].removeprefix("bytes=").rstrip("-"))
-            if start >= len(body):
-                self.send_error(416, "Range Not Satisfiable")
-                return
-            self.send_response(206)
-        else:
-            self.send_response(200)
-        self.send_header("Content-Length", str(len(body) - start))
+        start = self._start(len(body))
+        if start is None:
+            return
+        partial = self.range_from is not None or bool(self.headers.get("Range") and self.honour_range)
+        type(self).range_from = None
+        self.send_response(206 if partial else 200)
+        if partial and self.content_range:
+            total = len(body) if self.send_size else "*"
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{total}")
+        if self.send_size:
+            self.send_header("Content-Length", str(len(body) - start))
         self.end_headers()
         payload = body[start:]
         if self.cut_after is not None:
             payload = payload[: self.cut_after]
             type(self).cut_after = None
         self.wfile.write(payload)
+
+    def _start(self, size: int) -> int | None:
+        """The first byte to send; ``None`` after answering 416 (the range starts past the end)."""
+        if self.range_from is not None:
+            return self.range_from
+        if not (self.headers.get("Range") and self.honour_range):
+            return 0
+        start = int(self.headers["Range"].removeprefix("bytes=").rstrip("-"))
+        if start >= size:
+            self.send_response(416, "Range Not Satisfiable")
+            self.send_header("Content-Range", f"bytes */{size}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        return start
 
     def log_message(self, *_args):
         pass
@@ -65,8 +85,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     """A local HTTP server; ``server.url(path)`` gives a URL, ``server.handler`` the settings."""
-    handler = type("Handler", (_Handler,), {"files": {}, "requests": [], "honour_range": True,
-                                            "cut_after": None})
+    handler = type("Handler", (_Handler,), {"files": {}, "requests": [], "honour_range": True, "range_from": None,
+                                            "content_range": True, "send_size": True, "cut_after": None})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -188,6 +208,60 @@ def test_complete_part_file_is_not_downloaded_again(server, tmp_path):
     assert server.handler.requests == [f"bytes={len(PAYLOAD)}-"]
 
 
+@pytest.mark.parametrize(
+    ("header", "first", "total"),
+    [("bytes 30000-102399/102400", 30000, 102400), ("bytes 30000-102399/*", 30000, None),
+     ("bytes */102400", None, 102400), (None, None, None), ("items 0-1/2", None, None)],
+)
+def test_content_range(header, first, total):
+    assert sources.content_range(header) == (first, total)
+
+
+@pytest.mark.parametrize(("range_from", "content_range"), [(0, True), (30_100, True), (30_000, False)])
+def test_resume_answered_from_another_byte_starts_again(server, tmp_path, caplog, range_from, content_range):
+    """A 206 reply is appended only when its Content-Range starts where the .part file ends."""
+    server.handler.files["/f.bin"] = PAYLOAD
+    server.handler.range_from, server.handler.content_range = range_from, content_range
+    (tmp_path / "f.bin.part").write_bytes(PAYLOAD[:30_000])
+    part = sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
+    assert part.read_bytes() == PAYLOAD
+    assert server.handler.requests == ["bytes=30000-", None]  # the resume, then the whole file
+    sent = f"bytes {range_from}-102399/102400" if content_range else "no Content-Range"
+    assert f"f.bin: asked for the bytes from 30000 on, the server sent {sent}; downloading it again" in caplog.text
+
+
+def test_partial_reply_to_a_whole_request_is_refused(server, tmp_path):
+    server.handler.files["/f.bin"] = PAYLOAD
+    server.handler.range_from = 100
+    match = (r"could not download f\.bin from http://\S+/f\.bin: asked for the bytes from 0 on, the server sent "
+             r"bytes 100-102399/102400; nothing was kept")
+    with pytest.raises(OSError, match=match):
+        sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_part_file_longer_than_the_file_is_downloaded_again(server, tmp_path):
+    server.handler.files["/f.bin"] = PAYLOAD
+    (tmp_path / "f.bin.part").write_bytes(PAYLOAD + b"stale")  # the server answers 416, bytes */102400
+    part = sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False)
+    assert part.read_bytes() == PAYLOAD
+    assert server.handler.requests == [f"bytes={len(PAYLOAD) + 5}-", None]
+
+
+@pytest.mark.parametrize("have", [0, 30_000])
+@pytest.mark.parametrize("cut_after", [None, 1000])
+def test_download_of_unknown_size_is_refused_when_the_size_is_needed(server, tmp_path, have, cut_after):
+    server.handler.files["/f.bin"] = PAYLOAD
+    server.handler.send_size, server.handler.cut_after = False, cut_after
+    if have:
+        (tmp_path / "f.bin.part").write_bytes(PAYLOAD[:have])
+    match = (r"the server of http://\S+/f\.bin does not announce the size of f\.bin and no checksum is "
+             r"published for it, .*nothing was kept and no checksum was recorded\. Download the file by hand")
+    with pytest.raises(OSError, match=match):
+        sources.download(server.url("/f.bin"), tmp_path / "f.bin", progress=False, need_size=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_http_error_is_a_clear_oserror(server, tmp_path):
     with pytest.raises(OSError, match=r"could not download f\.bin from http://\S+/missing \(HTTP 404 Not Found\)"):
         sources.download(server.url("/missing"), tmp_path / "f.bin", progress=False)
@@ -295,6 +369,24 @@ def test_fetch_git_blob_and_recorded(site):
     path.write_bytes(PAYLOAD[1:])  # the cached copy changes: the record catches it
     with pytest.raises(ValueError, match=r"checksum mismatch for table\.txt\.gz .*recorded on first download"):
         data.fetch("geo")
+
+
+@pytest.mark.parametrize("cut_after", [None, 1000])
+def test_recorded_source_of_unknown_size_records_nothing(site, cut_after):
+    """No Content-Length: a cut-off download would pass as whole, so its sha256 must not become the record."""
+    site.handler.send_size, site.handler.cut_after = False, cut_after
+    match = (r"the server of http://\S+/table\.txt\.gz does not announce the size of table\.txt\.gz .*nothing "
+             r"was kept and no checksum was recorded\. Download the file by hand, check that it is whole, and "
+             r"place it in the local mirror \(SCDMAC_MIRROR\), or put its published sha256 in the manifest")
+    with pytest.raises(OSError, match=match):
+        data.fetch("geo")
+    assert _files_in(site.raw) == []  # no .part, no recorded sha256
+    assert not data.present("geo")
+
+
+def test_published_checksum_needs_no_size(site):
+    site.handler.send_size = False
+    assert data.fetch("blob")[0].read_bytes() == PAYLOAD
 
 
 def test_interrupted_fetch_resumes(site):

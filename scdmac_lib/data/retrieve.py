@@ -63,7 +63,8 @@ def _unpack(archive: Path, filename: str, source: Source, raw_dir: Path) -> Path
 def _download(filename: str, source: Source, raw_dir: Path, *, progress: bool) -> Path:
     """Download one raw file (or its archive) into ``raw_dir``, verified; resumable."""
     landing = raw_dir / (source.archive_name if source.members else filename)
-    part = sources.download(source.url, landing, progress=progress)
+    unpublished = (source.archive_checksum or source.checksum).kind == "recorded"
+    part = sources.download(source.url, landing, progress=progress, need_size=unpublished)
     with _deleted_on_error(part):
         if sources.looks_like_html(part):
             msg = (f"the server sent an HTML page instead of {landing.name} ({source.url}): the URL "

@@ -50,16 +50,21 @@ def r_class(obj: RObject) -> str:
         obj.type, f"type {obj.type}")
 
 
-def strings(obj: RObject | None) -> list[str] | None:
-    """A character vector (or a factor) as a list of ``str``; ``None`` for NULL."""
+def strings(obj: RObject | None) -> list[str | None] | None:
+    """A character vector (or a factor, or a numeric vector) as a list of ``str``; ``None`` for NULL.
+
+    R's missing values (``NA``, also a factor's ``NA`` code and a numeric ``NaN``) stay missing: they
+    become ``None``, never the string ``"NA"``.
+    """
     if obj is None or obj.type == NIL or (obj.type == SYM and obj.value == _NULL_SLOT):
         return None
     if obj.type == STR:
-        return [str(c.value) if c.type == CHAR and c.value is not None else "NA" for c in obj.value]
+        return [str(c.value) if c.type == CHAR and c.value is not None else None for c in obj.value]
     if r_class(obj) == "factor":
         levels = strings(obj.attributes["levels"])
-        return [levels[int(code) - 1] if code is not np.ma.masked else "NA" for code in obj.value]
-    return [str(v) for v in np.ma.filled(obj.value, -1)]
+        return [None if code is np.ma.masked else levels[int(code) - 1] for code in obj.value]
+    values = obj.value if np.ma.isMaskedArray(obj.value) else np.ma.masked_invalid(obj.value)
+    return [None if v is np.ma.masked else str(v) for v in values]
 
 
 def _named(obj: RObject) -> dict[str, RObject]:
@@ -105,7 +110,11 @@ def _dimnames(obj: RObject) -> tuple[list[str] | None, list[str] | None]:
 
 
 def data_frame(obj: RObject, what: str) -> pd.DataFrame:
-    """An R ``data.frame`` or S4 ``DataFrame`` (columns as strings or numbers, row names as index)."""
+    """An R ``data.frame`` or S4 ``DataFrame`` (columns as strings or numbers, row names as index).
+
+    Missing values stay missing: ``None`` in a column of strings or factor levels, ``NaN`` in a
+    numeric one.
+    """
     if r_class(obj) in ("DFrame", "DataFrame"):
         columns, rownames = _named(_slot(obj, "listData", what)), strings(obj.attributes.get("rownames"))
         n_rows = int(_slot(obj, "nrows", what).value[0])

@@ -13,19 +13,26 @@ A manifest entry names, for each raw file, a **source** and a **checksum**:
 Downloads go to ``NAME.part`` beside the target and resume from there with an HTTP range request
 when interrupted; a file is renamed to its final name only after its checksum matched, so nothing
 half-written or unverified is ever read back. A download whose content fails its checksum is
-deleted (resuming it would only repeat the error).
+deleted (resuming it would only repeat the error). A resumed reply is appended only when its
+``Content-Range`` starts where the ``.part`` file ends; otherwise the download starts again from
+zero. A file with a ``recorded`` checksum is downloaded only when the server announces its size:
+without a size a cut-off download could not be told from the whole file, and its sha256 would be
+recorded as the truth.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import shutil
 import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
+from typing import NoReturn
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +44,9 @@ _BLOCK = 1 << 20
 
 
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<head")
+
+
+_CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-\d+|\*)/(\d+|\*)")
 
 
 @dataclass(frozen=True)
@@ -150,31 +160,135 @@ def looks_like_html(path: Path) -> bool:
     return head.startswith(_HTML_STARTS)
 
 
-def download(url: str, target: Path, *, progress: bool = True, timeout: float = 60) -> Path:
+def content_range(header: str | None) -> tuple[int | None, int | None]:
+    """First byte and total size given by a ``Content-Range`` header; ``None`` for what it does not give.
+
+    Examples
+    --------
+    >>> content_range("bytes 100-199/1000"), content_range("bytes 100-199/*"), content_range("bytes */1000")
+    ((100, 1000), (100, None), (None, 1000))
+    """
+    match = _CONTENT_RANGE.fullmatch((header or "").strip())
+    if match is None:
+        return None, None
+    first, total = match.groups()
+    return (int(first) if first else None), (int(total) if total.isdigit() else None)
+
+
+def _announced_size(headers, start: int) -> int | None:
+    """The whole file's size as a reply announces it: the total of its ``Content-Range``, else
+    ``start`` plus its ``Content-Length``; ``None`` when it announces neither."""
+    total = content_range(headers.get("Content-Range"))[1]
+    length = (headers.get("Content-Length") or "").strip()
+    if total is None and length.isdigit():
+        total = start + int(length)
+    return total
+
+
+def _open(url: str, have: int, timeout: float):
+    """The server's reply to a request for ``url`` from byte ``have`` on (``HTTPError`` if it fails)."""
+    request = urllib.request.Request(url, headers={"User-Agent": "scdmac-companion"})  # noqa: S310
+    if have:
+        request.add_header("Range", f"bytes={have}-")
+    return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - https from the manifest
+
+
+def _receive(response, part: Path, *, start: int, total: int | None, url: str, progress: bool) -> None:
+    """Write the body of ``response`` into ``part``: appended after byte ``start``, or from zero."""
+    from tqdm.auto import tqdm
+
+    name, written = part.name.removesuffix(".part"), start
+    with part.open("ab" if start else "wb") as handle, tqdm(
+        total=total, initial=start, unit="B", unit_scale=True, desc=name, disable=not progress, leave=False,
+    ) as bar:
+        try:
+            for block in iter(lambda: response.read(_BLOCK), b""):
+                handle.write(block)
+                written += len(block)
+                bar.update(len(block))
+        except (OSError, TimeoutError) as err:
+            msg = (f"the download of {name} from {url} stopped at {written} bytes ({err}); "
+                   "run the fetch again to resume it.")
+            raise OSError(msg) from None
+    if total is not None and written < total:
+        msg = (f"the download of {name} from {url} is truncated: {written} of {total} bytes "
+               "arrived; run the fetch again to resume it.")
+        raise OSError(msg)
+
+
+def _misplaced(response, have: int) -> str | None:
+    """Why a partial reply (206) does not continue a ``.part`` file of ``have`` bytes; ``None`` when
+    it does, or when the reply is the whole file (200)."""
+    header = response.headers.get("Content-Range")
+    if response.status != HTTPStatus.PARTIAL_CONTENT or content_range(header)[0] == have:
+        return None
+    return f"asked for the bytes from {have} on, the server sent {header or 'no Content-Range'}"
+
+
+def _not_whole(headers, have: int, *, need_size: bool) -> str | None:
+    """Why a ``.part`` file of ``have`` bytes is not the whole file when the server has nothing left
+    to send (416); ``None`` when it is, or when the size is unknown and a published checksum will tell."""
+    size = content_range(headers.get("Content-Range"))[1]
+    if size == have or (size is None and not need_size):
+        return None
+    if size is None:
+        return "the server does not say how large the file is"
+    return f"the server says the file has {size} bytes, not {have}"
+
+
+def _refuse_unknown_size(url: str, part: Path) -> NoReturn:
+    """Delete ``part`` and fail: the reply announces no size, and the file has no published checksum."""
+    part.unlink(missing_ok=True)
+    msg = (f"the server of {url} does not announce the size of {part.name.removesuffix('.part')} and no "
+           "checksum is published for it, so a cut-off download could not be told from the whole file: "
+           "nothing was kept and no checksum was recorded. Download the file by hand, check that it is "
+           "whole, and place it in the local mirror (SCDMAC_MIRROR), or put its published sha256 in the "
+           "manifest's checksum column in place of 'recorded'.")
+    raise OSError(msg)
+
+
+def _restart(url: str, target: Path, why: str, **options) -> Path:
+    """Delete the ``.part`` file, which the server's reply does not continue, and download from zero."""
+    logger.warning("%s: %s; downloading it again from the start", target.name, why)
+    target.with_name(target.name + ".part").unlink(missing_ok=True)
+    return download(url, target, **options)
+
+
+def download(url: str, target: Path, *, progress: bool = True, timeout: float = 60,
+             need_size: bool = False) -> Path:
     """Download ``url`` into ``target.part``, resuming a partial download; return the ``.part`` path.
 
-    The caller verifies the ``.part`` file and renames it. A server that ignores the range
-    request restarts the download from zero.
+    The caller verifies the ``.part`` file and renames it. A resumed reply (206) is appended only
+    when its ``Content-Range`` starts where the ``.part`` file ends; a server that ignores the range
+    request, or answers it from another byte, makes the download start again from zero.
+
+    Parameters
+    ----------
+    url, target
+        What to download, and its final path (the ``.part`` file sits beside it).
+    progress, timeout
+        Show a progress bar; seconds to wait for the server.
+    need_size
+        Refuse a reply that announces no size (no ``Content-Length``, no total in ``Content-Range``):
+        set for a file with no published checksum, whose cut-off download could not be detected.
 
     Raises
     ------
     OSError
         The server refused the request, or the connection ended before the announced size
-        (the ``.part`` file is kept, so running the command again resumes).
+        (the ``.part`` file is kept, so running the command again resumes), or ``need_size`` and
+        the reply announces no size (nothing is kept).
     """
-    from tqdm.auto import tqdm
-
     part = target.with_name(target.name + ".part")
     part.parent.mkdir(parents=True, exist_ok=True)
     have = part.stat().st_size if part.is_file() else 0
-    request = urllib.request.Request(url, headers={"User-Agent": "scdmac-companion"})  # noqa: S310
-    if have:
-        request.add_header("Range", f"bytes={have}-")
+    options = {"progress": progress, "timeout": timeout, "need_size": need_size}
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - https from the manifest
+        response = _open(url, have, timeout)
     except urllib.error.HTTPError as err:
-        if err.code == 416 and have:  # nothing left to send: the .part is whole
-            return part
+        if err.code == 416 and have:  # nothing left to send
+            why = _not_whole(err.headers, have, need_size=need_size)
+            return part if why is None else _restart(url, target, why, **options)
         msg = f"could not download {target.name} from {url} (HTTP {err.code} {err.reason})."
         raise OSError(msg) from None
     except (urllib.error.URLError, TimeoutError, OSError) as err:
@@ -182,29 +296,18 @@ def download(url: str, target: Path, *, progress: bool = True, timeout: float = 
         msg = f"could not download {target.name} from {url} ({reason})."
         raise OSError(msg) from None
     with response:
-        resumed = have and response.status == 206
-        start = have if resumed else 0
-        length = response.headers.get("Content-Length")
-        total = start + int(length) if length is not None else None
-        written = start
-        with part.open("ab" if resumed else "wb") as handle, tqdm(
-            total=total, initial=start, unit="B", unit_scale=True, desc=target.name,
-            disable=not progress, leave=False,
-        ) as bar:
-            try:
-                for block in iter(lambda: response.read(_BLOCK), b""):
-                    handle.write(block)
-                    written += len(block)
-                    bar.update(len(block))
-            except (OSError, TimeoutError) as err:
-                msg = (f"the download of {target.name} from {url} stopped at {written} bytes ({err}); "
-                       "run the fetch again to resume it.")
-                raise OSError(msg) from None
-    if total is not None and written < total:
-        msg = (f"the download of {target.name} from {url} is truncated: {written} of {total} bytes "
-               "arrived; run the fetch again to resume it.")
+        misplaced = _misplaced(response, have)
+        if misplaced is None:
+            start = have if response.status == HTTPStatus.PARTIAL_CONTENT else 0
+            total = _announced_size(response.headers, start)
+            if total is None and need_size:
+                _refuse_unknown_size(url, part)
+            _receive(response, part, start=start, total=total, url=url, progress=progress)
+            return part
+    if not have:
+        msg = f"could not download {target.name} from {url}: {misplaced}; nothing was kept."
         raise OSError(msg)
-    return part
+    return _restart(url, target, misplaced, **options)
 
 
 def extract_member(archive: Path, members: tuple[str, ...], target: Path) -> Path:
