@@ -1,8 +1,11 @@
-"""The method study (scdmac_lib.study): every arm on every dataset and seed, then the rule's choice.
+"""The method study (scdmac_lib.runs.study): every arm on every dataset and seed, then the rule's choice.
 
 Runs come from the shared run cache, so a stopped study resumes where it stopped and the book's
-study page reads the same runs. Each worker process takes one (dataset, seed) at a time and runs
-every arm on it, so arms that share the denoising stage compute it once. Usage::
+study page reads the same runs: the (arm, spec) pairs are those of
+``scdmac_lib.runs.page_runs.study_pairs`` (and ``combination_pairs``), which the page and the
+workflow use too (the paper's data in place of a stand-in when present). Each worker process takes
+one (dataset, seed) at a time and runs every arm on it, so arms that share the denoising stage
+compute it once. Usage::
 
     .venv/bin/python benchmarks/study.py [--profile quick] [--seeds 0 1 2] [--workers 2]
     .venv/bin/python benchmarks/study.py --combination nb_likelihood inflation_1   # rule 7's run
@@ -19,7 +22,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
-from scdmac_lib.runs import execute, study
+from scdmac_lib.runs import execute, page_runs, study
 from scdmac_lib.runs.profiles import get_profile
 from scdmac_lib.runtime import paths
 
@@ -34,22 +37,36 @@ def run_task(run_specs) -> list[dict]:
     return rows
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None) -> argparse.Namespace:
+    """The command line (``--profile``, ``--seeds``, ``--datasets``, ``--arms``, ``--combination``, ``--workers``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="default: the profile's study seeds")
-    parser.add_argument("--datasets", nargs="+", default=None, help="default: the profile's datasets")
+    parser.add_argument("--datasets", nargs="+", default=None,
+                        help="default: the profile's datasets (the paper's data in place of a stand-in when present)")
     parser.add_argument("--arms", nargs="+", default=None, help="default: every arm")
     parser.add_argument("--combination", nargs="*", default=None, help="run rule 7's combination of these arms")
     parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def planned_pairs(args: argparse.Namespace) -> list:
+    """The ``(arm name, spec)`` pairs the command runs: the study page's (``page_runs.study_pairs``), or rule
+    7's (``page_runs.combination_pairs``) with ``--combination``; ``--arms`` keeps those arms only."""
     profile = get_profile(args.profile)
-    seeds = args.seeds or list(profile.study_seeds)
-    datasets = args.datasets or list(profile.datasets)
-    arms = [study.arm(a) for a in args.arms] if args.arms else list(study.ARMS)
     if args.combination is not None:
-        arms = [study.arm("baseline"), study.combination(args.combination)]
-    run_specs = study.study_specs(profile, arms, datasets=datasets, seeds=seeds)
+        return page_runs.combination_pairs(profile, args.combination, datasets=args.datasets, seeds=args.seeds)
+    pairs = page_runs.study_pairs(profile, datasets=args.datasets, seeds=args.seeds)
+    keep = {study.arm(a).name for a in args.arms} if args.arms else None  # an unknown arm fails here
+    return [(name, spec) for name, spec in pairs if keep is None or name in keep]
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    profile = get_profile(args.profile)
+    run_specs = planned_pairs(args)
+    datasets = list(dict.fromkeys(spec.dataset for _, spec in run_specs))
+    seeds = sorted({spec.seed for _, spec in run_specs})
     tasks: dict[tuple[str, int], list] = {}
     for name, spec in run_specs:
         tasks.setdefault((spec.dataset, spec.seed), []).append((name, spec))
@@ -76,7 +93,7 @@ def main(argv=None) -> int:
     sys.stdout.write(f"\nprofile {profile.name}, seeds {seeds}, datasets {datasets}\n\n")
     sys.stdout.write(summary.to_string(**fmt) + "\n\n")
     if args.combination is None:
-        decision = study.decide(summary)
+        decision = study.decide(summary, budget_testable=study.budget_testable(profile))
         sys.stdout.write("\n".join(decision.log) + f"\nadopted: {decision.adopted}\n")
     return 0
 

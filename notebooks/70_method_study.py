@@ -20,7 +20,8 @@
 # compares it, one change at a time, with the readings this project used before the study (the
 # *baseline*), on every dataset of the profile with several seeds. The rule that turns the
 # comparison into new defaults was written and committed before any arm was run, and is applied
-# here as written. Every number on this page is computed from the cached runs.
+# here as written (with one dated amendment, shown beside it). Every number and every statement of
+# what the study decided is computed from the stored runs.
 
 # %% tags=["parameters", "hide-input"]
 profile = "quick"
@@ -28,6 +29,7 @@ device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's study seeds (None: the profile's)
 run_missing = None  # compute runs missing from the cache (None: only on the smoke profile)
+n_threads = None  # CPU threads of this kernel (None: $SCDMAC_THREADS, else the cores it may use); each run pins 1
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -35,29 +37,31 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from scdmac_lib.book import page, style
+from scdmac_lib.data import catalogue
 from scdmac_lib.report import compare
 from scdmac_lib.runs import page_runs, study
 from scdmac_lib.runtime import provenance
 
-pass
-from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.runs.profiles import get_profile
-
-style.set_style()
-prof = get_profile(profile)
 NAME = "70_method_study"
-DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
-SEEDS = list(seeds or prof.study_seeds)
-RUN_MISSING = prof.name == "smoke" if run_missing is None else bool(run_missing)
-page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS,
-                 note="every arm is scDMAC with the profile's training budgets, one CPU thread per run")
-page.show_table(compare.dataset_table(DATASETS), "The datasets of the study and what each stands for.")
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds,
+                    note="every arm is scDMAC with the profile's training budgets, one CPU thread per run")
+RUN_MISSING = pg.profile.name == "smoke" if run_missing is None else bool(run_missing)
+page.show_table(compare.dataset_table(list(pg.datasets)), "The datasets of the study and what each stands for.")
 
 # %% [markdown]
 # ## The rule
 
 # %% tags=["hide-input"]
 display(Markdown(study.RULE))
+
+# %% [markdown]
+# ### Amendments
+#
+# Changes made to the rule after it was registered, each dated and with its reason. The rule above
+# is shown as it was registered; where an amendment applies, the page applies the amended rule.
+
+# %% tags=["hide-input"]
+display(Markdown(study.amendments_markdown()))
 
 # %% [markdown]
 # ## The arms
@@ -68,7 +72,7 @@ display(Markdown(study.RULE))
 
 # %% tags=["hide-input"]
 arms = pd.DataFrame([{"arm": a.name, "group": a.group, "change": ", ".join(f"{k} = {v}" for k, v in a.changes.items())
-                      or (", ".join(f"{k} = {v}" for k, v in a.budget.items()) if a.budget else "(baseline)"),
+                      or (study.budget_text(a.budget) if a.budget else "(baseline)"),
                       "reading": a.reading, "paper rank": a.paper_rank, "baseline's rank": a.baseline_rank}
                      for a in study.ARMS])
 page.show_table(arms, "The study's arms: what each changes from the baseline, and how close each reading is "
@@ -78,21 +82,22 @@ page.show_table(arms, "The study's arms: what each changes from the baseline, an
 # ## Results
 
 # %% tags=["hide-input"]
-pairs = page_runs.study_pairs(prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
+pairs = page_runs.study_pairs(pg.profile, datasets=datasets, seeds=seeds)  # the runs the workflow plans
 frame, missing = study.collect(pairs, run_missing=RUN_MISSING, device=device)
 if missing:
     arms_missing = sorted({name for name, _ in missing})
     display(Markdown(
-        f"**{len(missing)} of {len(pairs)} runs are not in the cache** (arms: {', '.join(arms_missing)}). "
+        f"**{len(missing)} of {len(pairs)} runs are not stored** (arms: {', '.join(arms_missing)}). "
         f"The study is not rerun by the book build on this profile (it takes hours on a CPU). Compute them "
-        f"with `.venv/bin/python benchmarks/study.py --profile {prof.name}` and rebuild this page; the "
-        f"numbers below use the runs that are present, paired on the (dataset, seed) runs both arms have."))
+        f"with `{page_runs.study_command(pg.profile, datasets=datasets, seeds=seeds)}` and rebuild this page. "
+        f"The tables below use the runs that are present, paired on the (dataset, seed) runs both arms have; "
+        f"the rule's choice waits for every run."))
 if frame.empty:
-    display(Markdown("No study runs are cached yet, so there is nothing to compare."))
+    display(Markdown("No study runs are stored yet, so there is nothing to compare."))
 else:
     commits = sorted(set(frame["commit"]))
-    display(Markdown(f"{len(frame)} runs, computed at commit(s) {', '.join(f'`{c}`' for c in commits)}; "
-                     f"this page was executed at commit `{provenance.git_commit()}`."))
+    display(Markdown(f"{len(frame)} runs, computed at commit(s) {provenance.commits_text(commits)}; "
+                     f"this page was executed at commit `{provenance.git_commit()[:10]}`."))
     runs_csv = page.save_table(frame, f"{NAME}_runs")
     display(HTML(f"Every run of the study: {page.download_link(runs_csv)}"))
 
@@ -105,10 +110,10 @@ else:
 
 # %% tags=["hide-input"]
 summary = study.paired_summary(frame) if not frame.empty else pd.DataFrame()
+shown = ["arm", "verdict", "ari_mean", "ari_sd", "ari_diff", "p_better", "p_worse", "nmi_mean", "nmi_diff",
+         "mask_auc", "n_pairs"]
 if not summary.empty:
     summary_csv = page.save_table(summary, f"{NAME}_summary")
-    shown = ["arm", "verdict", "ari_mean", "ari_sd", "ari_diff", "p_better", "p_worse", "nmi_mean", "nmi_diff",
-             "mask_auc", "n_pairs"]
     page.show_table(summary[shown].round(3), "Each arm against the baseline over all (dataset, seed) runs: mean and "
                     "sd of ARI, the mean paired difference, the one-sided Wilcoxon p-values, NMI and the mask "
                     "predictor's AUC.", csv=summary_csv)
@@ -128,7 +133,7 @@ if not summary.empty:
     ax.set_yticks(range(len(order)), order)
     ax.invert_yaxis()
     ax.set_xlabel("ARI of the arm minus ARI of the baseline (same dataset and seed)")
-    ax.set_title(f"Each dot one (dataset, seed) run; bar: the mean (profile {prof.name})")
+    ax.set_title(f"Each dot one (dataset, seed) run; bar: the mean (profile {pg.profile.name})")
     fig.tight_layout()
     page.show_figure(fig, NAME, "Paired ARI differences of every arm to the baseline: one dot per (dataset, "
                      "seed) run, the bar at the mean; right of zero the arm did better.")
@@ -141,47 +146,70 @@ if not frame.empty:
     per_dataset = frame.pivot_table(index="arm", columns="dataset", values="ari", aggfunc="mean")
     per_dataset = per_dataset.reindex([a.name for a in study.ARMS if a.name in per_dataset.index])
     per_dataset_csv = page.save_table(per_dataset.reset_index(), f"{NAME}_per_dataset")
-    page.show_table(per_dataset.round(3).reset_index(), "Mean ARI over seeds of each arm on each dataset.",
-                    csv=per_dataset_csv)
+    page.show_table(per_dataset.rename(columns=catalogue.label).round(3).reset_index(),
+                    "Mean ARI over seeds of each arm on each dataset (named with its kind).", csv=per_dataset_csv)
 
 # %% [markdown]
 # ## The rule, applied
 
 # %% tags=["hide-input"]
-chosen = []
-if not summary.empty and "baseline" in set(summary["arm"]):
-    decision = study.decide(summary)
-    display(Markdown("\n".join(f"- {line}" for line in decision.log) or "- No arm is adopted."))
-    combo = study.combination(decision.adopted)
-    combined = summary
-    if len(decision.adopted) > 1:
-        combo_pairs = study.study_specs(prof, [study.arm("baseline"), combo], datasets=DATASETS, seeds=SEEDS)
+decision, choice, combined = None, None, summary
+if summary.empty or "baseline" not in set(summary["arm"]):
+    display(Markdown("The baseline's runs are missing, so the rule cannot be applied: nothing is chosen."))
+else:
+    decision = study.decide(summary, budget_testable=study.budget_testable(pg.profile))
+    if missing:
+        display(Markdown(f"On the runs present ({len(missing)} of {len(pairs)} missing), rules 3-6 would give:"))
+    display(Markdown("\n".join(f"- {line}" for line in decision.log)))
+    if len(decision.adopted) > 1 and not missing:
+        combo_pairs = page_runs.combination_pairs(pg.profile, decision.adopted, datasets=datasets, seeds=seeds)
         combo_frame, combo_missing = study.collect(combo_pairs, run_missing=RUN_MISSING, device=device)
         if combo_missing:
-            display(Markdown(f"**The combination's runs are missing from the cache ({len(combo_missing)} runs).** "
-                             f"Compute them with `.venv/bin/python benchmarks/study.py --profile {prof.name} "
-                             f"--combination {' '.join(decision.adopted)}`."))
-        if not combo_frame.empty:
+            command = page_runs.study_command(pg.profile, datasets=datasets, seeds=seeds, combination=decision.adopted)
+            display(Markdown(f"**{len(combo_missing)} of the combination's {len(combo_pairs)} runs are not stored.** "
+                             f"Compute them with `{command}`."))
+        else:
             combined = pd.concat([summary, study.paired_summary(combo_frame).query("arm == 'combination'")],
                                  ignore_index=True)
             page.show_table(combined.query("arm == 'combination'")[shown].round(3),
-                            f"The combination of the adopted arms ({combo.reading}) against the baseline.")
-    chosen = study.final_choice(combined, decision)
-    display(Markdown(f"**Chosen (rule 7):** {', '.join(chosen) if chosen else 'no change: the baseline stays'}."))
+                            f"The combination of the adopted arms ({study.combination(decision.adopted).reading}) "
+                            "against the baseline.")
+    if missing:
+        decision = None  # rules 3-6 on some of the runs are no decision
+    else:
+        choice = study.final_choice(combined, decision)
+    display(Markdown(f"**Chosen (rule 7):** {study.choice_text(choice)}."))
+
+# %% [markdown]
+# ## What the study decided
+#
+# Each arm's verdict (rule 2) and what the rule made of it, the combination (rule 7) and the
+# training budgets (rule 6), in words generated from the runs above. The methods page describes
+# the readings; what the study decided about them is stated here only.
+
+# %% tags=["hide-input"]
+if decision is None:
+    display(Markdown(f"Nothing: {study.RUNS_MISSING}."))
+else:
+    fates = study.arm_fates(summary, decision, choice)
+    fates_csv = page.save_table(fates, f"{NAME}_decision")
+    page.show_table(fates.round(3), "Every arm's verdict against the baseline, its mean paired ARI difference, and "
+                    "what the rule made of it.", csv=fates_csv)
+    sentences = [study.combination_sentence(combined, decision, choice), study.budget_cost_sentence(frame)]
+    display(Markdown(" ".join(s for s in sentences if s)))
 
 # %% [markdown]
 # ## The library's defaults against the choice
 #
-# Each studied key: its value before the study, the value the rule chose, and the library's default
-# at the commit this page was executed at.
+# Each studied key, the training budgets included: its value before the study, the value the rule
+# chose, and the library's default at the commit this page was executed at.
 
 # %% tags=["hide-input"]
-check = study.defaults_check(chosen)
+check = study.defaults_check(study.chosen_values(pg.profile, decision, choice))
 check_csv = page.save_table(check, f"{NAME}_defaults")
 page.show_table(check.astype(str), "Each studied key before the study, as the rule chose it, and the library's "
                 "default now.", csv=check_csv)
-if not check["matches"].all():
-    display(Markdown("**The library's defaults differ from the rule's choice on the keys marked False.**"))
+display(Markdown(study.defaults_sentence(check)))
 
 # %% [markdown]
 # ## Session info

@@ -16,10 +16,10 @@
 # Each claim of the scDMAC paper (Xu et al., 2026, Sections 3.3-3.4) that this project can test,
 # with a verdict computed from our runs: **holds**, **does not hold**, or **cannot be tested here**
 # (the runs needed are absent, e.g. a sweep grid without the claimed optimum, or a single seed). The
-# runs are exactly the specs of the Table 2-3, Table 4, Table 5 and Fig. 5-7 notebooks, so they
-# come from the run cache (anything missing is computed). Our datasets are stand-ins for, or extras
-# beside, the paper's: a verdict is evidence about the method on these data, not a re-measurement
-# of the paper's numbers.
+# runs are exactly the specs of the Table 2-3, Table 4, Table 5 and Fig. 5-7 pages, so they come
+# from the results archive or the run cache (anything missing is computed). Which datasets are the
+# paper's own and which are stand-ins or extras, and what that makes of the verdicts, is stated
+# under the verdicts. The landing page reads the tables this page saves.
 
 # %% tags=["parameters", "hide-input"]
 profile = "quick"
@@ -35,50 +35,42 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from scdmac_lib.book import page, tables
-from scdmac_lib.data import prefer_paper_data
-from scdmac_lib.report import claims, compare, reported
+from scdmac_lib.data import catalogue
+from scdmac_lib.report import claims, compare, reported, summary_files
 from scdmac_lib.runs import execute, page_runs
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import provenance, threads
+from scdmac_lib.runtime import provenance
 
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "90_reproducibility"
-DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
-SEEDS = list(seeds or prof.seeds)
-SWEEP_DATASETS = list(sweep_datasets or prefer_paper_data(prof.sweep_datasets))
-SWEEP_SEEDS = list(sweep_seeds or prof.sweep_seeds)
-_, scvi_note = page_runs.benchmark_methods(prof)
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds,
+                    sweep_datasets=sweep_datasets, sweep_seeds=sweep_seeds)
+# the same runs as pg.runs, kept apart: the tables' runs, and each sweep's (value, run) pairs
+main_specs = page_runs.table_specs(pg.profile, datasets=datasets, seeds=seeds, include_ablations=True)
+sweep_pairs = page_runs.sweeps(pg.profile, datasets=sweep_datasets, seeds=sweep_seeds)
+DATASETS = list(dict.fromkeys(s.dataset for s in main_specs))
+SEEDS = sorted({s.seed for s in main_specs})
+SWEEP_DATASETS = list(dict.fromkeys(s.dataset for pairs in sweep_pairs.values() for _, s in pairs))
+SWEEP_SEEDS = sorted({s.seed for pairs in sweep_pairs.values() for _, s in pairs})
+_, scvi_note = page_runs.benchmark_methods(pg.profile)
 
 # %% tags=["hide-input"]
-main = execute.run_many(page_runs.table_specs(prof, datasets=DATASETS, seeds=SEEDS, include_ablations=True),
-                            device=device)
-main["sweep_param"] = None
-main["sweep_value"] = float("nan")
+main = execute.run_many(main_specs, device=device).assign(sweep_param=None, sweep_value=float("nan"))
 parts = [main]
-for param, pairs in page_runs.sweeps(prof, datasets=SWEEP_DATASETS, seeds=SWEEP_SEEDS).items():
+for param, pairs in sweep_pairs.items():
     runs = execute.run_many([s for _, s in pairs], device=device)
     parts.append(compare.tag_sweep(runs, param, [v for v, _ in pairs]))
 frame = pd.concat(parts, ignore_index=True)
 runs_csv = page.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
-
-commits = sorted(set(frame["commit"]))
-devices = sorted(set(frame["device"]))
-page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
+origin = summary_files.provenance_of(frame, profile=pg.profile.name, datasets=DATASETS, seeds=SEEDS,
+                                     sweep_datasets=SWEEP_DATASETS, sweep_seeds=SWEEP_SEEDS,
+                                     executed_at_commit=provenance.git_commit())
 display(Markdown(
-    f"Sweeps: datasets {', '.join(SWEEP_DATASETS)}, seeds {SWEEP_SEEDS}. {len(frame)} runs, computed at commit(s) "
-    f"{', '.join(f'`{c[:10]}`' for c in commits)} on {', '.join(devices)} "
-    f"({page.download_link(runs_csv, 'runs CSV')})."))
+    f"Sweeps: {', '.join(map(catalogue.label, SWEEP_DATASETS))}, seeds {', '.join(map(str, SWEEP_SEEDS))}. "
+    f"{origin.n_runs} runs, computed at commit(s) {provenance.commits_text(origin.commits)} on "
+    f"{', '.join(origin.devices)} ({page.download_link(runs_csv, 'runs CSV')})."))
 if scvi_note:
     display(Markdown(f"**Note:** {scvi_note}"))
 page.show_table(compare.dataset_table(list(dict.fromkeys(DATASETS + SWEEP_DATASETS))),
-                "The datasets of the tables and sweeps, and the paper datasets the stand-ins replace.")
-# what the landing page states about these numbers (it reads this file, never its own copy of the settings)
-_ = page.save_table(pd.DataFrame([{"profile": prof.name, "datasets": " ".join(DATASETS),
-                                        "seeds": " ".join(map(str, SEEDS)), "sweep_datasets": " ".join(SWEEP_DATASETS),
-                                        "sweep_seeds": " ".join(map(str, SWEEP_SEEDS)), "n_runs": len(frame),
-                                        "commits": " ".join(commits), "devices": " ".join(devices),
-                                        "executed_at_commit": provenance.git_commit()}]), f"{NAME}_provenance")
+                "The datasets of the tables and sweeps, their kind, and the paper datasets the stand-ins replace.")
 
 # %% [markdown]
 # ## Verdicts
@@ -86,17 +78,21 @@ _ = page.save_table(pd.DataFrame([{"profile": prof.name, "datasets": " ".join(DA
 # %% tags=["hide-input"]
 verdicts = claims.claim_verdicts(frame)
 claims_frame = claims.claims_table(verdicts)
-claims_csv = page.save_table(claims_frame, NAME)
+scdmac = pd.concat([summary_files.scdmac_rows(compare.side_by_side(main[main["method"] == "scDMAC"],
+                                                                   reported.reported_metric(m), m), m)
+                    for m in ("ari", "nmi")], ignore_index=True)
+# what the landing page shows (it reads these files, never its own copy of the settings)
+saved = summary_files.write_report(summary_files.ReportTables(claims_frame, scdmac, origin))
 page.show_table(tables.claims_table(claims_frame), "Each claim of the paper checked here, with its verdict (linked to "
-                "the numbers behind it) and the evidence.", csv=claims_csv)
+                "the numbers behind it) and the evidence.", csv=saved["claims"])
 
 # %% [markdown]
 # ## Summary
 #
-# Generated from the verdicts above.
+# Generated from the verdicts above and from what kind of data each dataset is.
 
 # %% tags=["hide-input"]
-display(Markdown(claims.verdict_summary(verdicts, DATASETS)))
+display(Markdown(claims.verdict_summary(verdicts, list(dict.fromkeys(DATASETS + SWEEP_DATASETS)))))
 
 # %% [markdown]
 # ## The numbers behind each verdict
@@ -108,24 +104,20 @@ for v in verdicts:
     if v.details.empty:
         display(Markdown(f"_{v.evidence}_"))
     else:
-        page.show_table(v.details, f"The numbers behind claim {v.claim_id}, per dataset.")
+        page.show_table(v.details, f"The numbers behind claim {v.claim_id}: one row per dataset (named with its "
+                        "kind) or per method compared.")
 
 # %% [markdown]
 # ## scDMAC: ours beside reported
 #
 # The full model's mean (± sd over seeds) on each dataset beside the paper's value for the dataset
-# it stands in for (reported, Table 2 and 3).
+# it is or stands for (reported, Tables 2 and 3).
 
 # %% tags=["hide-input"]
-rows = []
-for metric in ("ari", "nmi"):
-    long = compare.side_by_side(main[main["method"] == "scDMAC"], reported.reported_metric(metric), metric)
-    rows.append(long.assign(metric=metric.upper()))
-scdmac = pd.concat(rows, ignore_index=True)[["dataset", "paper_dataset", "metric", "ours_mean", "ours_sd",
-                                             "ours_best", "n_seeds", "reported", "reported_note"]]
-scdmac_csv = page.save_table(scdmac, f"{NAME}_scdmac")
-page.show_table(scdmac, "scDMAC on each dataset: our mean, sd and best seed beside the paper's reported value "
-                "for the dataset it stands in for.", csv=scdmac_csv)
+display(Markdown(compare.reported_comparison_note(DATASETS)))
+shown = scdmac.drop(columns=["dataset", "kind", "paper_dataset"]).rename(columns={"label": "dataset"})
+page.show_table(shown, "scDMAC on each dataset (named with its kind): our mean, sd and best seed beside the "
+                "paper's reported value for the dataset it is or stands for.", csv=saved["scdmac"])
 
 # %% [markdown]
 # ## Session info

@@ -114,7 +114,8 @@ def test_side_by_side_shape_and_values(shared):
     frame = _frame({("deng", "scDMAC"): [0.8, 0.9], ("deng", "PCA + k-means"): [0.5, 0.7],
                     ("pbmc10x", "scDMAC"): [0.6, 0.6]})
     long = compare.side_by_side(frame, reported.load_reported(2, folder=shared), "ari")
-    assert long.shape == (3, 10)
+    assert long.shape == (3, 11)
+    assert long["kind"].tolist() == ["stand-in", "stand-in", "extra"]  # every dataset row names its kind
     row = long[(long["dataset"] == "deng") & (long["method"] == "scDMAC")].iloc[0]
     assert row["ours_mean"] == pytest.approx(0.85)
     assert row["ours_sd"] == pytest.approx(np.std([0.8, 0.9], ddof=1))
@@ -123,6 +124,7 @@ def test_side_by_side_shape_and_values(shared):
     assert math.isnan(long.iloc[-1]["reported"])
     extra = compare.reported_only(reported.load_reported(2, folder=shared), ["deng", "pollen"], ["scCGC"])
     assert extra["reported_note"].tolist() == ["", reported.LOST]
+    assert set(extra["kind"]) == {"stand-in"}
     wide = compare.display_table(long, extra=extra)
     assert list(wide.index) == ["scDMAC", "PCA + k-means", "scCGC"]
     assert wide.loc["scDMAC", "Deng (stand-in): ours"] == "0.850 ± 0.071 (best 0.900)"
@@ -247,8 +249,38 @@ def test_claims_table_and_summary():
     assert set(table["verdict"]) <= set(claims.VERDICTS)
     text = claims.verdict_summary(verdicts, ["deng"])
     assert "Of the 8 claims checked, 3 hold here (claims 1, 2, 8), 1 does not hold (claim 7)" in text and "Deng (stand-in)" in text
+    assert "none is one of the paper's datasets" in text
     with pytest.raises(ValueError, match="lacks the columns"):
         claims.claim_verdicts(frame.drop(columns="ari"))
+
+
+@pytest.mark.parametrize(("datasets", "expected"), [
+    (["deng", "worm_neuron"], "The datasets are Deng (stand-in), worm_neuron (extra); none is one of the paper's "
+                              "datasets, so agreement or disagreement is evidence about the method on these data"),
+    (["deng_paper", "pollen_paper"], "The datasets are Deng (paper's data), Pollen (paper's data): all are the "
+                                     "paper's own datasets"),
+    (["deng_paper", "worm_neuron"], "Of the datasets, Deng (paper's data) is the paper's own (from public copies; "
+                                    "the data page compares each with the paper's Table 1); worm_neuron (extra) is "
+                                    "not, and the verdicts pool both"),
+])
+def test_the_summary_says_which_datasets_are_the_papers(datasets, expected):
+    """Issue 18: the summary said that no dataset was the paper's, also when the paper's copies were used."""
+    text = claims.verdict_summary(claims.claim_verdicts(_frame({("deng", "scDMAC"): [0.9]})), datasets)
+    assert expected in text
+    assert ("none is one of the paper's datasets" in text) == (datasets == ["deng", "worm_neuron"])
+
+
+def test_claim_details_and_sweep_summaries_name_each_datasets_kind():
+    frame = _frame({("deng", "scDMAC"): [0.9, 0.7, 0.8], ("worm_neuron", "scDMAC"): [0.5, 0.5, 0.5]})
+    details = _verdict(frame, 7).details
+    assert details["dataset"].tolist() == ["Deng (stand-in)", "worm_neuron (extra)"]
+    assert "Deng (stand-in): sd 0.1000 over 3 seeds" in _verdict(frame, 7).evidence
+    main = _frame({("deng", "scDMAC"): [0.9]}).assign(sweep_param=None)
+    sweep = pd.concat([main, _sweep("mae.mask_ratio", {0.1: 0.5, 0.3: 0.8, 0.5: 0.6})], ignore_index=True)
+    assert _verdict(sweep, 4).details["dataset"].tolist() == ["Deng (stand-in)"]
+    summ = compare.summarize_sweep(sweep, "mae.mask_ratio")
+    assert list(summ.columns[:2]) == ["dataset", "kind"] and set(summ["kind"]) == {"stand-in"}
+    assert "kind" in compare.summarize_sweep(sweep, "mae.recon_weight").columns  # empty, same columns
 
 
 def test_sweep_specs_reuse_default_and_tag():

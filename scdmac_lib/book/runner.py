@@ -174,8 +174,8 @@ def presentation_problems(path: Path) -> list[str]:
 
     Checked: the first cell is markdown with a ``#`` title; the first code cell is the only one
     tagged ``parameters``; every code cell's input is hidden (a tag of :data:`HIDDEN_INPUT_TAGS`);
-    the page shows its provenance line (``page.show_header``) and shows figures with a caption
-    (``page.show_figure``, never a bare ``plt.show()``).
+    the page shows its provenance line (``page.open_page`` or ``page.show_header``) and shows
+    figures with a caption (``page.show_figure``, never a bare ``plt.show()``).
     """
     import jupytext
 
@@ -193,8 +193,8 @@ def presentation_problems(path: Path) -> list[str]:
             first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
             problems.append(f"code cell {i} ({first_line[:60]!r}) shows its input: tag it hide-input")
     source = "\n".join(c.source for c in code)
-    if "show_header(" not in source:
-        problems.append("no provenance line: call page.show_header(...) after the imports")
+    if "open_page(" not in source and "show_header(" not in source:
+        problems.append("no provenance line: call page.open_page(...) (or page.show_header(...)) after the imports")
     if "plt.show()" in source:
         problems.append("plt.show() shows a figure without a caption: use page.show_figure(fig, name, caption)")
     return problems

@@ -20,7 +20,7 @@ class PreprocessConfig:
 
     target_sum: float = 1e4  # paper Eq. 1: s0 = 10,000
     n_top_genes: int = 2000  # paper: "HVGs selected using Scanpy"; count unstated, 2000 is usual
-    # paper: Scanpy's defaults ('seurat', on log values); chosen by the method study (scdmac_lib.study)
+    # paper: Scanpy's defaults ('seurat', on log values); the method study's page checks it against the rule
     hvg_flavor: Literal["seurat_v3", "seurat", "cell_ranger"] = "seurat"
     n_neighbors: int = 15  # paper: cosine kNN graph; k unstated (k=15-30 for graph baselines)
     scale: bool = True  # project choice: z-score genes of the log1p input to the masked stage
@@ -45,7 +45,8 @@ class TrainConfig:
     batch_size: int = 256
     epochs: int = 100  # upper bound expressed in passes over the data
     min_steps: int = 100  # floor so that a 200-cell dataset still trains
-    # ceiling: the method study's budget arm found no gain from 2000 (the paper profile's budgets)
+    # ceiling: the default command's budget; the paper profile's is longer (runs.profiles.PAPER_BUDGET),
+    # and the method study's page checks these defaults against its rule 6
     max_steps: int = 300
     patience: int = 200  # steps without 0.1% improvement of the smoothed loss before stopping
     weight_decay: float = 0.0

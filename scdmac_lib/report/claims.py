@@ -134,11 +134,12 @@ def _sweep_optimum(frame: pd.DataFrame, param: str) -> tuple[str, str, pd.DataFr
         if len(argmax) == len(g):  # a flat curve (e.g. saturated at ARI 1) has no optimum to locate
             flat.append(d)
             continue
-        rows.append({"dataset": d, "argmax": ", ".join(f"{v:g}" for v in argmax), "best_ari": float(best),
+        rows.append({"dataset": catalogue.label(d), "argmax": ", ".join(f"{v:g}" for v in argmax),
+                     "best_ari": float(best),
                      "n_values": int(len(g)),
                      "holds": all(lo - TOL <= v <= hi + TOL for v in argmax)})
     det = pd.DataFrame(rows)
-    flat_note = f" Flat curve (no optimum to locate) on: {', '.join(flat)}." if flat else ""
+    flat_note = f" Flat curve (no optimum to locate) on: {_labels(flat)}." if flat else ""
     if det.empty:
         return "cannot be tested here", f"ARI does not vary over the grid on any dataset.{flat_note}", det
     ev = "; ".join(f"{r.dataset}: best ARI {r.best_ari:.3f} at {r.argmax}" for r in det.itertuples())
@@ -156,7 +157,7 @@ def _seed_variance(frame: pd.DataFrame) -> tuple[str, str, pd.DataFrame]:
     sub = main[main["method"] == "scDMAC"]
     g = sub.groupby("dataset", sort=False)["ari"]
     det = pd.DataFrame({"sd": g.std(ddof=1), "n_seeds": g.count()}).reset_index()
-    det = det[det["n_seeds"] >= MIN_SEEDS_FOR_SD]
+    det = det[det["n_seeds"] >= MIN_SEEDS_FOR_SD].assign(dataset=lambda f: f["dataset"].map(catalogue.label))
     if det.empty:
         return ("cannot be tested here",
                 f"Needs scDMAC runs with at least {MIN_SEEDS_FOR_SD} seeds on a dataset", pd.DataFrame())
@@ -237,10 +238,29 @@ def verdict_summary(verdicts: Sequence[Verdict], datasets: Sequence[str] | None 
              f"{_n('does not hold', 'does not hold', 'do not hold')}, and "
              f"{_n('cannot be tested here', untestable, untestable)}."]
     if datasets is not None:
-        labels = ", ".join(catalogue.label(d) for d in datasets)
-        parts.append(f"The datasets are {labels}; none is one of the paper's datasets at its full size, so "
-                     f"agreement or disagreement is evidence about the method, not a re-measurement of the "
-                     f"paper's numbers.")
+        parts.append(data_kinds_sentence(datasets))
     for v in by["does not hold"]:
         parts.append(f"Claim {v.claim_id} (\"{v.claim}\") does not hold: {v.evidence.split('. ')[0]}.")
     return " ".join(parts)
+
+
+def _labels(datasets: Sequence[str]) -> str:
+    return ", ".join(catalogue.label(d) for d in datasets)
+
+
+def data_kinds_sentence(datasets: Sequence[str]) -> str:
+    """Which of ``datasets`` are the paper's own data (:mod:`scdmac_lib.data.catalogue`), in one sentence,
+    and what that makes of the verdicts."""
+    paper = [d for d in datasets if catalogue.kind(d) == "paper's data"]
+    others = [d for d in datasets if d not in paper]
+    source = "from public copies; the data page compares each with the paper's Table 1"
+    not_paper = ("agreement or disagreement is evidence about the method on these data, not a re-measurement "
+                 "of the paper's numbers")
+    if not paper:
+        return f"The datasets are {_labels(others)}; none is one of the paper's datasets, so {not_paper}."
+    if not others:
+        return (f"The datasets are {_labels(paper)}: all are the paper's own datasets ({source}), so the "
+                f"verdicts test the claims on the paper's data.")
+    return (f"Of the datasets, {_labels(paper)} {'is' if len(paper) == 1 else 'are'} the paper's own ({source}); "
+            f"{_labels(others)} {'is' if len(others) == 1 else 'are'} not, and the verdicts pool both, so "
+            f"{not_paper}.")

@@ -33,7 +33,8 @@ def summarize_runs(frame: pd.DataFrame, metrics: str | Sequence[str] = ("ari", "
 
     The one summary of runs in the project (the paper reports a best run; the book shows both).
     Columns: ``by``, then ``{metric}_mean``, ``{metric}_sd``, ``{metric}_best`` per metric, and
-    ``n_seeds``.
+    ``n_seeds``. A grouping of any columns: the tables built from it for a page
+    (:func:`side_by_side`) add each dataset's kind.
     """
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     if missing := [m for m in metrics if m not in frame.columns]:
@@ -52,18 +53,19 @@ def summarize_runs(frame: pd.DataFrame, metrics: str | Sequence[str] = ("ari", "
 def side_by_side(frame: pd.DataFrame, reported: pd.DataFrame | None, metric: str) -> pd.DataFrame:
     """Long table: one row per (dataset, method) we ran, ours beside the reported value.
 
-    Columns: ``dataset, paper_dataset, method, paper_method, ours_mean, ours_sd, ours_best, n_seeds,
-    reported, reported_note``.
+    Columns: ``dataset, kind, paper_dataset, method, paper_method, ours_mean, ours_sd, ours_best,
+    n_seeds, reported, reported_note`` (``kind`` from :func:`scdmac_lib.data.catalogue.kind`).
     """
     summ = summarize_runs(frame, metric).rename(columns={f"{metric}_{s}": s for s in ("mean", "sd", "best")})
     rows = []
     for r in summ.itertuples(index=False):
-        rows.append({"dataset": r.dataset, "paper_dataset": catalogue.paper_column(r.dataset) or "",
+        rows.append({"dataset": r.dataset, "kind": catalogue.kind(r.dataset),
+                     "paper_dataset": catalogue.paper_column(r.dataset) or "",
                      "method": r.method, "paper_method": paper_method(r.method),
                      "ours_mean": r.mean, "ours_sd": r.sd, "ours_best": r.best, "n_seeds": int(r.n_seeds),
                      "reported": reported_value(reported, r.method, r.dataset),
                      "reported_note": reported_note(reported, r.method, r.dataset)})
-    return pd.DataFrame(rows, columns=["dataset", "paper_dataset", "method", "paper_method", "ours_mean",
+    return pd.DataFrame(rows, columns=["dataset", "kind", "paper_dataset", "method", "paper_method", "ours_mean",
                                        "ours_sd", "ours_best", "n_seeds", "reported", "reported_note"])
 
 
@@ -73,7 +75,8 @@ def reported_only(reported: pd.DataFrame | None, datasets: Sequence[str],
     rows = []
     for m in methods:
         for d in datasets:
-            rows.append({"dataset": d, "paper_dataset": catalogue.paper_column(d) or "", "method": m, "paper_method": m,
+            rows.append({"dataset": d, "kind": catalogue.kind(d), "paper_dataset": catalogue.paper_column(d) or "",
+                         "method": m, "paper_method": m,
                          "ours_mean": math.nan, "ours_sd": math.nan, "ours_best": math.nan, "n_seeds": 0,
                          "reported": reported_value(reported, m, d), "reported_note": reported_note(reported, m, d),
                          "not_run_reason": NOT_RUN.get(m, "not run")})
@@ -136,17 +139,20 @@ def tag_sweep(frame: pd.DataFrame, param: str, values: Sequence[float]) -> pd.Da
 
 
 def summarize_sweep(frame: pd.DataFrame, param: str, metrics: Sequence[str] = ("ari", "nmi")) -> pd.DataFrame:
-    """Mean and sd over seeds per (dataset, value) of one sweep."""
+    """Mean and sd over seeds per (dataset, value) of one sweep; ``kind`` names what each dataset is."""
     sub = _sweep_rows(frame, param)
     if sub.empty:
-        return pd.DataFrame(columns=["dataset", "sweep_value", *[f"{m}_{s}" for m in metrics for s in ("mean", "sd")]])
+        return pd.DataFrame(columns=["dataset", "kind", "sweep_value",
+                                     *[f"{m}_{s}" for m in metrics for s in ("mean", "sd")]])
     g = sub.groupby(["dataset", "sweep_value"], sort=True)
     parts = {}
     for m in metrics:
         parts[f"{m}_mean"] = g[m].mean()
         parts[f"{m}_sd"] = g[m].std(ddof=1)
     parts["n_seeds"] = g["seed"].nunique()
-    return pd.DataFrame(parts).reset_index()
+    out = pd.DataFrame(parts).reset_index()
+    out.insert(1, "kind", out["dataset"].map(catalogue.kind))
+    return out
 
 
 def _sweep_rows(frame: pd.DataFrame, param: str) -> pd.DataFrame:
@@ -203,3 +209,26 @@ def dataset_table(datasets: Sequence[str]) -> pd.DataFrame:
         rows.append({"dataset": d, "kind": catalogue.kind(d), "cells x genes x types (ours)": ours,
                      "paper dataset": col or "", "cells x genes x types (paper, Table 1)": paper_shape})
     return pd.DataFrame(rows)
+
+
+def reported_comparison_note(datasets: Sequence[str]) -> str:
+    """How far ours and the paper's reported values compare on ``datasets``, by kind, in sentences."""
+    by_kind: dict[str, list[str]] = {}
+    for d in datasets:
+        by_kind.setdefault(catalogue.kind(d), []).append(catalogue.label(d))
+    notes = {
+        "stand-in": ("a reduced stand-in for the paper's dataset of that name", "reduced stand-ins for the paper's "
+                     "datasets of those names", "so ours and the reported value are not a like-for-like comparison"),
+        "paper's data": ("the paper's own dataset (a public copy)", "the paper's own datasets (public copies)",
+                         "so ours sits beside the value reported on the same data"),
+        "extra": ("a dataset the paper does not use", "datasets the paper does not use", "with no reported value"),
+        "simulated": ("simulated data", "simulated data", "with no reported value"),
+    }
+    out = []
+    for kind in catalogue.KINDS:
+        names = by_kind.get(kind)
+        if names:
+            one, many, then = notes[kind]
+            verb, what = ("is", one) if len(names) == 1 else ("are", many)
+            out.append(f"{', '.join(names)} {verb} {what}, {then}.")
+    return " ".join(out)

@@ -117,6 +117,34 @@ def study_pairs(profile: Profile, *, datasets: Sequence[str] | None = None,
                              seeds=seeds or profile.study_seeds)
 
 
+def combination_pairs(profile: Profile, names: Sequence[str], *, datasets: Sequence[str] | None = None,
+                      seeds: Sequence[int] | None = None) -> list[tuple[str, RunSpec]]:
+    """Rule 7's runs: ``(arm name, spec)`` of the baseline and the combination of the arms ``names`` on the
+    datasets and seeds of :func:`study_pairs`."""
+
+    return study.study_specs(profile, [study.arm("baseline"), study.combination(names)],
+                             datasets=datasets or prefer_paper_data(profile.datasets),
+                             seeds=seeds or profile.study_seeds)
+
+
+STUDY_SCRIPT = "benchmarks/study.py"  # computes the study's runs in parallel workers
+
+
+def study_command(profile: Profile, *, datasets: Sequence[str] | None = None, seeds: Sequence[int] | None = None,
+                  combination: Sequence[str] | None = None) -> str:
+    """The command that computes :func:`study_pairs` (or, with ``combination``, :func:`combination_pairs`)
+    for these datasets and seeds (``None``: the profile's, as for those functions)."""
+
+    parts = [".venv/bin/python", STUDY_SCRIPT, "--profile", profile.name]
+    if datasets:
+        parts += ["--datasets", *datasets]
+    if seeds:
+        parts += ["--seeds", *map(str, seeds)]
+    if combination is not None:
+        parts += ["--combination", *combination]
+    return " ".join(parts)
+
+
 #: The stage diagnosis's counterfactual, NOT the paper's method: the masked stage reads the ZINB
 #: autoencoder's bottleneck instead of X_z (shown only on the diagnosis page, never a default).
 COUNTERFACTUAL = {"mae.input": "zinb_bottleneck"}

@@ -51,8 +51,8 @@ class Profile:
         return dict(self.overrides)
 
 
-#: The paper profile's training budgets: the default command's before the method study's budget arm
-#: found no gain from them (``scdmac_lib.study``, arm ``full_budget``).
+#: The paper profile's training budgets: the default command's when the method study was registered
+#: (its budget arm, ``full_budget`` in :mod:`scdmac_lib.runs.study`, runs them on the other profiles).
 PAPER_BUDGET: tuple[tuple[str, Any], ...] = (
     ("zinb.train.max_steps", 2000), ("zinb.train.min_steps", 300), ("mae.train.max_steps", 2000),
     ("mae.train.min_steps", 300), ("cluster.train.max_steps", 500), ("cluster.train.min_steps", 100),

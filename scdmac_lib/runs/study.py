@@ -4,8 +4,11 @@ Every arm changes one reading of the paper (or one setting it leaves open) from 
 :data:`BASELINE`: the readings this project used before the study, pinned key by key, so the arms
 keep their meaning (and their cached runs) after the defaults change. The rule that turns the
 comparison into new defaults, :data:`RULE`, was written and committed before any arm was run;
-:func:`decide` applies it as written. Arms are scored on paired runs (same datasets, same seeds),
-with a Wilcoxon signed-rank test on the per-run differences to the baseline.
+:func:`decide` and :func:`final_choice` apply it as written, with its dated amendments
+(:data:`AMENDMENTS`, shown beside it, never edited into it). Arms are scored on paired runs (same
+datasets, same seeds), with a Wilcoxon signed-rank test on the per-run differences to the baseline.
+What the rule decided is computed from the runs (:func:`arm_fates`, :func:`combination_sentence`,
+:func:`chosen_values`); nothing here states it as a constant.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from scdmac_lib.evaluation.stats import paired_wilcoxon
-from scdmac_lib.method.config import ScDMACConfig, flat_dict
+from scdmac_lib.method.config import ScDMACConfig, flat_dict, make_config
 from scdmac_lib.runs import execute, specs
 from scdmac_lib.runs.profiles import PAPER_BUDGET
 
@@ -44,6 +47,10 @@ BASELINE: dict[str, Any] = {
 #: The budget arm's training budgets: the default command's when the study was registered, the
 #: paper profile's now.
 FULL_BUDGET: dict[str, Any] = dict(PAPER_BUDGET)
+
+
+#: The training budgets rule 6 decides (the keys the budget arm sets).
+BUDGET_KEYS: tuple[str, ...] = tuple(FULL_BUDGET)
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,44 @@ ALPHA = 0.05  # one-sided significance level of rule 2
 MIN_AUC = 0.6  # rule 5
 
 
+def budget_text(budget: dict[str, Any]) -> str:
+    """Training budgets in words: ``"at most 2000, 2000 and 500 steps for the denoiser, the masked stage and
+    the fine-tune"``."""
+    steps = ", ".join(str(budget[f"{stage}.train.max_steps"]) for stage in ("zinb", "mae"))
+    return (f"at most {steps} and {budget['cluster.train.max_steps']} steps for the denoiser, the masked stage "
+            "and the fine-tune")
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """A change of :data:`RULE` made after it was registered: dated, with its reason, shown beside the
+    original text (which is never edited)."""
+
+    date: str
+    rule: int
+    text: str
+    reason: str
+
+
+AMENDMENTS: tuple[Amendment, ...] = (
+    Amendment(
+        "2026-12-04", 6,
+        f"Where rule 6 says 'the default command's' budgets, read the budget arm's ({budget_text(FULL_BUDGET)}). "
+        "On a profile whose own budgets are the budget arm's, the budget arm changes nothing from the baseline, "
+        "so rule 6 cannot be tested there: the page says so, and that profile's study decides no budget.",
+        "When the rule was registered, the default command's budgets were the budget arm's. They were shortened "
+        "afterwards (commit 757e8f6), and the paper profile took the longer ones. Read as written, rule 6 would "
+        "now raise the budgets to what they already are, and on the paper profile it would compare the baseline "
+        "with itself and always keep the budgets.",
+    ),
+)
+
+
+def amendments_markdown() -> str:
+    """The amendments of :data:`RULE` as markdown, each with its date and reason."""
+    return "\n".join(f"- **Amendment of rule {a.rule} ({a.date}).** {a.text} *Why:* {a.reason}" for a in AMENDMENTS)
+
+
 def arm(name: str) -> Arm:
     """The arm called ``name``."""
     for a in ARMS:
@@ -194,20 +239,6 @@ def combination_specs(profile, pairs, *, datasets: Sequence[str], seeds: Sequenc
     return [spec for _, spec in study_specs(profile, [combination(adopted)], datasets=datasets, seeds=seeds)]
 
 
-def chosen_changes(names: Sequence[str]) -> dict[str, Any]:
-    """The config values the chosen arms set (the new defaults of the studied keys)."""
-    return {**BASELINE, **combination(names).changes}
-
-
-def defaults_check(names: Sequence[str]) -> pd.DataFrame:
-    """Every studied key: the baseline's value, the study's choice, and the library's default now."""
-
-    now = flat_dict(ScDMACConfig(n_clusters=2))
-    chosen = chosen_changes(names)
-    return pd.DataFrame([{"key": k, "before the study": BASELINE[k], "chosen by the rule": chosen[k],
-                          "library default now": now[k], "matches": now[k] == chosen[k]} for k in BASELINE])
-
-
 def run_row(arm_name: str, result) -> dict[str, Any]:
     """One study run as a flat row: scores, stage scores, label-free diagnostics, time, commit."""
     stages = {k: v for k, v in result.metrics.items() if k.startswith("stage_")}
@@ -262,15 +293,31 @@ def _verdict(row: dict) -> str:
 
 @dataclass
 class Decision:
-    """What the rule chose, and why, step by step."""
+    """What rules 3-6 chose, and why, step by step.
+
+    ``candidates`` are the arms rule 3 adopts, ``adopted`` those kept (rules 4 and 5; rule 7 combines
+    them), ``adopted_by`` the rule that adopted each kept arm, and ``budget`` rule 6's ruling (one of
+    :data:`BUDGET_RULINGS`).
+    """
 
     adopted: list[str]
     log: list[str]
-    raise_budget: bool
+    budget: str
+    candidates: list[str] = field(default_factory=list)
+    adopted_by: dict[str, int] = field(default_factory=dict)
 
 
-def decide(summary: pd.DataFrame) -> Decision:
-    """Apply rules 3-6 of :data:`RULE` to :func:`paired_summary`'s table (single arms only)."""
+#: Rule 6's rulings: the budget arm is better; it is not; it changes nothing on this profile
+#: (amendment of rule 6); it was not run.
+BUDGET_RULINGS = ("raised", "stay", "cannot be tested", "not run")
+
+
+def decide(summary: pd.DataFrame, *, budget_testable: bool = True) -> Decision:
+    """Apply rules 3-6 of :data:`RULE` to :func:`paired_summary`'s table (single arms only).
+
+    ``budget_testable`` is :func:`budget_testable` of the profile the runs come from (rule 6 as
+    amended, :data:`AMENDMENTS`).
+    """
     table = summary.set_index("arm")
     log: list[str] = []
     adopted_by_group: dict[str, list[Arm]] = {}
@@ -283,6 +330,7 @@ def decide(summary: pd.DataFrame) -> Decision:
             why = "better than the baseline" if verdict == "better" else "tied, and closer to the paper's text"
             log.append(f"{a.name}: {why} (rule 3).")
             adopted_by_group.setdefault(a.group, []).append(a)
+    candidates = [a.name for arms in adopted_by_group.values() for a in arms]
     adopted = []
     for group, arms in adopted_by_group.items():
         best = max(table.loc[a.name, "ari_mean"] for a in arms)
@@ -291,6 +339,7 @@ def decide(summary: pd.DataFrame) -> Decision:
         if len(arms) > 1:
             log.append(f"{group}: {keep.name} kept of {', '.join(a.name for a in arms)} (rule 4).")
         adopted.append(keep.name)
+    adopted_by = dict.fromkeys(adopted, 3)
     predictors = [a for a in ARMS if a.group == "mask predictor" and a.name in table.index]
     base_auc = table.loc["baseline", "mask_auc"] if "baseline" in table.index else np.nan
     if predictors and not any(a.group == "mask predictor" for a in map(arm, adopted)):
@@ -300,25 +349,183 @@ def decide(summary: pd.DataFrame) -> Decision:
             if learners:
                 pick = max(learners, key=lambda a: table.loc[a.name, "mask_auc"])
                 adopted.append(pick.name)
+                adopted_by[pick.name] = 5
                 log.append(f"{pick.name}: the tied predictor with the highest mask AUC "
                            f"({table.loc[pick.name, 'mask_auc']:.2f}) (rule 5).")
             else:
                 log.append("No tied mask-predictor reading reaches an AUC of 0.6: the paper's reading stays (rule 5).")
-    raise_budget = "full_budget" in table.index and table.loc["full_budget", "verdict"] == "better"
-    if "full_budget" in table.index:
-        log.append(f"full_budget is {table.loc['full_budget', 'verdict']}: the profile's budgets "
-                   f"{'are raised' if raise_budget else 'stay'} (rule 6).")
-    return Decision(adopted, log, raise_budget)
+    budget, line = _budget_ruling(table, budget_testable=budget_testable)
+    log.append(line)
+    return Decision(adopted, log, budget, candidates, adopted_by)
 
 
-def final_choice(summary: pd.DataFrame, decision: Decision) -> list[str]:
-    """Rule 7: the combination when it holds up (its row is ``"combination"``), else the best single arm."""
+def _budget_ruling(table: pd.DataFrame, *, budget_testable: bool) -> tuple[str, str]:
+    """Rule 6 (as amended): the ruling and its line of the log."""
+    if "full_budget" not in table.index:
+        return "not run", "full_budget was not run: rule 6 decides nothing."
+    if not budget_testable:
+        return "cannot be tested", ("full_budget changes nothing on this profile (its budgets are the budget "
+                                    "arm's): rule 6 cannot be tested here (amendment of rule 6).")
+    verdict = table.loc["full_budget", "verdict"]
+    if verdict == "better":
+        return "raised", "full_budget is better: the profile's budgets are raised to the budget arm's (rule 6)."
+    return "stay", f"full_budget is {verdict}: the profile's budgets stay (rule 6)."
+
+
+def run_budget(profile, a: Arm) -> dict[str, Any]:
+    """The training budgets (:data:`BUDGET_KEYS`) arm ``a`` trains with on ``profile``."""
+    ((_, spec),) = study_specs(profile, [a], datasets=profile.datasets[:1], seeds=profile.study_seeds[:1])
+    config = flat_dict(make_config(2, **dict(spec.overrides)))
+    return {k: config[k] for k in BUDGET_KEYS}
+
+
+def budget_testable(profile) -> bool:
+    """Whether rule 6 can be tested on ``profile``: the budget arm trains with other budgets than the baseline."""
+    return run_budget(profile, arm("full_budget")) != run_budget(profile, arm("baseline"))
+
+
+def final_choice(summary: pd.DataFrame, decision: Decision) -> list[str] | None:
+    """Rule 7: the combination when it holds up (its row is ``"combination"``), else the best single arm.
+
+    ``None`` when rule 7 cannot be applied: two or more arms are adopted and the combination's
+    runs are missing from ``summary``.
+    """
     table = summary.set_index("arm")
-    if not decision.adopted:
-        return []
-    if "combination" not in table.index or len(decision.adopted) == 1:
+    if len(decision.adopted) < 2:
         return list(decision.adopted)
+    if "combination" not in table.index:
+        return None
     best_single = max(decision.adopted, key=lambda n: table.loc[n, "ari_mean"])
     if table.loc["combination", "ari_mean"] >= table.loc[best_single, "ari_mean"] - DELTA:
         return list(decision.adopted)
     return [best_single]
+
+
+RUNS_MISSING = "not decided (runs missing)"  # what is shown for a choice whose runs are missing
+NOT_TESTABLE = "not decided (rule 6 cannot be tested on this profile)"
+
+
+def choice_text(choice: Sequence[str] | None) -> str:
+    """Rule 7's choice in words: the arms, ``"no change: the baseline stays"``, or :data:`RUNS_MISSING`."""
+    if choice is None:
+        return RUNS_MISSING
+    return ", ".join(choice) if choice else "no change: the baseline stays"
+
+
+def chosen_values(profile, decision: Decision | None, choice: Sequence[str] | None) -> dict[str, Any]:
+    """Every studied key (:data:`BASELINE` and :data:`BUDGET_KEYS`) -> the value the rule chose.
+
+    The readings come from rule 7's ``choice``, the budgets from rule 6 in ``decision`` (the budget
+    arm's when raised, the ones the profile's baseline trained with when they stay). A key the runs do
+    not decide maps to :data:`RUNS_MISSING` (no ``choice``, or no ``decision``) or :data:`NOT_TESTABLE`.
+    """
+    readings = ({**BASELINE, **combination(choice).changes} if choice is not None
+                else dict.fromkeys(BASELINE, RUNS_MISSING))
+    ruling = decision.budget if decision is not None else "not run"
+    if ruling == "raised":
+        budget = dict(FULL_BUDGET)
+    elif ruling == "stay":
+        budget = run_budget(profile, arm("baseline"))
+    else:
+        budget = dict.fromkeys(BUDGET_KEYS, NOT_TESTABLE if ruling == "cannot be tested" else RUNS_MISSING)
+    return {**readings, **budget}
+
+
+def defaults_check(chosen: dict[str, Any]) -> pd.DataFrame:
+    """Every studied key: its value before the study, the rule's choice (:func:`chosen_values`) and the
+    library's default now; ``matches`` is ``"yes"``, ``"no"`` or ``"not decided"``.
+
+    Before the study the budgets were the budget arm's (:data:`FULL_BUDGET`: the default command's then).
+    """
+    now = flat_dict(ScDMACConfig(n_clusters=2))
+    before = {**BASELINE, **FULL_BUDGET}
+    decided = {k: v not in (RUNS_MISSING, NOT_TESTABLE) for k, v in chosen.items()}
+    return pd.DataFrame([{"key": k, "before the study": before[k], "chosen by the rule": chosen[k],
+                          "library default now": now[k],
+                          "matches": ("yes" if now[k] == chosen[k] else "no") if decided[k] else "not decided"}
+                         for k in before])
+
+
+def arm_fates(summary: pd.DataFrame, decision: Decision, choice: Sequence[str] | None) -> pd.DataFrame:
+    """One row per arm of ``summary`` (the baseline and the combination aside): its group, verdict (rule 2),
+    mean paired ARI difference to the baseline and what the rule made of it, in words."""
+    table = summary.set_index("arm")
+    rows = [{"arm": a.name, "group": a.group, "verdict": table.loc[a.name, "verdict"],
+             "ari_diff": table.loc[a.name, "ari_diff"], "fate": _fate(a, table, decision, choice)}
+            for a in ARMS if a.name in table.index and a.group != "baseline"]
+    return pd.DataFrame(rows, columns=["arm", "group", "verdict", "ari_diff", "fate"])
+
+
+_BUDGET_FATES = {
+    "raised": "the profile's budgets are raised to this arm's (rule 6)",
+    "stay": "not better: the profile's budgets stay (rule 6)",
+    "cannot be tested": "the same budgets as the baseline on this profile: rule 6 cannot be tested (amendment)",
+}
+
+
+def _fate(a: Arm, table: pd.DataFrame, decision: Decision, choice: Sequence[str] | None) -> str:
+    """What the rule made of one arm, in words."""
+    if a.group == "budget":
+        return _BUDGET_FATES[decision.budget]
+    if a.name in decision.adopted:
+        how = f"adopted (rule {decision.adopted_by[a.name]})"
+        if choice is None:
+            return f"{how}; rule 7 {RUNS_MISSING}"
+        if a.name in choice:
+            return f"{how}; in the final choice (rule 7)"
+        return f"{how}; dropped: the combination fell below the best single arm, {', '.join(choice)} (rule 7)"
+    if a.name in decision.candidates:
+        kept = next(n for n in decision.adopted if arm(n).group == a.group)
+        return f"adopted (rule 3), but {kept} is kept for its group (rule 4)"
+    if table.loc[a.name, "verdict"] == "tied":
+        return "not adopted: tied, and no closer to the paper's text than the baseline (rule 3)"
+    return f"not adopted: {table.loc[a.name, 'verdict']} (rule 2)"
+
+
+def combination_sentence(summary: pd.DataFrame, decision: Decision, choice: Sequence[str] | None) -> str:
+    """Rule 7 in one sentence, with the numbers it compared."""
+    adopted = decision.adopted
+    if not adopted:
+        return "No arm is adopted, so there is nothing to combine: the baseline's readings stay (rule 7)."
+    if len(adopted) == 1:
+        return f"One arm is adopted ({adopted[0]}), so there is nothing to combine: it is the choice (rule 7)."
+    if choice is None:
+        return (f"The combination of the adopted arms ({', '.join(adopted)}) lacks runs, so rule 7 is "
+                f"{RUNS_MISSING}.")
+    table = summary.set_index("arm")
+    best = max(adopted, key=lambda n: table.loc[n, "ari_mean"])
+    combo, single = table.loc["combination", "ari_mean"], table.loc[best, "ari_mean"]
+    holds = list(choice) == list(adopted)
+    return (f"The combination of the adopted arms ({', '.join(adopted)}) has a mean ARI of {combo:.3f}, the best "
+            f"single adopted arm ({best}) {single:.3f}: the combination "
+            + (f"holds up (within {DELTA} or above), so it is the choice (rule 7)." if holds
+               else f"falls more than {DELTA} below, so {best} alone is the choice (rule 7)."))
+
+
+def budget_cost_sentence(frame: pd.DataFrame) -> str:
+    """What the budget arm's budgets cost (rule 6): mean run time of the budget arm and of the baseline
+    over the (dataset, seed) runs both have; empty when either is missing."""
+    pairs = frame[frame["arm"].isin(["baseline", "full_budget"])].pivot_table(
+        index=["dataset", "seed"], columns="arm", values="wall_s", aggfunc="mean").dropna()
+    if pairs.empty or {"baseline", "full_budget"} - set(pairs.columns):
+        return ""
+    return (f"The budget arm's runs took {pairs['full_budget'].mean():.1f} s on average, the baseline's "
+            f"{pairs['baseline'].mean():.1f} s, over the {len(pairs)} (dataset, seed) runs both have "
+            "(as recorded when each run was computed).")
+
+
+def defaults_sentence(check: pd.DataFrame) -> str:
+    """What :func:`defaults_check`'s table says, in one or two sentences."""
+    counts = check["matches"].value_counts()
+    differ = check.loc[check["matches"] == "no", "key"].tolist()
+    undecided = int(counts.get("not decided", 0))
+    parts = []
+    if differ:
+        parts.append(f"The library's defaults differ from the rule's choice on {len(differ)} of {len(check)} "
+                     f"studied keys: {', '.join(differ)}.")
+    elif undecided < len(check):
+        parts.append(f"The library's defaults are the rule's choice on every studied key these runs decide "
+                     f"({len(check) - undecided} of {len(check)}).")
+    if undecided:
+        parts.append(f"{undecided} of {len(check)} keys are not decided by these runs, so nothing is compared there.")
+    return " ".join(parts)

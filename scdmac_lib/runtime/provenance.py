@@ -25,6 +25,14 @@ def git_commit() -> str:
     return sha + ("-dirty" if dirty else "")
 
 
+def commits_text(commits) -> str:
+    """Commits (:func:`git_commit` values) as short hashes, each once: ``"`abc1234def`, `fff0000aaa` with
+    uncommitted changes"``."""
+    shown = dict.fromkeys(f"`{c[:10]}`" + (" with uncommitted changes" if c.endswith("-dirty") else "")
+                          for c in commits)
+    return ", ".join(shown)
+
+
 def versions() -> dict[str, str]:
     """Versions of Python, this library and the packages that decide what a run computes."""
     import torch
