@@ -14,18 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-STAND_INS = ("deng", "pollen", "zeisel")
-
-
-EXTRAS = ("worm_neuron", "mouse_bladder", "pbmc10x", "baron_human")
-
+from scdmac_lib.data import catalogue
+from scdmac_lib.data.manifest import list_datasets
 
 #: The paper's Table 1 in its order; a name that is a stand-in becomes the paper's data when that is
 #: present, and a paper dataset without a stand-in is run only when present
 #: (:func:`scdmac_lib.data.paper.prefer_paper_data`).
 PAPER_TABLE1 = ("adam_paper", "deng", "muraro_paper", "pollen", "chen_paper", "zeisel")
-
-
+#: The stand-ins (in the paper's order) and the extra datasets (in the manifest's), by their kind in
+#: the dataset catalogue: the manifest is the one place that says which dataset is which.
+STAND_INS = tuple(d for d in PAPER_TABLE1 if catalogue.kind(d) == "stand-in")
+EXTRAS = tuple(d for d in list_datasets()["name"] if catalogue.kind(d) == "extra")
 SMOKE_DATASET = "synth-400x300x4"
 
 
