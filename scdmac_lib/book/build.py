@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from scdmac_lib.book.runner import NOTEBOOKS, book_dir, executed_dir, repo_relative
-from scdmac_lib.runtime import paths
+from scdmac_lib.runtime import files, paths
 
 LANDING_PAGE = "99_summary"  # the book's root once executed (it reads the reproducibility report's tables)
 
@@ -88,11 +88,7 @@ def write_toc(book: Path | None = None, executed: Path | None = None) -> Path:
 
     book = Path(book) if book is not None else book_dir()
     target = book / "_toc.yml"
-    text = TOC_HEADER + yaml.safe_dump(toc(book, executed), sort_keys=False)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return files.write_text(target, TOC_HEADER + yaml.safe_dump(toc(book, executed), sort_keys=False))
 
 
 def _jupyter_book() -> str:
