@@ -21,11 +21,11 @@
 # %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 dataset = None  # the dataset to cluster (None: the profile's walk-through dataset)
 
 # %% tags=["hide-input"]
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -34,32 +34,26 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page
+from scdmac_lib.book import commands, page
 from scdmac_lib.data import catalogue
-from scdmac_lib.runs.profiles import get_profile
 
-prof = get_profile(profile)
-DATASET = dataset or prof.walkthrough_dataset
-page.show_header(prof.name, device, datasets=[DATASET], seeds=[0])
+NAME = "01_quick_start"
+DATASET = dataset or page.walkthrough_dataset(profile, paper_data=False)
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=[DATASET], seeds=[0])
 workdir = Path(tempfile.mkdtemp(prefix="scdmac-quick-start-"))
 source = catalogue.load_dataset(DATASET)
 source.write_h5ad(workdir / f"{DATASET}.h5ad")
-display(Markdown(f"The input: `{DATASET}.h5ad`, the local dataset **{DATASET}** ({source.n_obs} cells x "
-                 f"{source.n_vars} genes, raw counts in `X`, annotated types in `obs['cell_type']`), written to "
-                 "a fresh temporary folder where every command below runs."))
+display(Markdown(f"The input: `{DATASET}.h5ad`, the local dataset **{catalogue.label(DATASET)}** ({source.n_obs} "
+                 f"cells x {source.n_vars} genes, raw counts in `X`, annotated types in `obs['cell_type']`), written "
+                 "to a fresh temporary folder where every command below runs."))
 
 
-def run(argv: list[str]) -> None:
-    """Run one command in the work folder and show its exit status and output (wrapped to the page)."""
-    proc = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, check=False)
-    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
-    shown = "\n".join(textwrap.fill(line, width=76, subsequent_indent="  ") for line in lines)
-    display(Markdown(f"Exit status **{proc.returncode}**" + (":" if shown else ".")))
-    if shown:
-        print(shown)
-    if proc.returncode != 0:
-        msg = f"{argv[0]} exited with status {proc.returncode}"
-        raise RuntimeError(msg)
+def show_run(argv: list[str]) -> None:
+    """Run one command in the work folder and show its exit status and output."""
+    done = commands.run_command(argv, workdir)
+    display(Markdown(f"Exit status **{done.returncode}**" + (":" if done.output else ".")))
+    if done.output:
+        print(done.output)
 
 
 # %% [markdown]
@@ -89,16 +83,16 @@ display(Markdown(f"`scdmac-companion` {version('scdmac-companion')} is installed
 # `.raw` are chosen with `--layer NAME` or `--use-raw`.
 
 # %% tags=["hide-input"]
-budget = [a for key, value in prof.config_overrides().items() if key != "n_threads" for a in ("--set", f"{key}={value}")]
+budget = {key: value for key, value in pg.profile.config_overrides().items() if key != "n_threads"}
 out_name = f"{DATASET}_scdmac.h5ad"
-args = ["cluster", f"{DATASET}.h5ad", "-k", "auto", "-o", out_name, "--device", device, "-q", *budget]
-options = args[6:len(args) - len(budget)]  # --device, -q: one line; each --set pair on its own
-shown_args = " \\\n    ".join([" ".join(args[:6]), " ".join(options),
-                                 *(" ".join(budget[i:i + 2]) for i in range(0, len(budget), 2))])
-display(Markdown(f"```bash\nscdmac {shown_args}\n```"
-                 + (f"\n\n(The `--set` options are the {prof.name} profile's training budgets, which keep the book "
-                    "fast; a plain run uses the method's defaults.)" if budget else "")))
-run([sys.executable, "-m", "scdmac_lib.cli", *args])
+inputs = [f"{DATASET}.h5ad", "-k", "auto", "-o", out_name]
+options = ["--device", device, "-q"]
+sets = commands.set_options(budget)
+shown = commands.command_text("scdmac cluster", [inputs, options, *(sets[i:i + 2] for i in range(0, len(sets), 2))])
+display(Markdown(f"```bash\n{shown}\n```"
+                 + (f"\n\n(The `--set` options are the {pg.profile.name} profile's training budgets, which keep the "
+                    "book fast; a plain run uses the method's defaults.)" if budget else "")))
+show_run([sys.executable, "-m", "scdmac_lib.cli", "cluster", *inputs, *options, *sets])
 
 # %% [markdown]
 # ## 3. Plot
@@ -119,9 +113,9 @@ script = textwrap.dedent(f"""\
     """)
 (workdir / "umap_plot.py").write_text(script)
 display(Markdown(f"```python\n{script}```"))
-run([sys.executable, "umap_plot.py"])
-page.show_png(workdir / "umap.png", f"UMAP of scDMAC's embedding of {DATASET}, coloured by scDMAC's clusters "
-              "(left) and by the annotated cell types (right).")
+show_run([sys.executable, "umap_plot.py"])
+page.show_png(workdir / "umap.png", f"UMAP of scDMAC's embedding of {catalogue.label(DATASET)}, coloured by "
+              "scDMAC's clusters (left) and by the annotated cell types (right).")
 
 # %% [markdown]
 # ## Next

@@ -24,25 +24,22 @@
 # %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
+n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 n_clusters = 10  # k written on the flowchart (a config field: the paper sets it to the number of cell types)
 variant = "scDMAC"  # or an ablation: "scDMAC-Z", "scDMAC-W", "scDMAC-P"
 
 # %% tags=["hide-input"]
-import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import diagrams, page
-from scdmac_lib.method.config import flat_dict, make_config
-from scdmac_lib.runs.profiles import get_profile
+from scdmac_lib.book import diagrams, page, summaries
+from scdmac_lib.method.config import make_config
 
-prof = get_profile(profile)
-cfg = make_config(n_clusters, variant=variant, **prof.config_overrides())
-page.show_header(prof.name, device, note=f"variant {variant}, k = {n_clusters}")
-display(Markdown(
-    "Config overrides of the profile: "
-    + (", ".join(f"`{k} = {v}`" for k, v in prof.config_overrides().items()) or "none")
-    + "."
-))
+NAME = "05_model_diagrams"
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, note=f"variant {variant}, k = {n_clusters}")
+overrides = pg.profile.config_overrides()
+cfg = make_config(n_clusters, variant=variant, **overrides)
+display(Markdown("Config overrides of the profile: "
+                 + (", ".join(f"`{k} = {v}`" for k, v in overrides.items()) or "none") + "."))
 
 # %% [markdown]
 # ## Fig. 1: the pipeline
@@ -92,8 +89,9 @@ display(Markdown(
     f"$\\lambda = {mc.recon_weight:g}$, $\\gamma_m = {mc.mask_loss_weight:g}$, "
     f"latent size {mc.latent}, encoder {' → '.join(str(h) for h in mc.hidden)}."
 ))
-settings = {k: str(v) for k, v in flat_dict(cfg).items() if k.startswith(("mae.", "zinb.")) and ".train." not in k}
-display(pd.Series(settings, name="value").to_frame())
+settings = summaries.config_table(cfg, prefixes=("mae.", "zinb."))
+page.show_table(settings, "Settings of the masked autoencoder and of the ZINB autoencoder drawn above "
+                "(training budgets left out).", csv=page.save_table(settings, f"{NAME}_settings"))
 
 # %% [markdown]
 # ## Session info

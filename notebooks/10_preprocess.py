@@ -29,28 +29,22 @@ n_show_genes = 25  # genes in the augmentation heatmaps
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
-import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_stages, style, summaries
-from scdmac_lib.data import catalogue, prefer_paper_data
-from scdmac_lib.method import augment, preprocess
+from scdmac_lib.book import page, plots_stages, summaries
+from scdmac_lib.data import catalogue
+from scdmac_lib.method import preprocess
 from scdmac_lib.method.config import make_config
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import threads
 
-style.set_style()
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "10_preprocess"
-dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data when present here
+SEED = 0
+dataset = page.walkthrough_dataset(profile)  # the paper's data when present here
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=[dataset], seeds=[SEED])
 adata = catalogue.load_dataset(dataset)
 k = catalogue.n_types(adata)
-cfg = make_config(k, seed=0, **prof.config_overrides())
-page.show_header(prof.name, device, datasets=[dataset], seeds=[cfg.seed])
+cfg = make_config(k, seed=SEED, **pg.profile.config_overrides())
 display(Markdown(
-    f"Dataset **{dataset}**: {adata.n_obs} cells x {adata.n_vars} genes, "
+    f"Dataset **{catalogue.label(dataset)}**: {adata.n_obs} cells x {adata.n_vars} genes, "
     f"{k} labelled types. Settings: target sum {cfg.preprocess.target_sum:g}, "
     f"{cfg.preprocess.n_top_genes} HVGs (flavor `{cfg.preprocess.hvg_flavor}`), "
     f"k = {cfg.preprocess.n_neighbors} cosine neighbours."
@@ -58,8 +52,7 @@ display(Markdown(
 
 # %% tags=["hide-input"]
 prep = preprocess.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
-counts_all = preprocess.as_csr(adata.X)
-lib = preprocess.library_sizes(counts_all)
+lib = summaries.library_sizes(adata.X)
 
 # %% [markdown]
 # ## Library sizes and size factors
@@ -86,7 +79,7 @@ display(Markdown(
 # scale; the HVGs chosen by scanpy are highlighted.
 
 # %% tags=["hide-input"]
-normalized = preprocess.as_csr(counts_all.multiply(cfg.preprocess.target_sum / lib[:, None]))
+normalized = summaries.normalize_total(adata.X, cfg.preprocess.target_sum)
 mean, var = summaries.gene_mean_variance(normalized)
 is_hvg = np.isin(np.arange(adata.n_vars), prep.genes)
 fig, ax = plt.subplots(figsize=(5, 4))
@@ -135,42 +128,28 @@ axes[2].legend(fontsize=7)
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_knn", "The cosine kNN graph: distances to neighbours, how often each cell is "
                  "chosen as a neighbour, and how often neighbours share a label (diagnostic only).")
-knn_table = pd.DataFrame([{"dataset": dataset, "n_neighbors": prep.knn.shape[1], "n_hvg": int(prep.genes.size),
-                           "mean_cosine_distance": float(dist.mean()), "label_agreement": float(agreement.mean()),
-                           "chance_agreement": chance}])
+knn_table = summaries.knn_summary(dataset, prep.knn, prep.genes.size, dist, agreement, chance)
 page.show_table(knn_table, "Summary of the kNN graph, with the label agreement of neighbours against chance.",
                 csv=page.save_table(knn_table, NAME))
 
 # %% [markdown]
 # ## The three augmentations on a few cells
 #
-# The denoising stage trains on augmented copies of the z-scored log1p input: 10% of entries set to
-# zero, Gaussian noise of variance 0.6, and 20% of entries swapped with a random kNN neighbour's
-# values. Shown on a block of cells x genes (same colour scale).
+# The denoising stage trains on augmented copies of the z-scored log1p input: a fraction of the
+# entries set to zero, Gaussian noise, and a fraction of the entries swapped with a random kNN
+# neighbour's values, at the rates of the configuration (in each panel's title). Shown on a block
+# of cells x genes (same colour scale).
 
 # %% tags=["hide-input"]
-x_all = torch.from_numpy(preprocess.standardize(prep.lognorm))
-knn_t = torch.from_numpy(prep.knn)
-rng = np.random.default_rng(cfg.seed)
-cells = torch.from_numpy(np.sort(rng.choice(adata.n_obs, size=min(n_show_cells, adata.n_obs), replace=False)))
-genes = np.sort(rng.choice(x_all.shape[1], size=min(n_show_genes, x_all.shape[1]), replace=False))
-gen = torch.Generator().manual_seed(cfg.seed)
-block = x_all[cells]
-ac = cfg.augment
-views = {
-    "input (z-scored log1p)": block,
-    f"gene masking ({ac.mask_rate:g})": augment.mask_genes(block, ac.mask_rate, gen),
-    f"Gaussian noise (var {ac.noise_var:g})": augment.gaussian_noise(block, ac.noise_var, gen),
-    f"kNN swap ({ac.swap_rate:g})": augment.neighbour_swap(block, x_all, cells, knn_t, ac.swap_rate, gen),
-    "all three (training input)": augment.augment(x_all, cells, knn_t, ac, gen),
-}
-fig = plots_stages.plot_matrix_blocks({t: v.numpy()[:, genes] for t, v in views.items()}, cmap="RdBu_r",
-                                   vmin=-3, vmax=3)
+x_all = preprocess.standardize(prep.lognorm)
+cells, genes = summaries.sample_block(x_all.shape, n_show_cells, n_show_genes, seed=cfg.seed)
+views = summaries.augmentation_views(x_all, prep.knn, cells, cfg.augment, seed=cfg.seed)
+fig = plots_stages.plot_matrix_blocks({t: v[:, genes] for t, v in views.items()}, cmap="RdBu_r", vmin=-3, vmax=3)
 page.show_figure(fig, f"{NAME}_augment", "The same block of cells x genes before and after each training "
                  "augmentation, and after all three together (one colour scale).")
-changed = pd.DataFrame([{"augmentation": t, "fraction of entries changed": float((~np.isclose(v.numpy(), block.numpy())).mean())}
-                        for t, v in list(views.items())[1:]])
-display(changed.round(3))
+changed = summaries.changed_fractions(views)
+page.show_table(changed, "Fraction of the block's entries each augmentation changes (all genes of the cells shown).",
+                csv=page.save_table(changed, f"{NAME}_augment"))
 
 # %% [markdown]
 # ## Session info

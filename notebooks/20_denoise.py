@@ -26,39 +26,29 @@ seed = 0
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %% tags=["hide-input"]
-import time
-
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_stages, style, summaries
-from scdmac_lib.data import catalogue, prefer_paper_data
+from scdmac_lib.book import page, plots_stages, summaries
+from scdmac_lib.data import catalogue
 from scdmac_lib.method import denoise, devices, preprocess
 from scdmac_lib.method.config import make_config
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import threads
 
-style.set_style()
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "20_denoise"
-dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data when present here
+dataset = page.walkthrough_dataset(profile)  # the paper's data when present here
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=[dataset], seeds=[seed])
 adata = catalogue.load_dataset(dataset)
-cfg = make_config(catalogue.n_types(adata), seed=seed, device=device, **prof.config_overrides())
+cfg = make_config(catalogue.n_types(adata), seed=seed, device=device, **pg.profile.config_overrides())
 dev = devices.resolve_device(cfg.device)
-page.show_header(prof.name, device, datasets=[dataset], seeds=[seed])
-display(Markdown(f"Dataset **{dataset}**: {adata.n_obs} cells x {adata.n_vars} genes."))
+display(Markdown(f"Dataset **{catalogue.label(dataset)}**: {adata.n_obs} cells x {adata.n_vars} genes."))
 
 # %% tags=["hide-input"]
-t0 = time.perf_counter()
 prep = preprocess.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
 den = denoise.denoise(prep, cfg, device=dev, keep_parameters=True)
-elapsed = time.perf_counter() - t0
-n_steps = len(den.history["loss"])
-display(Markdown(f"Trained for {n_steps} optimizer steps on {prep.counts.shape[1]} genes in {elapsed:.1f} s "
-                 f"(the budget allows {cfg.zinb.train.max_steps}; training stops earlier on a loss plateau)."))
+display(Markdown(f"Trained for {len(den.history['loss'])} optimizer steps on {prep.counts.shape[1]} genes in "
+                 f"{den.seconds:.1f} s (the budget allows {cfg.zinb.train.max_steps}; training stops earlier on a "
+                 "loss plateau)."))
 
 # %% [markdown]
 # ## Training curve (ZINB negative log-likelihood per entry)
@@ -118,7 +108,7 @@ display(Markdown(f"Median gene variance: raw {np.median(v_raw):.3f}, denoised {n
 
 # %% tags=["hide-input"]
 genes = summaries.pick_genes(prep.counts, 4)
-names = [f"{adata.var_names[prep.genes[j]]} ({summaries.gene_zero_fraction(prep.counts)[j]:.0%} zeros)" for j in genes]
+names = summaries.gene_labels(adata.var_names[prep.genes], prep.counts, genes)
 fig = plots_stages.plot_gene_scatter(raw_log, den.denoised, genes, names=names)
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_genes", "Four genes cell by cell: raw against denoised values "
@@ -132,10 +122,9 @@ fig = plots_stages.plot_zinb_parameters(den.mean, den.dispersion, den.dropout)
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_parameters", "Distributions of the fitted ZINB mean, dispersion "
                  "and dropout probability over all entries.")
-params = pd.DataFrame({name: pd.Series(np.asarray(v).ravel()).describe(percentiles=[0.1, 0.5, 0.9])
-                       for name, v in {"mu": den.mean, "theta": den.dispersion, "pi": den.dropout}.items()})
-page.show_table(params.T.reset_index(names="parameter"), "Quantiles of the fitted ZINB parameters "
-                "mu, theta and pi.", csv=page.save_table(params.T.reset_index(names="parameter"), f"{NAME}_parameters"))
+params = summaries.zinb_parameter_quantiles(den.mean, den.dispersion, den.dropout)
+page.show_table(params, "Quantiles of the fitted ZINB parameters mu, theta and pi over all entries.",
+                csv=page.save_table(params, f"{NAME}_parameters"))
 
 # %% [markdown]
 # ## Session info

@@ -31,38 +31,28 @@ n_show_genes = 25
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_stages, style, summaries
-from scdmac_lib.data import catalogue, prefer_paper_data
-from scdmac_lib.evaluation import metrics
+from scdmac_lib.book import page, plots_stages, summaries
+from scdmac_lib.data import catalogue
 from scdmac_lib.method import pipeline, preprocess
 from scdmac_lib.method.config import make_config
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import threads
 
-style.set_style()
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "30_masking"
-dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data when present here
+dataset = page.walkthrough_dataset(profile)  # the paper's data when present here
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=[dataset], seeds=[seed])
 adata = catalogue.load_dataset(dataset)
 k = catalogue.n_types(adata)
-cfg = make_config(k, seed=seed, device=device, **{**prof.config_overrides(), "n_threads": n_threads})
+cfg = make_config(k, seed=seed, device=device, **{**pg.profile.config_overrides(), "n_threads": pg.threads})
 p = cfg.mae.mask_ratio
-page.show_header(prof.name, device, datasets=[dataset], seeds=[seed])
-display(Markdown(f"Dataset **{dataset}**: {adata.n_obs} cells x {adata.n_vars} genes, "
+display(Markdown(f"Dataset **{catalogue.label(dataset)}**: {adata.n_obs} cells x {adata.n_vars} genes, "
                  f"k = {k}; masking ratio p = {p:g}, reconstruction weight lambda = {cfg.mae.recon_weight:g}, "
                  f"mask-loss weight gamma_m = {cfg.mae.mask_loss_weight:g}."))
 
 # %% tags=["hide-input"]
 res = pipeline.fit_scdmac(adata.X, cfg)
-source = res.denoised.denoised if res.denoised is not None else res.preprocessed.lognorm
-x_in = preprocess.standardize(source) if cfg.preprocess.scale else source
-display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
-                 + ", ".join(f"{s} {t:.1f}" for s, t in res.timings.items()) + ". "
+x_in = res.model_input  # what the masked stage read
+display(Markdown(f"Fitted on `{res.device}`; stage times (s): {summaries.stage_times(res.timings)}. "
                  + ("The masked stage's input is the denoised matrix, z-scored per gene." if cfg.preprocess.scale
                     else "The masked stage's input is the denoised matrix.")))
 
@@ -73,11 +63,9 @@ display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
 # equal the original (typically a zero meeting a zero in unscaled data), masking changes nothing.
 
 # %% tags=["hide-input"]
-rng = np.random.default_rng(seed)
-cells = np.sort(rng.choice(x_in.shape[0], size=min(n_show_cells, x_in.shape[0]), replace=False))
-genes = np.sort(rng.choice(x_in.shape[1], size=min(n_show_genes, x_in.shape[1]), replace=False))
+cells, genes = summaries.sample_block(x_in.shape, n_show_cells, n_show_genes, seed=seed)
 parts = summaries.corruption_parts(x_in, p, seed=seed)
-blocks = {t: v[np.ix_(cells, genes)] for t, v in parts.items()}
+blocks = {t: v[cells][:, genes] for t, v in parts.items()}
 fig, axes = plt.subplots(1, 4, figsize=(16, 3.4), layout="constrained")
 plots_stages.plot_matrix_blocks({t: v for t, v in blocks.items() if not t.startswith("M")}, axes=axes[[0, 1, 3]],
                              cmap="RdBu_r", vmin=-3, vmax=3)
@@ -93,7 +81,7 @@ page.show_figure(fig, f"{NAME}_corruption", "A block of cells x genes: the denoi
 # entries the corruption actually changes.
 
 # %% tags=["hide-input"]
-ratios = sorted({*prof.mask_ratios, p})
+ratios = sorted({*pg.profile.mask_ratios, p})
 stats = summaries.masking_statistics(x_in, ratios, seed=seed)
 page.show_table(stats, "Realized masked fraction, its spread over genes and the fraction of entries "
                 "changed, per masking ratio.", csv=page.save_table(stats, f"{NAME}_statistics"))
@@ -122,7 +110,7 @@ else:
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_training", "Training curves of the masked autoencoder: weighted "
                  "reconstruction error (left) and the mask predictor's cross-entropy against the prior-only value (right).")
-final_bce = float(np.mean(hist["mask_bce"][-20:])) if "mask_bce" in hist else float("nan")
+final_bce = summaries.tail_mean(hist.get("mask_bce", []), 20)
 display(Markdown(f"{len(hist['loss'])} steps. Final mask BCE (mean of the last 20 steps): {final_bce:.3f} "
                  f"nats, against the prior-only value {h_p:.3f}."))
 
@@ -155,17 +143,13 @@ page.show_figure(fig, f"{NAME}_diagnostics", "Label-free diagnostics on a fresh 
 # reference.
 
 # %% tags=["hide-input"]
-truth = adata.obs["cell_type"].to_numpy()
-candidates = {
+truth = adata.obs[catalogue.LABEL_KEY].to_numpy()
+comparison = summaries.representation_scores(dataset, truth, {
     "k-means on pretrained Z": summaries.kmeans_labels(res.pretrained_embedding, k, seed=seed),
     "k-means on PCA(denoised)": summaries.kmeans_labels(x_in, k, seed=seed, n_pcs=50),
-    "k-means on PCA(raw log1p)": summaries.kmeans_labels(preprocess.standardize(res.preprocessed.lognorm), k, seed=seed,
-                                                         n_pcs=50),
-}
-comparison = pd.DataFrame([{"clustering": name, "ari (diagnostic)": metrics.ari(truth, lab),
-                            "nmi (diagnostic)": metrics.nmi(truth, lab), "non-empty clusters": int(np.unique(lab).size)}
-                           for name, lab in candidates.items()])
-comparison.insert(0, "dataset", dataset)
+    "k-means on PCA(raw log1p)": summaries.kmeans_labels(preprocess.standardize(res.preprocessed.lognorm), k,
+                                                         seed=seed, n_pcs=50),
+})
 page.show_table(comparison, "k-means on three representations, scored against the annotated types "
                 "(diagnostic only).", csv=page.save_table(comparison, NAME))
 fig, ax = plt.subplots(figsize=(6, 3.6))
@@ -175,7 +159,7 @@ plots_stages.plot_bars(dict(zip(comparison["clustering"], comparison["ari (diagn
 page.show_figure(fig, NAME, "ARI of label-free k-means on the pretrained embedding, the PCA of the "
                  "denoised matrix and the PCA of the raw log values (diagnostic).")
 best = comparison.loc[comparison["ari (diagnostic)"].idxmax(), "clustering"]
-display(Markdown(f"Highest ARI here: **{best}** (profile {prof.name}, seed {seed}, one run)."))
+display(Markdown(f"Highest ARI here: **{best}** (profile {pg.profile.name}, seed {seed}, one run)."))
 
 # %% [markdown]
 # ## Session info

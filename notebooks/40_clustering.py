@@ -26,36 +26,29 @@ profile = "quick"
 device = "auto"
 seed = 0
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
-embedding_2d = "umap"  # "umap" (scanpy) or "tsne"
+embedding_2d = "tsne"  # "tsne" (the picture of Fig. 4) or "umap" (scanpy)
 n_heatmap_cells = 300
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
-import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_stages, projection, style
-from scdmac_lib.data import catalogue, prefer_paper_data
+from scdmac_lib.book import page, plots_stages, projection, summaries
+from scdmac_lib.data import catalogue
 from scdmac_lib.evaluation import metrics
-from scdmac_lib.method import clustering, finetune, pipeline
+from scdmac_lib.method import pipeline
 from scdmac_lib.method.config import make_config
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import threads
 
-style.set_style()
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "40_clustering"
-dataset = prefer_paper_data([prof.walkthrough_dataset])[0]  # the paper's data when present here
+dataset = page.walkthrough_dataset(profile)  # the paper's data when present here
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=[dataset], seeds=[seed])
 adata = catalogue.load_dataset(dataset)
 k = catalogue.n_types(adata)
-cfg = make_config(k, seed=seed, device=device, **{**prof.config_overrides(), "n_threads": n_threads})
+cfg = make_config(k, seed=seed, device=device, **{**pg.profile.config_overrides(), "n_threads": pg.threads})
 cc = cfg.cluster
-page.show_header(prof.name, device, datasets=[dataset], seeds=[seed])
 display(Markdown(
-    f"Dataset **{dataset}**: {adata.n_obs} cells, k = {k} clusters requested. "
+    f"Dataset **{catalogue.label(dataset)}**: {adata.n_obs} cells, k = {k} clusters requested. "
     f"Loss weights (Eq. 23): alpha = {cc.rec_weight:g} (reconstruction), beta = {cc.mask_weight:g} (mask), "
     f"phi = {cc.kmeans_weight:g} (weighted k-means), theta = {cc.kl_weight:g} (KL); inflation r = "
     f"{cc.inflation:g}; Student-t dof = {cc.dof:g}; labels = argmax of `{cc.label_source}`."
@@ -64,9 +57,8 @@ display(Markdown(
 # %% tags=["hide-input"]
 res = pipeline.fit_scdmac(adata.X, cfg)
 clu = res.clusters
-truth = adata.obs["cell_type"].to_numpy()
-display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
-                 + ", ".join(f"{s} {t:.1f}" for s, t in res.timings.items()) + "."))
+truth = adata.obs[catalogue.LABEL_KEY].to_numpy()
+display(Markdown(f"Fitted on `{res.device}`; stage times (s): {summaries.stage_times(res.timings)}."))
 
 # %% [markdown]
 # ## Soft k-means weights, before and after inflation
@@ -75,25 +67,17 @@ display(Markdown(f"Fitted on `{res.device}`; stage times (s): "
 # of cells sorted by their cluster; a sharp block diagonal means confident assignments.
 
 # %% tags=["hide-input"]
-z0 = torch.from_numpy(res.pretrained_embedding)
-c0, _ = finetune.initial_centers(res.pretrained_embedding, k, seed=cfg.seed, n_init=cc.n_init)
-states = {"start": (z0, torch.from_numpy(c0), clu.initial_labels),
-          "end": (torch.from_numpy(clu.embedding), torch.from_numpy(clu.centers), clu.labels)}
+states = summaries.weight_states(res)
 fig, axes = plt.subplots(2, 2, figsize=(9, 7.5))
-weights = {}
-for row, (when, (z, c, lab)) in enumerate(states.items()):
-    w_raw = clustering.soft_kmeans_weights(clustering.squared_distances(z, c), cc.temperature)
-    w_inf = clustering.inflate(w_raw, cc.inflation)
-    weights[when] = (w_raw.numpy(), w_inf.numpy())
-    plots_stages.plot_assignment_heatmap(w_raw.numpy(), lab, ax=axes[row, 0], n=n_heatmap_cells, seed=seed,
-                                      title=f"{when}: w before inflation")
-    plots_stages.plot_assignment_heatmap(w_inf.numpy(), lab, ax=axes[row, 1], n=n_heatmap_cells, seed=seed,
-                                      title=f"{when}: w after inflation (r = {cc.inflation:g})")
+for row, (when, (w_raw, w_inflated, labels)) in enumerate(states.items()):
+    plots_stages.plot_assignment_heatmap(w_raw, labels, ax=axes[row, 0], n=n_heatmap_cells, seed=seed,
+                                         title=f"{when}: w before inflation")
+    plots_stages.plot_assignment_heatmap(w_inflated, labels, ax=axes[row, 1], n=n_heatmap_cells, seed=seed,
+                                         title=f"{when}: w after inflation (r = {cc.inflation:g})")
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_weights", "Soft k-means weights of a sample of cells before and after "
                  "inflation, at the start and at the end of the fine-tune.")
-confidence = pd.DataFrame([{"state": when, "mean max w (before inflation)": w[0].max(axis=1).mean(),
-                            "mean max w (after inflation)": w[1].max(axis=1).mean()} for when, w in weights.items()])
+confidence = summaries.weight_confidence(states)
 page.show_table(confidence, "Mean of each cell's largest weight, before and after inflation.",
                 csv=page.save_table(confidence, f"{NAME}_confidence"))
 
@@ -102,7 +86,7 @@ page.show_table(confidence, "Mean of each cell's largest weight, before and afte
 
 # %% tags=["hide-input"]
 q = clu.q
-p = clustering.target_distribution(torch.from_numpy(q)).numpy()
+p = summaries.target_distribution(q)
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
 plots_stages.plot_assignment_heatmap(q, clu.labels, ax=axes[0], n=n_heatmap_cells, seed=seed, title="q (Student-t)")
 plots_stages.plot_assignment_heatmap(p, clu.labels, ax=axes[1], n=n_heatmap_cells, seed=seed, title="target p = q^2 / f")
@@ -152,20 +136,16 @@ page.show_figure(fig, NAME, f"The pretrained and the final embedding in 2-D ({em
 # ## Initial vs final labels
 
 # %% tags=["hide-input"]
-rows = []
-for name, lab, emb in (("initial (k-means on pretrained Z)", clu.initial_labels, res.pretrained_embedding),
-                       ("final (after fine-tune)", clu.labels, clu.embedding)):
-    s = metrics.score(truth, lab, emb)
-    rows.append({"dataset": dataset, "labels": name, "ari": s["ari"], "nmi": s["nmi"], "silhouette": s["silhouette"],
-                 "non-empty clusters": s["n_clusters_found"], "requested": k})
-scores = pd.DataFrame(rows)
+scores = summaries.label_scores(dataset, truth, {
+    "initial (k-means on pretrained Z)": (clu.initial_labels, res.pretrained_embedding),
+    "final (after fine-tune)": (clu.labels, clu.embedding)}, requested=k)
 page.show_table(scores, "Initial and final labels scored against the annotated types.",
                 csv=page.save_table(scores, NAME))
-moved = float((metrics.ari(clu.initial_labels, clu.labels)))
+moved = metrics.ari(clu.initial_labels, clu.labels)
 delta = scores["ari"].iloc[1] - scores["ari"].iloc[0]
 display(Markdown(
-    f"The fine-tune {'raised' if delta > 0 else 'lowered' if delta < 0 else 'left'} the ARI by {abs(delta):.3f} "
-    f"(profile {prof.name}, seed {seed}, one run); agreement between initial and final labels: ARI {moved:.3f}. "
+    f"The fine-tune {summaries.change_word(delta)} the ARI by {abs(delta):.3f} "
+    f"(profile {pg.profile.name}, seed {seed}, one run); agreement between initial and final labels: ARI {moved:.3f}. "
     f"{scores['non-empty clusters'].iloc[1]} of {k} requested clusters are non-empty at the end."
 ))
 

@@ -31,21 +31,14 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_results, style, tables
-from scdmac_lib.data import prefer_paper_data
+from scdmac_lib.book import page, plots_results, tables
 from scdmac_lib.report import compare, reported
 from scdmac_lib.runs import execute, page_runs
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import threads
 
-style.set_style()
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "50_table2_3_ari_nmi"
-DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
-SEEDS = list(seeds or prof.seeds)
-methods, scvi_note = page_runs.benchmark_methods(prof)
-page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds)
+DATASETS, SEEDS = list(pg.datasets), list(pg.seeds)  # those of the runs the workflow plans for this page
+methods, scvi_note = page_runs.benchmark_methods(pg.profile)
 display(Markdown(f"Methods run: {', '.join(methods)}." + (f" **Note:** {scvi_note}" if scvi_note else "")))
 page.show_table(compare.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 
@@ -55,8 +48,7 @@ page.show_table(compare.dataset_table(DATASETS), "The datasets, and the paper da
 # Each (dataset, method, seed) is one cached run; a rerun reads the cache.
 
 # %% tags=["hide-input"]
-run_specs = page_runs.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the runs the workflow plans
-frame = execute.run_many(run_specs, device=device)
+frame = execute.run_many(pg.runs, device=device)
 runs_csv = page.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
 display(Markdown(f"{len(frame)} runs; total training time {frame['wall_s'].sum():.0f} s "
                  f"(as recorded when each run was computed); computed at commit(s) "
@@ -83,7 +75,7 @@ for metric in ("ari", "nmi"):
     title = "Table 2: ARI" if metric == "ari" else "Table 3: NMI"
     display(Markdown(f"### {title}"))
     page.show_table(tables.ours_table(long), f"{title}, ours: mean ± sd over {len(SEEDS)} seed(s) per dataset "
-                    f"and method (profile {prof.name}).", csv=csv)
+                    f"and method (profile {pg.profile.name}).", csv=csv)
     if reported_values is None:
         display(Markdown("**The paper's reported tables are not available in this checkout; the reported side is empty.**"))
     reported_html = tables.reported_table(reported_values, DATASETS, methods)

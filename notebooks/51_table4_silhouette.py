@@ -31,35 +31,27 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_results, style, tables
-from scdmac_lib.data import prefer_paper_data
+from scdmac_lib.book import page, plots_results, tables
 from scdmac_lib.report import claims, compare, reported
 from scdmac_lib.runs import execute, page_runs
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import threads
 
-style.set_style()
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "51_table4_silhouette"
-DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
-SEEDS = list(seeds or prof.seeds)
-methods, scvi_note = page_runs.benchmark_methods(prof)
-page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds)
+DATASETS, SEEDS = list(pg.datasets), list(pg.seeds)  # those of the runs (the specs of Tables 2-3)
+methods, scvi_note = page_runs.benchmark_methods(pg.profile)
 if scvi_note:
     display(Markdown(f"**Note:** {scvi_note}"))
 page.show_table(compare.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 
 # %% tags=["hide-input"]
-run_specs = page_runs.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # the specs of Tables 2-3
-frame = execute.run_many(run_specs, device=device)
+frame = execute.run_many(pg.runs, device=device)
 reported_values = reported.reported_metric("silhouette")
 if reported_values is None:
     display(Markdown("**The paper's reported tables are not available in this checkout; the reported side is empty.**"))
 long = compare.side_by_side(frame, reported_values, "silhouette")
 csv = page.save_table(long, NAME)
 page.show_table(tables.ours_table(long), f"Table 4, ours: silhouette of each method's embedding under its own "
-                f"clusters, mean ± sd over {len(SEEDS)} seed(s) (profile {prof.name}).", csv=csv)
+                f"clusters, mean ± sd over {len(SEEDS)} seed(s) (profile {pg.profile.name}).", csv=csv)
 reported_html = tables.reported_table(reported_values, DATASETS, methods)
 if reported_html:
     page.show_table(reported_html, "Table 4 as reported by the paper (not measured here), for the paper datasets "

@@ -29,26 +29,19 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_results, style, tables
-from scdmac_lib.data import catalogue, prefer_paper_data
+from scdmac_lib.book import page, plots_results, tables
+from scdmac_lib.data import catalogue
 from scdmac_lib.report import claims, compare, reported
 from scdmac_lib.runs import execute, page_runs
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import threads
 
-style.set_style()
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "52_table5_ablation"
-DATASETS = list(datasets or prefer_paper_data(prof.datasets))  # the paper's data when present here
-SEEDS = list(seeds or prof.seeds)
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds)
+DATASETS, SEEDS = list(pg.datasets), list(pg.seeds)  # those of the runs: scDMAC and its ablations
 VARIANTS = ["scDMAC", *page_runs.ABLATIONS]
-page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
 page.show_table(compare.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 
 # %% tags=["hide-input"]
-run_specs = page_runs.specs_for(NAME, prof, datasets=DATASETS, seeds=SEEDS)  # scDMAC and its ablations
-frame = execute.run_many(run_specs, device=device)
+frame = execute.run_many(pg.runs, device=device)
 runs_csv = page.save_table(frame.drop(columns=["overrides"]), f"{NAME}_runs")
 display(Markdown(f"{len(frame)} runs; every run, seed by seed: {page.download_link(runs_csv, 'runs CSV')}."))
 tables_long = {}
@@ -60,7 +53,7 @@ for metric in ("ari", "nmi"):
     csv = page.save_table(tables_long[metric], f"{NAME}_{metric}")
     display(Markdown(f"### Table 5, {metric.upper()}"))
     page.show_table(tables.ours_table(tables_long[metric]), f"Table 5, {metric.upper()}, ours: the full model and "
-                    f"its three ablations, mean ± sd over {len(SEEDS)} seed(s) (profile {prof.name}).", csv=csv)
+                    f"its three ablations, mean ± sd over {len(SEEDS)} seed(s) (profile {pg.profile.name}).", csv=csv)
     reported_html = tables.reported_table(reported_values, DATASETS, VARIANTS)
     if reported_html:
         page.show_table(reported_html, f"Table 5, {metric.upper()}, as reported by the paper (not measured here).")

@@ -33,35 +33,27 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_results, style
-from scdmac_lib.data import prefer_paper_data
+from scdmac_lib.book import page, plots_results, tables
 from scdmac_lib.report import claims, compare, reported
 from scdmac_lib.runs import execute, page_runs
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import threads
 
-style.set_style()
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "61_fig5_7_sweeps"
-DATASETS = list(datasets or prefer_paper_data(prof.sweep_datasets))  # the paper's data when present here
-SEEDS = list(seeds or prof.sweep_seeds)
-GRIDS = page_runs.sweep_grids(prof)
-page.show_header(prof.name, device, datasets=DATASETS, seeds=SEEDS)
-grids = (pd.DataFrame({"parameter": list(GRIDS), "figure": [reported.SWEEPS[p]["figure"] for p in GRIDS],
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds)
+DATASETS = list(pg.datasets)  # those of the runs the workflow plans for this page
+GRIDS = page_runs.sweep_grids(pg.profile)
+grids = pd.DataFrame({"parameter": list(GRIDS), "figure": [reported.SWEEPS[p]["figure"] for p in GRIDS],
                       "grid": [", ".join(f"{v:g}" for v in g) for g in GRIDS.values()],
-                      "paper's optimum": [claims.format_range(*reported.SWEEPS[p]["optimum"]) for p in GRIDS]}))
+                      "paper's optimum": [claims.format_range(*reported.SWEEPS[p]["optimum"]) for p in GRIDS]})
 page.show_table(grids, "The three sweeps: parameter, figure, grid of this profile and the paper's optimum.")
 page.show_table(compare.dataset_table(DATASETS), "The sweep datasets, and the paper datasets they stand in for.")
 
 # %% tags=["hide-input"]
-frames = []
-for param, pairs in page_runs.sweeps(prof, datasets=DATASETS, seeds=SEEDS).items():
-    runs = execute.run_many([s for _, s in pairs], device=device)
-    frames.append(compare.tag_sweep(runs, param, [v for v, _ in pairs]))
-sweeps = pd.concat(frames, ignore_index=True)
+frame = execute.run_many(pg.runs, device=device)
+sweeps = compare.sweep_frame(frame, pg.runs, page_runs.sweeps(pg.profile, datasets=datasets, seeds=seeds))
 _ = page.save_table(sweeps.drop(columns=["overrides"]), f"{NAME}_runs")
-display(Markdown(f"{len(sweeps)} sweep runs (commit(s): {', '.join(sorted(set(sweeps['commit'])))})."))
+display(Markdown(f"{len(sweeps)} sweep points from {len(pg.runs)} runs (a run at a default value is a point of "
+                 f"every sweep that includes it); computed at commit(s) "
+                 f"{', '.join(f'`{c[:10]}`' for c in sorted(set(sweeps['commit'])))}."))
 
 # %% [markdown]
 # ## The three sweeps
@@ -80,7 +72,8 @@ for cid, (param, grid) in zip((4, 5, 6), GRIDS.items(), strict=True):
     fig = plots_results.plot_sweep_grid(summ, param)
     page.show_figure(fig, f"{NAME}_{param.split('.')[-1]}", f"{info['figure']}: our ARI and NMI against the "
                      f"{info['label']} on each sweep dataset, with the paper's optimum and its quoted values.")
-    page.show_table(summ, f"{info['figure']}: mean and sd over seeds at each {info['label']}.", csv=summ_csv)
+    page.show_table(tables.with_dataset_labels(summ), f"{info['figure']}: mean and sd over seeds at each "
+                    f"{info['label']}.", csv=summ_csv)
     v = verdicts[cid]
     display(Markdown(f"Paper: optimum at {claims.format_range(*info['optimum'])}. Here: **{v.verdict}**. {v.evidence}"))
 

@@ -31,41 +31,26 @@ demo_max_steps = 150  # cap on each stage's training steps in the demonstration 
 k_datasets = None  # datasets of the k-estimate table (None: every local dataset; the smoke profile: its own)
 
 # %% tags=["hide-input"]
-import subprocess
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 
 import anndata as ad
-import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib import data
 from scdmac_lib.api.cluster import scdmac
-from scdmac_lib.api.kestimate import DEFAULT_RESOLUTION, estimate_n_clusters
-from scdmac_lib.book import page
+from scdmac_lib.api.kestimate import DEFAULT_RESOLUTION
+from scdmac_lib.book import commands, page, summaries
 from scdmac_lib.cli import bad_input
-from scdmac_lib.data import catalogue
 from scdmac_lib.data.simulate import zinb_clusters
 from scdmac_lib.method.config import make_config
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import threads
 
-n_threads_used = threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "80_own_data"
-budget = {k: (min(v, demo_max_steps) if k.endswith("_steps") else v) for k, v in prof.config_overrides().items()}
-budget.setdefault("zinb.train.max_steps", demo_max_steps)
-budget.setdefault("mae.train.max_steps", demo_max_steps)
-budget.setdefault("cluster.train.max_steps", demo_max_steps)
+K_DATASETS = list(k_datasets or summaries.k_estimate_datasets(profile))
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=K_DATASETS, seeds=[0],
+                    note="demonstration: a simulated dataset; k estimates: the datasets listed")
+budget = commands.demo_budget(pg.profile.config_overrides(), demo_max_steps)
 workdir = Path(tempfile.mkdtemp(prefix="scdmac-own-data-"))
-if k_datasets is None:
-    listed = data.list_datasets()
-    k_datasets = list(prof.datasets) if prof.name == "smoke" else listed.loc[listed["available"], "name"].tolist()
-page.show_header(prof.name, device, datasets=k_datasets, seeds=[0],
-                 note="demonstration: a simulated dataset; k estimates: the datasets listed")
 display(Markdown(
     f"The demonstration uses the profile's training budgets capped at {demo_max_steps} steps per stage: "
     f"`{budget}`. Work folder: a fresh temporary folder."
@@ -103,12 +88,7 @@ adata
 
 # %% tags=["hide-input"]
 result = scdmac(adata, n_clusters=demo_types, seed=0, device=device, copy=True, **budget)
-keys = pd.DataFrame([
-    {"where": "obs", "key": "scdmac_cluster", "what": f"cluster of each cell ({result.obs['scdmac_cluster'].nunique()} values)"},
-    {"where": "obsm", "key": "X_scdmac", "what": f"embedding Z, shape {result.obsm['X_scdmac'].shape}"},
-    *({"where": "uns['scdmac']", "key": key, "what": type(value).__name__} for key, value in result.uns["scdmac"].items()),
-])
-page.show_table(keys, "Where scdmac() writes its results in the AnnData.")
+page.show_table(summaries.result_keys_table(result), "Where scdmac() writes its results in the AnnData.")
 
 # %% [markdown]
 # ## From the shell
@@ -121,21 +101,16 @@ page.show_table(keys, "Where scdmac() writes its results in the AnnData.")
 # `--layer counts`.
 
 # %% tags=["hide-input"]
-layered = adata.copy()
-layered.layers["counts"] = layered.X.copy()
-layered.X = np.log1p(layered.X.multiply(1e4 / layered.X.sum(axis=1)).tocsr())
-layered_path = workdir / "my_log_and_counts.h5ad"
-layered.write_h5ad(layered_path)
+layered = commands.with_counts_layer(adata)
+layered.write_h5ad(workdir / "my_log_and_counts.h5ad")
+argv = ["cluster", "my_log_and_counts.h5ad", "-k", str(demo_types), "-o", "my_counts_clustered.h5ad", "--layer",
+        "counts", "--device", device, "-q", "--threads", str(pg.threads), "--label-key", "cell_type",
+        *commands.set_options(budget)]
+done = commands.run_command([sys.executable, "-m", "scdmac_lib.cli", *argv], workdir, check=False)
+display(Markdown(f"`scdmac cluster my_log_and_counts.h5ad -k {demo_types} -o my_counts_clustered.h5ad --layer counts "
+                 f"--label-key cell_type --set ...` exited with status **{done.returncode}** and printed:"))
+print(done.output)
 out_path = workdir / "my_counts_clustered.h5ad"
-argv = ["cluster", str(layered_path), "-k", str(demo_types), "-o", str(out_path), "--layer", "counts",
-        "--device", device, "-q", "--threads", str(n_threads_used), "--label-key", "cell_type",
-        *[a for k, v in budget.items() for a in ("--set", f"{k}={v}")]]
-proc = subprocess.run([sys.executable, "-m", "scdmac_lib.cli", *argv], capture_output=True, text=True,
-                      cwd=workdir, check=False)
-display(Markdown(f"`scdmac cluster {layered_path.name} -k {demo_types} -o {out_path.name} --layer counts "
-                 f"--label-key cell_type --set ...` exited with status **{proc.returncode}** and printed:"))
-printed = (proc.stdout.strip() or proc.stderr.strip()).replace(str(workdir) + "/", "")
-print("\n".join(textwrap.fill(line, width=76, subsequent_indent="  ") for line in printed.splitlines()))
 clustered = ad.read_h5ad(out_path)
 display(Markdown(f"Keys in the output file: layers {list(clustered.layers)}, obs {list(clustered.obs.columns)}, "
                  f"obsm {list(clustered.obsm)}, uns['scdmac'] {list(clustered.uns['scdmac'])}; clustered matrix: "
@@ -158,20 +133,9 @@ display(Markdown(f"Keys in the output file: layers {list(clustered.layers)}, obs
 # falling at the end means the budget was too short.
 
 # %% tags=["hide-input"]
-diag = clustered.uns["scdmac"]["diagnostics"]
-checks = pd.DataFrame([
-    {"diagnostic": "mask_auc", "value": diag.get("mask_auc", float("nan")),
-     "reading": "above chance (0.5)" if diag.get("mask_auc", 0.5) > 0.55 else "near chance (0.5): little learned"},
-    {"diagnostic": "mse_masked", "value": diag["mse_masked"],
-     "reading": f"{diag['mse_masked'] / diag['mse_kept']:.2f} x the kept-entry error"},
-    {"diagnostic": "mse_kept", "value": diag["mse_kept"], "reading": ""},
-    {"diagnostic": "n_nonempty_clusters", "value": diag["n_nonempty_clusters"],
-     "reading": f"of k = {demo_types} clusters asked for"},
-])
+checks = summaries.diagnostics_reading(clustered.uns["scdmac"]["diagnostics"], demo_types)
 page.show_table(checks, "The label-free diagnostics of the run above, and how to read them.")
-history = clustered.uns["scdmac"]["history"]
-page.show_table(pd.DataFrame([{"stage": stage, "steps": len(h["loss"]), "first loss": float(h["loss"][0]),
-                               "last loss": float(h["loss"][-1])} for stage, h in history.items()]),
+page.show_table(summaries.history_table(clustered.uns["scdmac"]["history"]),
                 "Training steps and first and last loss of each stage of the run above.")
 if "metrics" in clustered.uns["scdmac"]:
     m = clustered.uns["scdmac"]["metrics"]
@@ -191,24 +155,17 @@ if "metrics" in clustered.uns["scdmac"]:
 # number of annotated types (the k the benchmark pages give every method).
 
 # %% tags=["hide-input"]
-rows = []
-for name in k_datasets:
-    ds = catalogue.load_dataset(name)
-    est = estimate_n_clusters(ds.X, config=make_config(2, **prof.config_overrides()).preprocess, seed=0)
-    true_k = catalogue.n_types(ds)
-    rows.append({"dataset": name, "cells": ds.n_obs, "annotated types": true_k, "estimated k": est.n_clusters,
-                 "estimate - types": est.n_clusters - true_k, "estimate / types": est.n_clusters / true_k})
-k_table = pd.DataFrame(rows)
+k_table = summaries.k_estimate_table(K_DATASETS, make_config(2, **pg.profile.config_overrides()).preprocess)
 k_csv = page.save_table(k_table, f"{NAME}_k_estimate")
 page.show_table(k_table, f"The estimate of -k auto (Leiden, resolution {DEFAULT_RESOLUTION:g}, on the "
                 "preprocessing's kNN graph) against the number of annotated types of each dataset.", csv=k_csv)
-exact = int((k_table["estimate - types"] == 0).sum())
-within = int((k_table["estimate - types"].abs() <= 0.25 * k_table["annotated types"]).sum())
+agreement = summaries.k_estimate_agreement(k_table, tolerance=0.25)
 display(Markdown(
-    f"The estimate matches the number of annotated types on {exact} of {len(k_table)} datasets and lands within "
-    f"25% of it on {within}; the median ratio estimate / types is {k_table['estimate / types'].median():.2f}. "
-    "Annotated types are themselves a choice of granularity, so a different k is not necessarily wrong; but "
-    "treat the estimate as a starting point, look at the clusters, and set `-k` yourself when you know better."))
+    f"The estimate matches the number of annotated types on {agreement['exact']} of {agreement['n']} datasets and "
+    f"lands within 25% of it on {agreement['within']}; the median ratio estimate / types is "
+    f"{agreement['median_ratio']:.2f}. Annotated types are themselves a choice of granularity, so a different k is "
+    "not necessarily wrong; but treat the estimate as a starting point, look at the clusters, and set `-k` yourself "
+    "when you know better."))
 
 # %% [markdown]
 # ## When the input is wrong

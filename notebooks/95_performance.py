@@ -33,21 +33,19 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 import importlib.util
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, style
+from scdmac_lib.book import page, summaries
 from scdmac_lib.data import catalogue
-from scdmac_lib.runs.profiles import get_profile
-from scdmac_lib.runtime import paths, threads
+from scdmac_lib.runtime import paths
 
-style.set_style()
-threads.set_threads(n_threads)
-prof = get_profile(profile)
 NAME = "95_performance"
+DATASET = page.walkthrough_dataset(profile, paper_data=False)  # of the fallback measurement
+pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=[DATASET], seeds=[0],
+                    note="the profile sets only the fallback measurement; the benchmark's own CSV is read as it is")
 BENCH = paths.REPO_ROOT / "benchmarks"
 sys.path.insert(0, str(BENCH))  # the benchmark's own modules: its table, plot and targets logic
 _spec = importlib.util.spec_from_file_location("benchmark_run", BENCH / "run.py")
@@ -58,8 +56,6 @@ import flops  # noqa: E402  (benchmarks/flops.py)
 
 CSV = paths.results_dir() / "benchmarks" / "benchmark.csv" if benchmark_csv is None else Path(benchmark_csv)
 COMMAND = ".venv/bin/python benchmarks/run.py"
-page.show_header(prof.name, device, datasets=[prof.walkthrough_dataset], seeds=[0],
-                 note="the profile sets only the fallback measurement; the benchmark's own CSV is read as it is")
 display(Markdown(f"Benchmark CSV: `{paths.display_path(CSV)}`."))
 
 # %% tags=["hide-input"]
@@ -95,6 +91,7 @@ else:
 if have:
     summary = bench.summary_table(frame)
     summary_csv = page.save_table(summary, NAME)
+    summary["dataset"] = summary["dataset"].map(summaries.benchmark_label)  # shown with its kind
     per_stage = [c for c in summary.columns if c.endswith(("_s", "_mm%")) and c not in ("total_s", "import_s")]
     overview = summary[[c for c in summary.columns if c not in per_stage]]
     page.show_table(overview, "Every case end to end: cells, seconds, throughput, peak memory and ARI.", csv=summary_csv)
@@ -103,7 +100,8 @@ if have:
         page.show_table(stage_names, "scDMAC per stage: seconds, and the training loops' matmul rate as a percentage "
                         "of the bare matmul rate.", csv=summary_csv)
     for _, row in frame[frame["status"] != "ok"].drop_duplicates(["dataset", "method"]).iterrows():
-        display(Markdown(f"- {row['status']}: {row['method']} on {row['dataset']}: {row['note']}"))
+        on = summaries.benchmark_label(row["dataset"])
+        display(Markdown(f"- {row['status']}: {row['method']} on {on}: {row['note']}"))
 
 # %% tags=["hide-input"]
 if have:
@@ -136,25 +134,21 @@ if have:
 
 # %% tags=["hide-input"]
 if not have:
-    pass
     from scdmac_lib.method.config import make_config
     from scdmac_lib.method.devices import resolve_device
     from scdmac_lib.method.pipeline import fit_scdmac
 
-    adata = catalogue.load_dataset(prof.walkthrough_dataset)
-    cfg = make_config(catalogue.n_types(adata), device=device, **prof.config_overrides())
-    t0 = time.perf_counter()
+    adata = catalogue.load_dataset(DATASET)
+    cfg = make_config(catalogue.n_types(adata), device=device, **pg.profile.config_overrides())
     res = fit_scdmac(adata.X, cfg)
-    total = time.perf_counter() - t0
     n_genes = res.preprocessed.counts.shape[1]
-    dev = resolve_device(device)
-    rows = [{"stage": s, "wall_s": res.timings.get(s), "steps": len(res.history.get(s, {}).get("loss", [])),
-             "matmul GFLOP/step": flops.step_flops(s, n_genes, adata.n_obs, cfg) / 1e9 if s != "preprocess" else None}
-            for s in bench.STAGES]
-    display(Markdown(f"scDMAC on `{prof.walkthrough_dataset}` ({adata.n_obs} cells), profile budgets: "
-                     f"{total:.1f} s end to end."))
-    page.show_table(pd.DataFrame(rows), "Fallback measurement: scDMAC's seconds, steps and matmul work per stage.")
-    rate = flops.stage_reference_rate("denoise", n_genes, cfg, device=dev, min_seconds=0.1)
+    stages = summaries.stage_table(res.timings, res.history, bench.STAGES)
+    stages["matmul GFLOP/step"] = [flops.step_flops(s, n_genes, adata.n_obs, cfg) / 1e9 if s != "preprocess" else None
+                                   for s in stages["stage"]]
+    display(Markdown(f"scDMAC on {catalogue.label(DATASET)} ({adata.n_obs} cells), profile budgets: "
+                     f"{stages['wall_s'].sum():.1f} s over its stages."))
+    page.show_table(stages, "Fallback measurement: scDMAC's seconds, steps and matmul work per stage.")
+    rate = flops.stage_reference_rate("denoise", n_genes, cfg, device=resolve_device(device), min_seconds=0.1)
     display(Markdown(f"Matmul rate at the denoising stage's shapes here: {rate / 1e9:.1f} GFLOP/s."))
 
 # %% [markdown]

@@ -107,12 +107,19 @@ def test_notebook_sources_follow_the_page_conventions():
 
 def test_page_conventions_are_checked(tmp_path):
     bad = tmp_path / "10_bad.py"
-    bad.write_text(FAILING.replace('tags=["parameters"]', "").replace("x = 1", "import matplotlib.pyplot as plt\nplt.show()"))
+    bad.write_text(FAILING.replace('tags=["parameters"]', "").replace(
+        "x = 1", "import matplotlib.pyplot as plt\nplt.show()\npage.show_header(profile, device)"))
     problems = runner.presentation_problems(bad)
     assert any("exactly the first code cell must be tagged 'parameters'" in p for p in problems)
     assert any("shows its input: tag it hide-input" in p for p in problems)
-    assert any("no provenance line" in p for p in problems)
+    assert any("no provenance line: open the page with pg = page.open_page(" in p for p in problems)
+    assert any("show_header(...) repeats what open_page does" in p for p in problems)
     assert any("plt.show()" in p for p in problems)
+    good = tmp_path / "10_good.py"
+    good.write_text(FAILING.replace('tags=["parameters"]', 'tags=["parameters", "hide-input"]')
+                    .replace("# %%\n", '# %% tags=["hide-input"]\n')
+                    .replace("x = 1", "pg = page.open_page('10_good', profile, device)"))
+    assert runner.presentation_problems(good) == []
 
 
 def test_the_injected_parameters_cell_is_removed_from_the_page():

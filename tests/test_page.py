@@ -6,10 +6,15 @@ import base64
 import re
 
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
 
 from scdmac_lib.book import page
+from scdmac_lib.data import catalogue
+from scdmac_lib.runs import archive, execute, page_runs, specs
+from scdmac_lib.runs.cache import RunResult
+from scdmac_lib.runs.profiles import get_profile
 
 matplotlib.use("Agg")
 
@@ -63,3 +68,70 @@ def test_show_figure_saves_and_shows_at_screen_size(tmp_path, monkeypatch):
     (markup,) = shown
     assert 'width="400"' in markup  # shown at the figure's own dpi, not the file's
     assert "<figcaption>A straight line from zero to one.</figcaption>" in markup
+
+
+# --------------------------------------------------------------------------- open_page and run origins
+@pytest.fixture
+def stores(tmp_path, monkeypatch):
+    """An empty run cache and an empty results archive in temporary folders."""
+    monkeypatch.setenv("SCDMAC_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("SCDMAC_ARCHIVE", str(tmp_path / "archive"))
+    return tmp_path
+
+
+def _archived_result(spec, *, commit: str, device: str) -> RunResult:
+    """A finished run of ``spec`` as the archive would hold it (computed on ``device`` at ``commit``)."""
+    n = catalogue.load_dataset(spec.dataset).n_obs
+    return RunResult(spec, {"ari": 0.5, "nmi": 0.5}, {"wall": 1.0}, {}, {}, {"commit": commit, "device": device},
+                     np.zeros(n, dtype=np.int64), None, {}, catalogue.dataset_digest(spec.dataset))
+
+
+def test_a_page_whose_runs_are_all_archived_says_so_with_commit_and_device(stores, monkeypatch):
+    shown = []
+    monkeypatch.setattr(page, "_display", shown.append)
+    specs = page_runs.specs_for("52_table5_ablation", "smoke")
+    archive.write([_archived_result(s, commit="abc1234def0", device="cuda:0") for s in specs], embeddings_for=[],
+                  manifest={"profile": "smoke"}, root=stores / "archive")
+    pg = page.open_page("52_table5_ablation", "smoke", "cpu", n_threads=1)
+    assert pg.runs == tuple(specs) and pg.profile.name == "smoke" and pg.threads == 1
+    assert pg.datasets == ("synth-400x300x4",) and pg.seeds == (0,)
+    (header,) = shown
+    assert (f"{len(specs)} runs: {len(specs)} from the results archive (commit abc1234 on cuda:0), "
+            "0 computed earlier on this machine, 0 computed now") in header
+    assert "datasets: simulated synth-400x300x4" in header and "seeds 0" in header
+
+
+def test_run_origins_counts_runs_computed_here_and_runs_still_to_compute(stores):
+    here, later = specs.profile_specs(get_profile("smoke"), ["PCA + k-means", "Leiden (Seurat-style)"])
+    assert page.run_origins([here, later]) == ("2 runs: 0 from the results archive, 0 computed earlier on this "
+                                               "machine, 2 computed now")
+    execute.run(here, device="cpu")
+    assert page.run_origins([here]) == ("1 run: 0 from the results archive, 1 computed earlier on this machine, "
+                                        "0 computed now")
+    assert page.run_origins([]) == ""
+
+
+def test_a_walk_through_page_reads_no_runs_and_names_its_own_dataset_and_seed(stores, monkeypatch):
+    shown = []
+    monkeypatch.setattr(page, "_display", shown.append)
+    pg = page.open_page("20_denoise", "smoke", "cpu", datasets=["synth-400x300x4"], seeds=[3], note="walk-through")
+    assert pg.runs == () and pg.datasets == ("synth-400x300x4",) and pg.seeds == (3,)
+    (header,) = shown
+    assert "seeds 3" in header and "simulated synth-400x300x4" in header and "runs:" not in header
+    assert header.endswith("walk-through</p>")
+
+
+def test_a_page_passes_only_the_parameters_it_was_given_to_its_runs(stores, monkeypatch):
+    shown = []
+    monkeypatch.setattr(page, "_display", shown.append)
+    pg = page.open_page("60_fig4_tsne", "smoke", "cpu", datasets=None, seed=None)  # Fig. 4 takes no seeds
+    assert pg.runs == tuple(page_runs.specs_for("60_fig4_tsne", "smoke")) and len(pg.runs) == 1
+    assert "1 run: 0 from the results archive, 0 computed earlier on this machine, 1 computed now" in shown[0]
+
+
+def test_walk_through_and_profile_datasets_come_from_the_profile():
+    assert page.walkthrough_dataset("smoke") == "synth-400x300x4"
+    assert page.walkthrough_dataset("smoke", paper_data=False) == "synth-400x300x4"
+    assert page.profile_datasets("smoke") == ["synth-400x300x4"]
+    with pytest.raises(ValueError, match="unknown profile"):
+        page.walkthrough_dataset("huge")

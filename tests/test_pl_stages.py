@@ -152,14 +152,38 @@ def test_sample_sorted_and_sizes():
     np.testing.assert_array_equal(summaries.cells_per_cluster([0, 0, 2], 4), [2, 0, 1, 0])
 
 
-def test_kmeans_and_tsne_shapes():
+def test_kmeans_labels_separate_two_groups():
     x = np.vstack([np.zeros((10, 3)), np.ones((10, 3)) * 5]) + np.random.default_rng(0).normal(0, 0.1, (20, 3))
     labels = summaries.kmeans_labels(x, 2, seed=0, n_pcs=2, n_init=2)
     assert np.unique(labels[:10]).size == 1
     assert labels[0] != labels[-1]
-    assert projection.embed_2d(x, "tsne", seed=0).shape == (20, 2)
-    with pytest.raises(ValueError, match="method must be 'umap' or 'tsne'"):
+
+
+# --------------------------------------------------------------------------- projection: one t-SNE, one rule
+@pytest.mark.parametrize(("n_cells", "perplexity"), [(5000, 30.0), (91, 30.0), (31, 10.0), (4, 1.0), (2, 1.0)])
+def test_one_perplexity_rule(n_cells, perplexity):
+    assert projection.perplexity_for(n_cells) == pytest.approx(perplexity)
+    assert projection.perplexity_for(1000, 50.0) == 50.0
+
+
+def test_embed_2d_is_the_one_tsne_and_is_seeded():
+    x = np.vstack([np.zeros((12, 3)), np.ones((12, 3)) * 5]) + np.random.default_rng(0).normal(0, 0.1, (24, 3))
+    xy = projection.embed_2d(x, "tsne", seed=1)
+    assert xy.shape == (24, 2)
+    np.testing.assert_allclose(xy, projection.tsne(x, seed=1))
+    with pytest.raises(ValueError, match=r"method must be one of \['tsne', 'umap'\], got 'pca'"):
         projection.embed_2d(x, "pca")
+    with pytest.raises(ValueError, match="at least 4 rows"):
+        projection.embed_2d(x[:3], "umap")
+
+
+def test_subsample_keeps_all_cells_or_a_seeded_sorted_subset():
+    np.testing.assert_array_equal(projection.subsample(5, 10), np.arange(5))
+    idx = projection.subsample(100, 20, seed=3)
+    assert idx.size == 20 and np.all(np.diff(idx) > 0)
+    np.testing.assert_array_equal(idx, projection.subsample(100, 20, seed=3))
+    with pytest.raises(ValueError, match="max_cells must be at least 4"):
+        projection.subsample(100, 2)
 
 
 def test_save_table_and_figure(tmp_path):
@@ -174,3 +198,212 @@ def test_save_table_and_figure(tmp_path):
 def test_session_info_has_profile():
     info = page.session_info("smoke", "cpu")
     assert dict(zip(info["item"], info["value"], strict=True))["profile"] == "smoke"
+
+
+# --------------------------------------------------------------------------- the data page
+def test_paper_copy_checks_name_the_stand_in_of_an_absent_copy(monkeypatch):
+    monkeypatch.setattr(summaries, "prefer_paper_data", lambda names: [])  # no paper copy on this machine
+    manifest = pd.DataFrame({"name": ["deng", "deng_paper", "chen_paper"], "stands_for": ["Deng", "Deng", "Chen"],
+                             "role": ["stand-in", "paper", "paper"], "n_cells": [133, 268, 12089],
+                             "n_genes": [17706, 22431, 23284], "n_types": [5, 6, 46]})
+    checks = summaries.paper_copy_checks(manifest)
+    assert checks["paper dataset"].tolist() == ["Deng", "Chen"]
+    assert checks["Table 1 (cells x genes x types)"].tolist() == ["268 x 22431 x 6", "12089 x 23284 x 46"]
+    assert checks["derivation"].tolist() == ["stand-in 'deng' used instead", "not run"]
+    assert set(checks["here"]) == {"not here"} and set(checks["copy used"]) == {""}
+
+
+def test_table1_shapes_and_version_counts():
+    reported_values = pd.DataFrame({"dataset": ["Pollen", "Adam"], "cells": [301, 3660], "genes": [23730, 23797],
+                                    "cell_types": [11, 8], "platform": ["SMARTer", "Drop-seq"]})
+    manifest = pd.DataFrame({"name": ["pollen", "pbmc"], "stands_for": ["Pollen", None], "role": ["stand-in", "extra"],
+                             "available": [True, True], "n_cells": [249, 4271], "n_genes": [6982, 2000],
+                             "n_types": [11, 8]})
+    comparison = summaries.table1_comparison(reported_values, manifest)
+    shapes = summaries.table1_shapes(comparison)
+    assert shapes["paper dataset"].tolist() == ["Pollen", "Adam", "(extra)"]
+    assert shapes["paper: cells x genes x types"].tolist() == ["301 x 23730 x 11", "3660 x 23797 x 8", ""]
+    assert shapes["here: cells x genes x types"].tolist() == ["249 x 6982 x 11", "", "4271 x 2000 x 8"]
+    assert summaries.version_counts(comparison) == {"paper": 0, "stand-in": 1, "not available": 1}
+
+
+def test_sources_display_fits_the_column():
+    sources = pd.DataFrame({"dataset": ["Deng", "Deng"], "role": ["paper", "fallback"], "file": ["a.rds", "b.h5"],
+                            "checksum": ["0123456789abcdef0123", "short"],
+                            "url": ["https://x/a -> mirror", "https://x/b"],
+                            "name": ["deng_paper", "deng_fb"], "strength": ["", ""], "checksum_kind": ["sha256"] * 2})
+    shown, urls = summaries.sources_display(sources)
+    assert shown["dataset"].tolist() == ["Deng", "Deng (fallback)"]
+    assert shown["checksum"].tolist() == ["0123456789ab\u2026", "short"]
+    assert shown["file"].tolist() == ["a.\u200brds", "b.\u200bh5"]
+    assert urls == ["https://x/a", "https://x/b"]
+    assert "url" not in shown.columns and "role" not in shown.columns
+
+
+def test_sparsity_table_names_each_dataset_with_its_kind():
+    table, matrices = summaries.sparsity_table(["synth-40x30x3"])
+    assert table["dataset"].tolist() == list(matrices) == ["synth-40x30x3 (simulated)"]
+    assert table.loc[0, "n_cells"] == 40 and table.loc[0, "n_types"] == 3
+
+
+def test_config_table_lists_the_drawn_settings_without_budgets():
+    from scdmac_lib.method.config import make_config
+
+    table = summaries.config_table(make_config(3, **{"mae.mask_ratio": 0.2, "mae.train.max_steps": 7}))
+    assert table["setting"].str.startswith(("mae.", "zinb.")).all()
+    assert not table["setting"].str.contains(".train.", regex=False).any()
+    assert dict(zip(table["setting"], table["value"], strict=True))["mae.mask_ratio"] == "0.2"
+
+
+# --------------------------------------------------------------------------- the preprocessing walk-through
+@pytest.mark.parametrize("sparse", [True, False])
+def test_normalize_total_scales_each_cell_and_leaves_an_empty_one(sparse):
+    x = np.array([[1.0, 3.0], [0.0, 0.0], [2.0, 2.0]])
+    out = summaries.normalize_total(sp.csr_matrix(x) if sparse else x, 100.0)
+    np.testing.assert_allclose(out.toarray(), [[25.0, 75.0], [0.0, 0.0], [50.0, 50.0]])
+
+
+def test_sample_block_is_sorted_seeded_and_capped():
+    rows, cols = summaries.sample_block((10, 4), 5, 9, seed=1)
+    assert rows.size == 5 and cols.tolist() == [0, 1, 2, 3]
+    assert np.all(np.diff(rows) > 0)
+    again = summaries.sample_block((10, 4), 5, 9, seed=1)
+    np.testing.assert_array_equal(rows, again[0])
+
+
+def test_augmentation_views_and_the_entries_they_change():
+    from scdmac_lib.method.config import AugmentConfig
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 30)).astype(np.float32)
+    knn = np.stack([np.roll(np.arange(40), -i) for i in (1, 2, 3)], axis=1)
+    cells = np.array([0, 5, 9, 20])
+    cfg = AugmentConfig()
+    views = summaries.augmentation_views(x, knn, cells, cfg, seed=0)
+    assert len(views) == 5 and all(v.shape == (4, 30) for v in views.values())
+    np.testing.assert_array_equal(next(iter(views.values())), x[cells])
+    changed = summaries.changed_fractions(views)
+    assert changed["augmentation"].tolist() == list(views)[1:]
+    masked = changed.loc[changed["augmentation"].str.startswith("gene masking"), "fraction of entries changed"].item()
+    assert masked == pytest.approx(cfg.mask_rate, abs=0.1)
+    assert changed.loc[changed["augmentation"].str.startswith("Gaussian"), "fraction of entries changed"].item() == 1.0
+
+
+def test_knn_summary_names_the_dataset_kind():
+    knn = np.array([[1, 2], [0, 2], [0, 1]])
+    table = summaries.knn_summary("synth-40x30x3", knn, 20, np.array([[0.1, 0.3]] * 3), np.array([1.0, 0.5, 0.0]), 0.4)
+    assert table.to_dict("records") == [{"dataset": "synth-40x30x3 (simulated)", "n_neighbors": 2, "n_hvg": 20,
+                                         "mean_cosine_distance": pytest.approx(0.2), "label_agreement": 0.5,
+                                         "chance_agreement": 0.4}]
+
+
+# --------------------------------------------------------------------------- the denoising and masking walk-throughs
+def test_zinb_parameter_quantiles():
+    mu = np.arange(1.0, 11.0).reshape(2, 5)
+    table = summaries.zinb_parameter_quantiles(mu, np.ones((2, 5)), np.full((2, 5), 0.2))
+    assert table["parameter"].tolist() == ["mu", "theta", "pi"]
+    assert table["entries"].tolist() == [10, 10, 10]
+    assert table.loc[0, "50%"] == pytest.approx(5.5) and table.loc[2, "max"] == pytest.approx(0.2)
+    assert {"mean", "sd", "min", "10%", "90%"} <= set(table.columns)
+
+
+def test_gene_labels_stage_times_and_tail_mean():
+    counts = np.array([[0, 1], [0, 2], [3, 0], [0, 4]])
+    assert summaries.gene_labels(["g0", "g1"], counts, [1, 0]) == ["g1 (25% zeros)", "g0 (75% zeros)"]
+    assert summaries.stage_times({"preprocess": 0.04, "denoise": 2.26}) == "preprocess 0.0, denoise 2.3"
+    assert summaries.tail_mean([1, 2, 3, 4], 2) == 3.5
+    assert np.isnan(summaries.tail_mean([], 20))
+
+
+def test_representation_and_label_scores_name_the_dataset_kind():
+    truth = np.array(["a", "a", "b", "b"])
+    table = summaries.representation_scores("synth-40x30x3", truth, {"perfect": np.array([1, 1, 0, 0]),
+                                                                     "one": np.zeros(4, int)})
+    assert table["dataset"].unique().tolist() == ["synth-40x30x3 (simulated)"]
+    assert table["ari (diagnostic)"].tolist() == [1.0, 0.0] and table["non-empty clusters"].tolist() == [2, 1]
+    emb = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]])
+    scores = summaries.label_scores("synth-40x30x3", truth, {"final": (np.array([0, 0, 1, 1]), emb)}, requested=2)
+    row = scores.iloc[0]
+    assert (row["dataset"], row["labels"], row["ari"], row["non-empty clusters"], row["requested"]) == (
+        "synth-40x30x3 (simulated)", "final", 1.0, 2, 2)
+    assert row["silhouette"] > 0.9
+    assert [summaries.change_word(d) for d in (0.1, -0.1, 0.0)] == ["raised", "lowered", "left"]
+
+
+# --------------------------------------------------------------------------- the clustering walk-through
+def test_soft_weights_are_rows_of_probabilities_and_inflation_sharpens_them():
+    z = np.array([[0.0, 0.0], [1.0, 0.0], [4.0, 4.0]], dtype=np.float32)
+    centers = np.array([[0.0, 0.0], [4.0, 4.0]], dtype=np.float32)
+    raw, inflated = summaries.soft_weights(z, centers, temperature=1.0, inflation=2.0)
+    np.testing.assert_allclose(raw.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(inflated.sum(axis=1), 1.0, rtol=1e-5)
+    assert np.all(inflated.max(axis=1) >= raw.max(axis=1) - 1e-7)
+    q = np.array([[0.6, 0.4], [0.5, 0.5]])
+    p = summaries.target_distribution(q)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    assert p[0, 0] > q[0, 0]
+
+
+def test_weight_states_at_the_start_and_end_of_the_fine_tune():
+    from types import SimpleNamespace
+
+    from scdmac_lib.method.config import make_config
+
+    rng = np.random.default_rng(0)
+    z = np.vstack([rng.normal(0, 0.1, (10, 2)), rng.normal(5, 0.1, (10, 2))]).astype(np.float32)
+    labels = np.repeat([0, 1], 10)
+    clusters = SimpleNamespace(embedding=z, centers=np.array([[0, 0], [5, 5]], np.float32), labels=labels,
+                               initial_labels=labels[::-1].copy())
+    result = SimpleNamespace(config=make_config(2, seed=0), pretrained_embedding=z, clusters=clusters)
+    states = summaries.weight_states(result)
+    assert list(states) == ["start", "end"]
+    assert states["start"][0].shape == (20, 2)
+    np.testing.assert_array_equal(states["start"][2], clusters.initial_labels)
+    np.testing.assert_array_equal(states["end"][2], labels)
+    confidence = summaries.weight_confidence(states)
+    assert confidence["state"].tolist() == ["start", "end"]
+    assert (confidence["mean max w (after inflation)"] >= confidence["mean max w (before inflation)"] - 1e-7).all()
+
+
+# --------------------------------------------------------------------------- the own-data page
+def test_result_keys_diagnostics_and_history_tables():
+    import anndata as ad
+
+    adata = ad.AnnData(np.ones((3, 2), dtype=np.float32))
+    adata.obs["scdmac_cluster"] = pd.Categorical(["0", "1", "1"])
+    adata.obsm["X_scdmac"] = np.zeros((3, 4))
+    adata.uns["scdmac"] = {"config": {}, "device": "cpu"}
+    keys = summaries.result_keys_table(adata)
+    assert keys["key"].tolist() == ["scdmac_cluster", "X_scdmac", "config", "device"]
+    assert keys["what"].tolist()[:2] == ["cluster of each cell (2 values)", "embedding Z, shape (3, 4)"]
+    reading = summaries.diagnostics_reading({"mask_auc": 0.9, "mse_masked": 2.0, "mse_kept": 1.0,
+                                             "n_nonempty_clusters": 3}, 4)
+    assert reading["reading"].tolist() == ["above chance (0.5)", "2.00 x the kept-entry error", "",
+                                           "of k = 4 clusters asked for"]
+    assert summaries.diagnostics_reading({"mse_masked": 1.0, "mse_kept": 1.0, "n_nonempty_clusters": 2},
+                                         2).loc[0, "reading"] == "near chance (0.5): little learned"
+    history = summaries.history_table({"denoise": {"loss": [3.0, 2.0, 1.5]}, "mae": {"loss": [1.0]}})
+    assert history.to_dict("records") == [{"stage": "denoise", "steps": 3, "first loss": 3.0, "last loss": 1.5},
+                                          {"stage": "mae", "steps": 1, "first loss": 1.0, "last loss": 1.0}]
+
+
+def test_k_estimate_table_and_agreement():
+    from scdmac_lib.method.config import make_config
+
+    assert summaries.k_estimate_datasets("smoke") == ["synth-400x300x4"]
+    table = summaries.k_estimate_table(["synth-200x100x3"], make_config(2, **{"preprocess.n_top_genes": 80}).preprocess)
+    row = table.iloc[0]
+    assert row["dataset"] == "synth-200x100x3 (simulated)" and row["cells"] == 200 and row["annotated types"] == 3
+    assert row["estimate - types"] == row["estimated k"] - 3
+    literal = pd.DataFrame({"annotated types": [4, 8, 10], "estimate - types": [0, 2, -5],
+                            "estimate / types": [1.0, 1.25, 0.5]})
+    assert summaries.k_estimate_agreement(literal) == {"n": 3, "exact": 1, "within": 2, "median_ratio": 1.0}
+
+
+def test_stage_table_and_benchmark_labels():
+    table = summaries.stage_table({"preprocess": 0.5, "denoise": 2.0}, {"denoise": {"loss": [1, 2, 3]}},
+                                  ("preprocess", "denoise", "mae"))
+    assert table["steps"].tolist() == [0, 3, 0]
+    assert table["wall_s"].tolist()[:2] == [0.5, 2.0] and np.isnan(table["wall_s"].iloc[2])
+    assert summaries.benchmark_label("sim-10000") == "sim-10000 (simulated)"
+    assert summaries.benchmark_label("zeisel") == "Zeisel (stand-in)"

@@ -16,7 +16,8 @@ import pytest
 from scdmac_lib.book import plots_results, projection
 from scdmac_lib.data import catalogue
 from scdmac_lib.report import claims, compare, reported
-from scdmac_lib.runs import page_runs
+from scdmac_lib.runs import execute, page_runs, specs
+from scdmac_lib.runs.profiles import get_profile
 from scdmac_lib.runtime import paths
 
 
@@ -299,6 +300,26 @@ def test_sweep_specs_reuse_default_and_tag():
         compare.tag_sweep(pd.DataFrame({"a": [1]}), "mae.mask_ratio", [0.3, 0.5])
 
 
+def test_sweep_frame_tags_each_sweep_from_the_pages_runs():
+    prof = get_profile("smoke")
+    swept = page_runs.sweeps(prof)
+    runs = tuple(page_runs.specs_for("61_fig5_7_sweeps", prof))
+    frame = pd.DataFrame({"dataset": [s.dataset for s in runs], "ari": np.arange(len(runs)) / 10})
+    tagged = compare.sweep_frame(frame, runs, swept)
+    assert len(tagged) == sum(len(pairs) for pairs in swept.values())
+    for param, pairs in swept.items():
+        rows = tagged[tagged["sweep_param"] == param]
+        assert rows["sweep_value"].tolist() == [v for v, _ in pairs]
+        assert rows["ari"].tolist() == [runs.index(s) / 10 for _, s in pairs]
+    shared = compare.sweep_frame(frame, runs, {"mae.mask_ratio": [(0.3, runs[0])], "mae.recon_weight": [(0.7, runs[0])]})
+    assert shared[["sweep_param", "sweep_value", "ari"]].to_dict("list") == {
+        "sweep_param": ["mae.mask_ratio", "mae.recon_weight"], "sweep_value": [0.3, 0.7], "ari": [0.0, 0.0]}
+    with pytest.raises(ValueError, match="1 sweep run\\(s\\) are not among the page's runs"):
+        compare.sweep_frame(frame.iloc[1:], runs[1:], {"mae.mask_ratio": [(0.1, runs[0])]})
+    with pytest.raises(ValueError, match="frame has 1 rows for 2 specs"):
+        compare.sweep_frame(frame.iloc[:1], runs[:2], {})
+
+
 # --------------------------------------------------------------------------- plots
 def test_plot_ours_vs_reported(shared):
     frame = _frame({("deng", "scDMAC"): [0.8, 0.9], ("deng", "PCA + k-means"): [0.5, 0.7],
@@ -330,13 +351,35 @@ def test_plot_sweep():
 def test_tsne_and_embedding_panel():
     rng = np.random.default_rng(0)
     x = np.vstack([rng.normal(0, 1, (15, 5)), rng.normal(6, 1, (15, 5))])
-    xy = projection.tsne(x, random_state=0)
+    xy = projection.tsne(x, seed=0)
     assert xy.shape == (30, 2)
-    np.testing.assert_allclose(xy, projection.tsne(x, random_state=0))
+    np.testing.assert_allclose(xy, projection.tsne(x, seed=0))
     ax = plots_results.plot_embedding(xy, ["a"] * 15 + ["b"] * 15, title="t")
     assert len(ax.collections) == 2
     with pytest.raises(ValueError, match="at least 4 rows"):
         projection.tsne(x[:2])
+    plt.close("all")
+
+
+def test_run_panels_project_a_stored_run_and_name_the_dataset_kind(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCDMAC_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("SCDMAC_ARCHIVE", "off")
+    spec = specs.make_spec("synth-60x40x3", "PCA + k-means", 0)
+    (panel,) = projection.run_panels([spec], device="cpu", max_cells=25, seed=0)
+    stored = execute.stored(spec)
+    shown = projection.subsample(60, 25, seed=0)
+    assert panel.xy.shape == (25, 2)
+    np.testing.assert_array_equal(panel.labels, stored.labels[shown])
+    assert list(panel.truth) == list(catalogue.load_dataset("synth-60x40x3").obs["cell_type"].to_numpy()[shown])
+    table = projection.panel_table([panel])
+    assert table.to_dict("records") == [{"dataset": "synth-60x40x3 (simulated)", "cells shown": 25,
+                                         "ARI": stored.metrics["ari"], "NMI": stored.metrics["nmi"],
+                                         "silhouette": stored.metrics["silhouette"]}]
+    fig = plots_results.plot_embedding_panels([panel, panel])
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:2] == ["synth-60x40x3 (simulated): annotated types (t-SNE)",
+                          f"synth-60x40x3 (simulated): scDMAC clusters (ARI {stored.metrics['ari']:.2f})"]
+    assert len(titles) == 4
     plt.close("all")
 
 

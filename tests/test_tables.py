@@ -88,3 +88,12 @@ def test_claims_table_links_each_verdict_and_keeps_new_columns():
     assert "long text" not in markup and "<th>p_<wbr>value</th>" in markup and "0.400" in markup
     with pytest.raises(ValueError, match=r"lacks the columns \['verdict'\]"):
         tables.claims_table(claims_frame.drop(columns=["verdict"]))
+
+
+def test_with_dataset_labels_names_each_dataset_with_its_kind():
+    frame = pd.DataFrame({"dataset": ["deng", "synth-40x30x3"], "ari": [0.5, 0.6]})
+    shown = tables.with_dataset_labels(frame)
+    assert shown["dataset"].tolist() == ["Deng (stand-in)", "synth-40x30x3 (simulated)"]
+    assert frame["dataset"].tolist() == ["deng", "synth-40x30x3"]  # the frame (and its CSV) keeps the names
+    with pytest.raises(ValueError, match="unknown dataset 'nope'"):
+        tables.with_dataset_labels(pd.DataFrame({"dataset": ["nope"]}))

@@ -32,6 +32,7 @@ import pandas as pd
 
 from scdmac_lib.book import style, tables
 from scdmac_lib.data import catalogue
+from scdmac_lib.data.paper import prefer_paper_data
 from scdmac_lib.method.devices import resolve_device
 from scdmac_lib.runs import execute, page_runs
 from scdmac_lib.runs.profiles import Profile, get_profile
@@ -94,7 +95,7 @@ def run_origins(specs: Sequence[RunSpec]) -> str:
     where = ", ".join(f"commit {c} on {d}" for c, d in sorted(archived))
     parts = [f"{sum(archived.values())} from the results archive" + (f" ({where})" if where else ""),
              f"{cached} computed earlier on this machine", f"{to_compute} computed now"]
-    return f"{len(specs)} runs: " + ", ".join(parts)
+    return f"{len(specs)} run{'s' if len(specs) != 1 else ''}: " + ", ".join(parts)
 
 
 def header_text(profile: str, device: str, *, datasets: Sequence[str] = (), seeds: Sequence[int] = (),
@@ -119,6 +120,19 @@ def show_header(profile: str, device: str, *, datasets: Sequence[str] = (), seed
     _display(header_text(profile, device, datasets=datasets, seeds=seeds, note=note, runs=runs))
 
 
+def profile_datasets(profile: str) -> list[str]:
+    """``profile``'s datasets, the paper's copy in place of a stand-in when it is here
+    (:func:`scdmac_lib.data.paper.prefer_paper_data`)."""
+    return prefer_paper_data(get_profile(profile).datasets)
+
+
+def walkthrough_dataset(profile: str, *, paper_data: bool = True) -> str:
+    """The dataset ``profile``'s walk-through pages show: the paper's copy of it when it is here and
+    ``paper_data`` (:func:`scdmac_lib.data.paper.prefer_paper_data`), else the profile's own."""
+    name = get_profile(profile).walkthrough_dataset
+    return prefer_paper_data([name])[0] if paper_data else name
+
+
 @dataclass(frozen=True)
 class Page:
     """An opened page: its name, profile, device, CPU threads and the runs it reads (in order)."""
@@ -139,15 +153,16 @@ def open_page(name: str, profile: str, device: str = "auto", *, n_threads: int |
 
     The runs are those the workflow plans for the page
     (:func:`scdmac_lib.runs.page_runs.specs_for` with ``datasets``, ``seeds`` and the page's other
-    ``params``; ``None`` means the profile's). The line names the datasets and seeds of those runs
-    (or ``datasets`` and ``seeds`` themselves on a page that reads none) and says where the runs come
-    from (:func:`run_origins`).
+    ``params``; ``None`` means the profile's and is not passed on, so a page whose runs take no
+    ``seeds`` leaves it at ``None``: Fig. 4 takes one ``seed``). The line names the datasets and
+    seeds of those runs (or ``datasets`` and ``seeds`` themselves on a page that reads none) and says
+    where the runs come from (:func:`run_origins`).
     """
     style.set_style()
     threads = set_threads(n_threads)
     prof = get_profile(profile)
-    specs = tuple(page_runs.specs_for(name, prof, datasets=datasets, seeds=seeds, **params)
-                  if name in page_runs.NOTEBOOK_RUNS else ())
+    given = {k: v for k, v in {"datasets": datasets, "seeds": seeds, **params}.items() if v is not None}
+    specs = tuple(page_runs.specs_for(name, prof, **given) if name in page_runs.NOTEBOOK_RUNS else ())
     shown_datasets = tuple(dict.fromkeys(s.dataset for s in specs)) or tuple(datasets or ())
     shown_seeds = tuple(sorted({s.seed for s in specs})) or tuple(seeds or ())
     show_header(prof.name, device, datasets=shown_datasets, seeds=shown_seeds, note=note, runs=run_origins(specs))

@@ -1,4 +1,4 @@
-"""Plots of the results notebooks: ours vs reported bars, sensitivity sweeps, t-SNE panels.
+"""Plots of the results notebooks: ours vs reported bars, sensitivity sweeps, 2-D embedding panels.
 
 Each helper draws one panel on ``ax`` (a new figure when ``None``) and returns the Axes; the
 ``*_grid`` helpers lay out one panel per dataset and return the Figure. Colours come from
@@ -174,3 +174,17 @@ def plot_embedding(xy: np.ndarray, labels: Sequence, *, ax=None, title: str = ""
     if legend and len(cats) <= 20:
         ax.legend(fontsize=6, markerscale=2, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return ax
+
+
+def plot_embedding_panels(panels: Sequence, *, method: str = "t-SNE"):
+    """Fig. 4's layout: one row per :class:`~scdmac_lib.book.projection.Panel`, coloured by the annotated
+    types (left) and by the clusters with their ARI (right), each dataset named with its kind."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(max(1, len(panels)), 2, figsize=(9.5, 4.0 * max(1, len(panels))), squeeze=False)
+    for p, (ax_truth, ax_clusters) in zip(panels, axes, strict=False):
+        name = catalogue.label(p.dataset)
+        plot_embedding(p.xy, p.truth, ax=ax_truth, title=f"{name}: annotated types ({method})")
+        plot_embedding(p.xy, p.labels, ax=ax_clusters, title=f"{name}: scDMAC clusters (ARI {p.metrics['ari']:.2f})")
+    fig.tight_layout()
+    return fig

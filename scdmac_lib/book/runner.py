@@ -168,14 +168,18 @@ def remove_injected_parameters(nb) -> None:
 #: Tags that keep a code cell's input off the page by default (one click away, or removed).
 HIDDEN_INPUT_TAGS = frozenset({"hide-input", "hide-cell", "remove-input", "remove-cell"})
 
+#: The setup :func:`scdmac_lib.book.page.open_page` does; a page that calls one of these repeats it.
+SETUP_CALLS = ("show_header(", "set_style(", "set_threads(")
+
 
 def presentation_problems(path: Path) -> list[str]:
     """How the notebook source at ``path`` breaks the page conventions of ``notebooks/README.md``.
 
     Checked: the first cell is markdown with a ``#`` title; the first code cell is the only one
     tagged ``parameters``; every code cell's input is hidden (a tag of :data:`HIDDEN_INPUT_TAGS`);
-    the page shows its provenance line (``page.open_page`` or ``page.show_header``) and shows
-    figures with a caption (``page.show_figure``, never a bare ``plt.show()``).
+    the page opens with :func:`~scdmac_lib.book.page.open_page` (style, threads, profile, runs and the
+    provenance line) and does not repeat its setup (:data:`SETUP_CALLS`); figures are shown with a
+    caption (``page.show_figure``, never a bare ``plt.show()``).
     """
     import jupytext
 
@@ -193,8 +197,11 @@ def presentation_problems(path: Path) -> list[str]:
             first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
             problems.append(f"code cell {i} ({first_line[:60]!r}) shows its input: tag it hide-input")
     source = "\n".join(c.source for c in code)
-    if "open_page(" not in source and "show_header(" not in source:
-        problems.append("no provenance line: call page.open_page(...) (or page.show_header(...)) after the imports")
+    if "open_page(" not in source:
+        problems.append("no provenance line: open the page with pg = page.open_page(NAME, profile, device, ...) "
+                        "after the imports")
+    problems += [f"{call}...) repeats what open_page does (its Page has the profile, runs and threads)"
+                 for call in SETUP_CALLS if call in source]
     if "plt.show()" in source:
         problems.append("plt.show() shows a figure without a caption: use page.show_figure(fig, name, caption)")
     return problems

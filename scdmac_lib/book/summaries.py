@@ -1,19 +1,31 @@
-"""Numbers the walk-through pages show: summaries of counts, the kNN graph, the ZINB fit, masking and clusters.
+"""Numbers the pages show: summaries of the datasets, counts, the kNN graph, the ZINB fit, masking, clusters
+and the own-data checks.
 
-Plain functions returning numbers or frames (plotting lives in :mod:`scdmac_lib.book.plots_stages`). Nothing
-here looks at labels except the helpers whose name says so (``knn_label_agreement``), shown as diagnostics only.
+Plain functions returning numbers or frames (plotting lives in :mod:`scdmac_lib.book.plots_stages`). A frame
+with one row per dataset names it with its kind (:func:`scdmac_lib.data.catalogue.label`). Nothing here
+looks at labels except the helpers whose name or docstring says so (``knn_label_agreement``,
+``representation_scores``, ``label_scores``), shown as diagnostics only.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import torch
 
+from scdmac_lib import data
+from scdmac_lib.api.kestimate import estimate_n_clusters
+from scdmac_lib.data import catalogue
+from scdmac_lib.data.paper import prefer_paper_data
+from scdmac_lib.evaluation import metrics
+from scdmac_lib.method import augment, clustering, finetune, preprocess
+from scdmac_lib.method.config import AugmentConfig, PreprocessConfig, flat_dict, make_config
 from scdmac_lib.method.masking import bernoulli_mask, shuffle_genes
+from scdmac_lib.runs.profiles import get_profile
 
 
 def dense(x) -> np.ndarray:
@@ -149,9 +161,6 @@ def corruption_parts(x, p: float, seed: int = 0) -> dict[str, np.ndarray]:
     Draws the mask then the shuffle from one generator in the order :func:`scdmac_lib.method.masking.corrupt`
     does, so ``X_M`` equals ``corrupt(x, p, torch.Generator().manual_seed(seed))[0]``.
     """
-    import torch
-
-
     xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
     gen = torch.Generator().manual_seed(seed)
     mask = bernoulli_mask(tuple(xt.shape), p, gen)
@@ -223,3 +232,302 @@ def pick_genes(counts, n: int = 4) -> np.ndarray:
     order = np.argsort(zeros, kind="stable")
     positions = np.linspace(0, order.size - 1, n + 2)[1:-1].round().astype(int)
     return order[np.unique(positions)]
+
+
+# --------------------------------------------------------------------------- the data page (Table 1)
+def _loaded_check(name: str) -> dict[str, str]:
+    """Shape here, differences from Table 1, value kind and derivation of a paper copy on this machine."""
+    adata = data.load(name)
+    check = adata.uns["table1_check"]
+    return {"here": " x ".join(str(v) for v in check["here"]), "differences": check["differences"] or "none",
+            "values": adata.uns["value_kind"], "derivation": adata.uns.get("derivation", adata.uns["value_transform"])}
+
+
+def _absent_check(manifest: pd.DataFrame, paper_dataset: str) -> dict[str, str]:
+    """What stands in for an absent paper copy (its stand-in, or nothing: then it is not run)."""
+    stand_in = manifest.loc[(manifest["role"] == "stand-in") & (manifest["stands_for"] == paper_dataset), "name"]
+    in_place = f"stand-in {stand_in.iloc[0]!r} used instead" if len(stand_in) else "not run"
+    return {"here": "not here", "differences": "", "values": "", "derivation": in_place}
+
+
+def paper_copy_checks(manifest: pd.DataFrame) -> pd.DataFrame:
+    """One row per paper dataset of ``manifest`` (:func:`scdmac_lib.data.list_datasets`): the copy used here
+    (the paper's own when it is present) with its shape beside Table 1, how they differ, whether the values
+    are counts and how the copy was derived; an absent one names the stand-in used in its place."""
+    rows = []
+    for _, row in manifest[manifest["role"] == "paper"].iterrows():
+        copy = prefer_paper_data([row["name"]])
+        rows.append({"paper dataset": row["stands_for"], "copy used": copy[0] if copy else "",
+                     "Table 1 (cells x genes x types)": f"{row['n_cells']} x {row['n_genes']} x {row['n_types']}",
+                     **(_loaded_check(copy[0]) if copy else _absent_check(manifest, row["stands_for"]))})
+    return pd.DataFrame(rows)
+
+
+def _shapes(comparison: pd.DataFrame, prefix: str) -> list[str]:
+    cols = comparison[[f"{prefix}_{c}" for c in ("cells", "genes", "types")]]
+    return [" x ".join(str(int(v)) for v in row) if row.notna().all() else "" for _, row in cols.iterrows()]
+
+
+def table1_shapes(comparison: pd.DataFrame) -> pd.DataFrame:
+    """:func:`table1_comparison` in the column's width: each side's shape as one ``cells x genes x types``."""
+    return pd.DataFrame({"paper dataset": comparison["dataset"],
+                         "paper: cells x genes x types": _shapes(comparison, "paper"),
+                         "version here": comparison["version"], "copy here": comparison["here"].fillna(""),
+                         "here: cells x genes x types": _shapes(comparison, "here"),
+                         "differences": comparison["differences"].fillna("")})
+
+
+def version_counts(comparison: pd.DataFrame) -> dict[str, int]:
+    """How many of the paper's datasets are here as the paper's version, only as stand-ins, or not at all."""
+    return {v: int((comparison["version"] == v).sum()) for v in ("paper", "stand-in", "not available")}
+
+
+def sources_display(sources: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The source table (:func:`scdmac_lib.data.source_table`) in the column's width, and each row's URL.
+
+    A fallback row names its role beside its dataset; file names may wrap after a dot; a long checksum
+    shows its first 12 characters (the CSV has all of it).
+    """
+    shown = sources.drop(columns=["url", "checksum", "name", "strength", "role"]).assign(
+        dataset=[d if r == "paper" else f"{d} ({r})" for d, r in zip(sources["dataset"], sources["role"], strict=True)],
+        file=[f.replace(".", ".\u200b") for f in sources["file"]],
+        checksum=[c if len(c) <= 16 else f"{c[:12]}\u2026" for c in sources["checksum"]])
+    return shown, [u.split(" -> ")[0] for u in sources["url"]]
+
+
+def sparsity_table(names: Sequence[str]) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Per dataset (named with its kind): :func:`count_summary` and its number of types; and the count
+    matrices by the same names (for :func:`scdmac_lib.book.plots_stages.plot_sparsity_library`)."""
+    rows, matrices = [], {}
+    for name in names:
+        adata = catalogue.load_dataset(name)
+        matrices[catalogue.label(name)] = adata.X
+        rows.append({"dataset": catalogue.label(name), **count_summary(adata.X), "n_types": catalogue.n_types(adata)})
+    return pd.DataFrame(rows), matrices
+
+
+# --------------------------------------------------------------------------- the model diagrams
+def config_table(cfg, prefixes: Sequence[str] = ("mae.", "zinb.")) -> pd.DataFrame:
+    """The settings of ``cfg`` whose dotted name starts with one of ``prefixes``, training budgets left out."""
+    flat = flat_dict(cfg)
+    rows = [(k, str(v)) for k, v in flat.items() if k.startswith(tuple(prefixes)) and ".train." not in k]
+    return pd.DataFrame(rows, columns=["setting", "value"])
+
+
+# --------------------------------------------------------------------------- the preprocessing walk-through
+def normalize_total(counts, target_sum: float) -> sp.csr_matrix:
+    """Eq. 1 on every gene: each cell scaled to ``target_sum`` counts (an empty cell stays zero)."""
+    counts = preprocess.as_csr(counts)
+    lib = library_sizes(counts)
+    return preprocess.as_csr(counts.multiply(target_sum / np.where(lib > 0, lib, 1.0)[:, None]))
+
+
+def sample_block(shape: tuple[int, int], n_rows: int, n_cols: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted row and column indices of a random block of at most ``n_rows`` x ``n_cols`` (one generator)."""
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(shape[0], size=min(n_rows, shape[0]), replace=False))
+    cols = np.sort(rng.choice(shape[1], size=min(n_cols, shape[1]), replace=False))
+    return rows, cols
+
+
+def augmentation_views(x: np.ndarray, knn: np.ndarray, cells: np.ndarray, cfg: AugmentConfig, *,
+                       seed: int = 0) -> dict[str, np.ndarray]:
+    """The rows ``cells`` of ``x`` before and after each training augmentation, then after all three together.
+
+    The first entry is the input; the augmentations draw from one generator seeded with ``seed`` in the
+    order shown.
+    """
+    x_all, knn_t, idx = torch.from_numpy(np.asarray(x)), torch.from_numpy(np.asarray(knn)), torch.from_numpy(cells)
+    gen = torch.Generator().manual_seed(seed)
+    block = x_all[idx]
+    views = {"input (z-scored log1p)": block,
+             f"gene masking ({cfg.mask_rate:g})": augment.mask_genes(block, cfg.mask_rate, gen),
+             f"Gaussian noise (var {cfg.noise_var:g})": augment.gaussian_noise(block, cfg.noise_var, gen),
+             f"kNN swap ({cfg.swap_rate:g})": augment.neighbour_swap(block, x_all, idx, knn_t, cfg.swap_rate, gen),
+             "all three (training input)": augment.augment(x_all, idx, knn_t, cfg, gen)}
+    return {name: view.numpy() for name, view in views.items()}
+
+
+def changed_fractions(views: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Fraction of entries each view changes against the first (the input)."""
+    (_, reference), *others = views.items()
+    return pd.DataFrame([{"augmentation": name,
+                          "fraction of entries changed": float((~np.isclose(v, reference)).mean())}
+                         for name, v in others])
+
+
+def knn_summary(dataset: str, knn: np.ndarray, n_genes: int, distances: np.ndarray, agreement: np.ndarray,
+                chance: float) -> pd.DataFrame:
+    """One row: the kNN graph of ``dataset`` (named with its kind), its mean cosine distance and the label
+    agreement of neighbours (a diagnostic) against chance."""
+    return pd.DataFrame([{"dataset": catalogue.label(dataset), "n_neighbors": knn.shape[1], "n_hvg": int(n_genes),
+                          "mean_cosine_distance": float(np.mean(distances)),
+                          "label_agreement": float(np.mean(agreement)), "chance_agreement": float(chance)}])
+
+
+# --------------------------------------------------------------------------- the denoising walk-through
+def zinb_parameter_quantiles(mu: np.ndarray, theta: np.ndarray, pi: np.ndarray) -> pd.DataFrame:
+    """Entries, mean, sd, min, 10/50/90% quantiles and max of the fitted ZINB mean, dispersion and dropout."""
+    fitted = {"mu": mu, "theta": theta, "pi": pi}
+    stats = {name: pd.Series(np.asarray(v, dtype=np.float64).ravel()).describe(percentiles=[0.1, 0.5, 0.9])
+             for name, v in fitted.items()}
+    table = pd.DataFrame(stats).T.reset_index(names="parameter")
+    return table.astype({"count": int}).rename(columns={"count": "entries", "std": "sd"})
+
+
+def gene_labels(var_names: Sequence[str], counts, genes: Sequence[int]) -> list[str]:
+    """``NAME (Z% zeros)`` of each of ``genes`` (columns of ``counts``, named by ``var_names``)."""
+    zeros = gene_zero_fraction(counts)
+    return [f"{var_names[j]} ({zeros[j]:.0%} zeros)" for j in genes]
+
+
+def stage_times(timings: Mapping[str, float]) -> str:
+    """``preprocess 0.1, denoise 2.3, ...`` (seconds, one decimal) in the order of ``timings``."""
+    return ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in timings.items())
+
+
+# --------------------------------------------------------------------------- the masking walk-through
+def tail_mean(values: Sequence[float], n: int = 20) -> float:
+    """Mean of the last ``n`` values (NaN when there are none): where a loss curve ended."""
+    tail = np.asarray(values, dtype=np.float64)[-n:]
+    return float(tail.mean()) if tail.size else float("nan")
+
+
+def representation_scores(dataset: str, truth, labelings: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """ARI and NMI of label-free clusterings against the annotated types (a diagnostic), and their
+    non-empty clusters; one row per clustering, the dataset named with its kind."""
+    return pd.DataFrame([{"dataset": catalogue.label(dataset), "clustering": name,
+                          "ari (diagnostic)": metrics.ari(truth, labels),
+                          "nmi (diagnostic)": metrics.nmi(truth, labels),
+                          "non-empty clusters": int(np.unique(labels).size)} for name, labels in labelings.items()])
+
+
+# --------------------------------------------------------------------------- the clustering walk-through
+def soft_weights(z: np.ndarray, centers: np.ndarray, temperature: float,
+                 inflation: float) -> tuple[np.ndarray, np.ndarray]:
+    """Soft k-means weights of the cells ``z`` on ``centers`` (Eq. 18), before and after inflation (Eq. 19)."""
+    w = clustering.soft_kmeans_weights(clustering.squared_distances(torch.as_tensor(z), torch.as_tensor(centers)),
+                                       temperature)
+    return w.numpy(), clustering.inflate(w, inflation).numpy()
+
+
+def weight_states(result) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Soft weights (before, after inflation) and labels of a fit at the start of the fine-tune (pretrained
+    ``Z`` and its k-means centres) and at its end. ``result`` is a :class:`scdmac_lib.method.pipeline.ScDMACResult`."""
+    cc, clu = result.config.cluster, result.clusters
+    start, _ = finetune.initial_centers(result.pretrained_embedding, result.config.n_clusters, seed=result.config.seed,
+                                        n_init=cc.n_init)
+    at_start = soft_weights(result.pretrained_embedding, start, cc.temperature, cc.inflation)
+    at_end = soft_weights(clu.embedding, clu.centers, cc.temperature, cc.inflation)
+    return {"start": (*at_start, clu.initial_labels), "end": (*at_end, clu.labels)}
+
+
+def weight_confidence(states: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """Mean over cells of the largest weight, before and after inflation, per state of :func:`weight_states`."""
+    return pd.DataFrame([{"state": when, "mean max w (before inflation)": float(raw.max(axis=1).mean()),
+                          "mean max w (after inflation)": float(inflated.max(axis=1).mean())}
+                         for when, (raw, inflated, _) in states.items()])
+
+
+def target_distribution(q: np.ndarray) -> np.ndarray:
+    """The sharpened target ``p`` of a Student-t assignment ``q`` (Eq. 21)."""
+    return clustering.target_distribution(torch.as_tensor(q)).numpy()
+
+
+def label_scores(dataset: str, truth, labelings: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                 requested: int) -> pd.DataFrame:
+    """ARI, NMI, silhouette and non-empty clusters of each labelling ``name -> (labels, embedding)``, against
+    the annotated types, beside the number of clusters requested; the dataset named with its kind."""
+    rows = []
+    for name, (labels, embedding) in labelings.items():
+        s = metrics.score(truth, labels, embedding)
+        rows.append({"dataset": catalogue.label(dataset), "labels": name, "ari": s["ari"], "nmi": s["nmi"],
+                     "silhouette": s["silhouette"], "non-empty clusters": s["n_clusters_found"],
+                     "requested": requested})
+    return pd.DataFrame(rows)
+
+
+def change_word(delta: float) -> str:
+    """``raised``, ``lowered`` or ``left`` (unchanged), for a sentence about a change of ``delta``."""
+    return "raised" if delta > 0 else "lowered" if delta < 0 else "left"
+
+
+# --------------------------------------------------------------------------- the own-data page
+def result_keys_table(adata, key: str = "scdmac") -> pd.DataFrame:
+    """Where :func:`scdmac_lib.api.cluster.scdmac` wrote its results in ``adata``: place, key and what it holds."""
+    rows = [{"where": "obs", "key": f"{key}_cluster",
+             "what": f"cluster of each cell ({adata.obs[f'{key}_cluster'].nunique()} values)"},
+            {"where": "obsm", "key": f"X_{key}", "what": f"embedding Z, shape {adata.obsm[f'X_{key}'].shape}"}]
+    rows += [{"where": f"uns['{key}']", "key": k, "what": type(v).__name__} for k, v in adata.uns[key].items()]
+    return pd.DataFrame(rows)
+
+
+AUC_ABOVE_CHANCE = 0.55  # a mask AUC above this reads as "learned which entries were masked"
+
+
+def diagnostics_reading(diagnostics: Mapping[str, float], n_clusters: int) -> pd.DataFrame:
+    """The label-free diagnostics of a fit, each with how to read its value."""
+    auc = diagnostics.get("mask_auc", float("nan"))
+    return pd.DataFrame([
+        {"diagnostic": "mask_auc", "value": auc,
+         "reading": "above chance (0.5)" if auc > AUC_ABOVE_CHANCE else "near chance (0.5): little learned"},
+        {"diagnostic": "mse_masked", "value": diagnostics["mse_masked"],
+         "reading": f"{diagnostics['mse_masked'] / diagnostics['mse_kept']:.2f} x the kept-entry error"},
+        {"diagnostic": "mse_kept", "value": diagnostics["mse_kept"], "reading": ""},
+        {"diagnostic": "n_nonempty_clusters", "value": diagnostics["n_nonempty_clusters"],
+         "reading": f"of k = {n_clusters} clusters asked for"}])
+
+
+def history_table(history: Mapping[str, Mapping[str, Sequence[float]]]) -> pd.DataFrame:
+    """Per training stage: its steps and its first and last loss."""
+    return pd.DataFrame([{"stage": stage, "steps": len(h["loss"]), "first loss": float(h["loss"][0]),
+                          "last loss": float(h["loss"][-1])} for stage, h in history.items()])
+
+
+def k_estimate_datasets(profile: str) -> list[str]:
+    """The datasets of the own-data page's k-estimate table: the smoke profile's own, else every one here."""
+    prof = get_profile(profile)
+    if prof.name == "smoke":
+        return list(prof.datasets)
+    listed = data.list_datasets()
+    return listed.loc[listed["available"], "name"].tolist()
+
+
+def k_estimate_table(names: Sequence[str], config: PreprocessConfig | None = None, *, seed: int = 0) -> pd.DataFrame:
+    """The ``-k auto`` estimate (:func:`scdmac_lib.api.kestimate.estimate_n_clusters`) on each dataset
+    (named with its kind) against its number of annotated types."""
+    config = config or make_config(2).preprocess
+    rows = []
+    for name in names:
+        adata = catalogue.load_dataset(name)
+        estimate = estimate_n_clusters(adata.X, config=config, seed=seed).n_clusters
+        true_k = catalogue.n_types(adata)
+        rows.append({"dataset": catalogue.label(name), "cells": adata.n_obs, "annotated types": true_k,
+                     "estimated k": estimate, "estimate - types": estimate - true_k,
+                     "estimate / types": estimate / true_k})
+    return pd.DataFrame(rows)
+
+
+def k_estimate_agreement(table: pd.DataFrame, tolerance: float = 0.25) -> dict[str, float]:
+    """From :func:`k_estimate_table`: datasets where the estimate is exact, within ``tolerance`` (a fraction
+    of the number of types), their count and the median ratio estimate / types."""
+    off = table["estimate - types"].abs()
+    return {"n": len(table), "exact": int((off == 0).sum()),
+            "within": int((off <= tolerance * table["annotated types"]).sum()),
+            "median_ratio": float(table["estimate / types"].median())}
+
+
+# --------------------------------------------------------------------------- the performance page
+def stage_table(timings: Mapping[str, float], history: Mapping[str, Mapping[str, Sequence[float]]],
+                stages: Sequence[str]) -> pd.DataFrame:
+    """Per stage of a fit: its wall time (NaN when it did not run) and its optimizer steps (0 without training)."""
+    return pd.DataFrame([{"stage": s, "wall_s": float(timings.get(s, float("nan"))),
+                          "steps": len(history.get(s, {}).get("loss", []))} for s in stages])
+
+
+def benchmark_label(name: str) -> str:
+    """A benchmark case's dataset named with its kind: the catalogue's label, or ``sim-CELLS (simulated)`` for
+    the benchmark's own simulations (``benchmarks/run.py`` names them ``sim-CELLS``)."""
+    if name.startswith("sim-") and name.removeprefix("sim-").isdigit():
+        return f"{name} (simulated)"
+    return catalogue.label(name)

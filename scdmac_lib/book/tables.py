@@ -9,7 +9,8 @@ method (:func:`scdmac_lib.report.compare.side_by_side`). Here they become
 - :func:`reported_table`: the paper's own values in a second, visually distinct table, the paper's
   methods as rows (those re-implemented here marked), the paper columns our datasets stand in for as
   columns; a value lost in extraction shows as a dagger;
-- :func:`text_table`: any frame of text (datasets, details) as a table whose long cells wrap;
+- :func:`text_table`: any frame of text (datasets, details) as a table whose long cells wrap
+  (:func:`with_dataset_labels` names its datasets with their kind first);
 - :func:`claims_table`: the reproducibility report's claims table, whatever its columns, each
   verdict linked to the numbers behind it (:func:`claim_anchor`).
 
@@ -216,6 +217,12 @@ def text_table(frame: pd.DataFrame, *, index: bool = False, digits: int = 3,
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (f'{STYLE}<table class="scdmac-table scdmac-text"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def with_dataset_labels(frame: pd.DataFrame, column: str = "dataset") -> pd.DataFrame:
+    """``frame`` with each name of ``column`` replaced by its label, kind included (``Deng (stand-in)``):
+    how a page shows a table whose CSV keeps the bare names."""
+    return frame.assign(**{column: [catalogue.label(name) for name in frame[column]]})
 
 
 #: CSS class of each verdict's cell (colour: holds green, does not hold red, untestable grey).

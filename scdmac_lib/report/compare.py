@@ -9,7 +9,7 @@ here is a pure function of data frames.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -23,6 +23,7 @@ from scdmac_lib.report.reported import (
     reported_value,
 )
 from scdmac_lib.runs.page_runs import SCDMAC_VARIANTS
+from scdmac_lib.runs.specs import RunSpec
 
 TOL = 1e-9  # two sweep values closer than this are the same point
 
@@ -136,6 +137,27 @@ def tag_sweep(frame: pd.DataFrame, param: str, values: Sequence[float]) -> pd.Da
     out["sweep_param"] = param
     out["sweep_value"] = list(values)
     return out
+
+
+def sweep_frame(frame: pd.DataFrame, specs: Sequence[RunSpec],
+                sweeps: Mapping[str, Sequence[tuple[float, RunSpec]]]) -> pd.DataFrame:
+    """Every sweep's runs, tagged (:func:`tag_sweep`), taken from ``frame``: one row per spec of ``specs``, in
+    order (a page's runs). A run shared by several sweeps (the default value) appears once per sweep.
+
+    ``sweeps`` maps a swept parameter to its ``(value, spec)`` pairs
+    (:func:`scdmac_lib.runs.page_runs.sweeps`); each of those specs must be among ``specs``.
+    """
+    if len(frame) != len(specs):
+        msg = f"frame has {len(frame)} rows for {len(specs)} specs: pass the run frame of exactly these specs."
+        raise ValueError(msg)
+    row_of = {spec: i for i, spec in enumerate(specs)}
+    if missing := [spec for pairs in sweeps.values() for _, spec in pairs if spec not in row_of]:
+        msg = (f"{len(missing)} sweep run(s) are not among the page's runs (first: {missing[0].dataset} "
+               f"{missing[0].method} seed {missing[0].seed}): plan the sweeps with the same datasets and seeds.")
+        raise ValueError(msg)
+    parts = [tag_sweep(frame.iloc[[row_of[spec] for _, spec in pairs]], param, [value for value, _ in pairs])
+             for param, pairs in sweeps.items()]
+    return pd.concat(parts, ignore_index=True)
 
 
 def summarize_sweep(frame: pd.DataFrame, param: str, metrics: Sequence[str] = ("ari", "nmi")) -> pd.DataFrame:
