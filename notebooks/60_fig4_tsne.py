@@ -29,6 +29,8 @@ max_cells = 5000  # t-SNE on at most this many cells (a fixed random subset beyo
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %% tags=["hide-input"]
+from IPython.display import display
+
 from scdmac_lib.book import page, plots_results, projection
 
 NAME = "60_fig4_tsne"
