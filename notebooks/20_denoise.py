@@ -28,6 +28,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 from IPython.display import Markdown, display
 
 from scdmac_lib.book import page, plots_stages, summaries
@@ -44,6 +45,7 @@ dev = devices.resolve_device(cfg.device)
 display(Markdown(f"Dataset **{catalogue.label(dataset)}**: {adata.n_obs} cells x {adata.n_vars} genes."))
 
 # %% tags=["hide-input"]
+torch.manual_seed(cfg.seed)  # the network's initial weights, as fit_scdmac seeds them
 prep = preprocess.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
 den = denoise.denoise(prep, cfg, device=dev, keep_parameters=True)
 display(Markdown(f"Trained for {len(den.history['loss'])} optimizer steps on {prep.counts.shape[1]} genes in "

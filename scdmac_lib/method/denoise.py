@@ -63,7 +63,9 @@ def denoise(
     the log values and the z-scoring follows, so a masked entry is zero expression. The output is
     computed batch by batch into one preallocated matrix, with each cell's bottleneck code (what
     scziDesk clusters); the per-entry ZINB parameters (three more cells x genes matrices) are kept
-    only with ``keep_parameters``.
+    only with ``keep_parameters``. Minibatches and augmentations follow ``cfg.seed``; the network's
+    initial weights come from torch's global generator, so seed it first (``torch.manual_seed``) for
+    a reproducible fit, as :func:`~scdmac_lib.method.pipeline.fit_scdmac` does.
     """
     start = time.perf_counter()
     zc = cfg.zinb
