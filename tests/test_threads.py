@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+import numpy as np
 import torch
 
 from scdmac_lib import cli
@@ -136,3 +137,17 @@ def test_cli_threads_option(tmp_path, capsys):
     assert code == 0
     (result,) = (tmp_path / "results" / "runs").glob("*/result.json")
     assert json.loads(result.read_text())["provenance"]["torch_threads"] == 1
+
+
+def test_a_one_thread_run_stays_on_one_thread_through_scanpys_gene_selection():
+    """scanpy's numba kernels (gene statistics of the 'seurat' flavor) used to raise the OpenMP count torch
+    reads to every core, so a one-thread run trained on all of them, oversubscribing runs side by side."""
+    import scipy.sparse as sp
+
+    from scdmac_lib.method.config import PreprocessConfig
+    from scdmac_lib.method.preprocess import select_genes
+
+    counts = sp.csr_matrix(np.random.default_rng(0).poisson(1.0, (120, 300)).astype(np.float32))
+    with thread_limit(1):
+        select_genes(counts, PreprocessConfig(n_top_genes=50, hvg_flavor="seurat"))
+        assert torch.get_num_threads() == 1

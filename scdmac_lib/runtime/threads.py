@@ -83,7 +83,18 @@ def _load_pools() -> None:
     """Load the libraries whose pools the runs use: threadpoolctl limits only pools already loaded."""
     import scipy.linalg  # noqa: F401 - scipy's own OpenBLAS (numpy's is loaded with numpy)
     import sklearn.cluster  # noqa: F401 - scikit-learn's OpenMP (k-means)
-    import torch  # noqa: F401 - torch's OpenMP; numba's kernels follow torch's count
+    import torch  # noqa: F401 - torch's OpenMP
+
+
+def _set_numba_threads(count: int) -> int:
+    """Cap numba's parallel kernels (scanpy's gene statistics, the fused ZINB loss) at ``count``; return
+    the previous cap. Left at its default (every core), a numba kernel run by scanpy's gene selection
+    also raised the OpenMP count that torch reads, so a one-thread run trained on every core."""
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(count, numba.config.NUMBA_NUM_THREADS))
+    return previous
 
 
 @contextmanager
@@ -101,12 +112,14 @@ def thread_limit(n_threads: int | None = None):
     _load_pools()
     token = _ENCLOSING.set(count)
     previous = torch.get_num_threads()
+    previous_numba = _set_numba_threads(count)
     torch.set_num_threads(count)
     try:
         with threadpool_limits(limits=count):
             yield count
     finally:
         torch.set_num_threads(previous)
+        _set_numba_threads(previous_numba)
         _ENCLOSING.reset(token)
 
 
@@ -121,6 +134,7 @@ def set_threads(n_threads: int | None = None) -> int:
 
     count = resolve_threads(n_threads)
     _load_pools()
+    _set_numba_threads(count)
     torch.set_num_threads(count)
     threadpool_limits(limits=count)  # the BLAS and OpenMP pools (k-means, PCA), for good
     _process_threads = count
