@@ -1,4 +1,4 @@
-"""The papermill runner: execute the jupytext notebooks and build the Jupyter Book from them.
+"""The papermill runner: execute the jupytext notebooks into ``book/executed/``.
 
 Every ``notebooks/NAME.py`` (jupytext percent format) is a notebook; :data:`NOTEBOOKS` lists them
 in file-name order, with the paper item each regenerates (the title of its first markdown cell),
@@ -13,20 +13,19 @@ its one-paragraph description and the defaults of its ``parameters`` cell. A not
    ``book/executed/NAME.failed.ipynb``, any stale ``NAME.ipynb`` is removed (so the book never shows
    an outdated page as current) and :class:`NotebookError` names the notebook, cell and exception.
 
-:func:`build_book` writes ``book/_toc.yml`` (generated: the prose pages that exist plus the executed
-notebooks, in registry order) and runs ``jupyter-book build`` with warnings as errors.
+The book is built from the executed notebooks by :mod:`scdmac_lib.book.build`.
 
 Threads: a notebook's ``n_threads`` parameter (default ``None``) is the CPU thread count of its
 kernel and of the runs it computes; ``None`` takes what the kernel was given (``$SCDMAC_THREADS``,
 else the cores it may use, which the kernel inherits from the runner). ``threads=N`` (``--threads
 N``) passes ``n_threads=N`` to every notebook that has the parameter.
 
-Command line::
+Command line (:mod:`scdmac_lib.cli`)::
 
-    python -m scdmac_lib.notebooks list
-    python -m scdmac_lib.notebooks run [NAME ...] --profile P [--device D] [--threads N] [-p KEY VALUE ...]
-    python -m scdmac_lib.notebooks book [--no-strict]
-    python -m scdmac_lib.notebooks all --profile P
+    scdmac notebooks list
+    scdmac notebooks run [NAME ...] --profile P [--device D] [--threads N] [-p KEY VALUE ...]
+    scdmac notebooks book [--no-strict]
+    scdmac notebooks all --profile P
 """
 
 from __future__ import annotations

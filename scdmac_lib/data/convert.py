@@ -122,7 +122,7 @@ def _check_against_manifest(adata: anndata.AnnData, row: pd.Series) -> None:
 def load(name: str) -> anndata.AnnData:
     """Load one dataset in the canonical layout, converting and caching it on first use.
 
-    How each file was made is documented with its reader in :mod:`scdmac_lib._readers`
+    How each file was made is documented with its reader in :mod:`scdmac_lib.data.readers`
     and summarised in the manifest's ``notes``.
 
     Parameters

@@ -4,7 +4,7 @@ Why not ``rdata``: ``rdata`` 1.1.0 fails (``ValueError: 1026 is not a valid RObj
 byte-compiled methods that a ``SingleCellExperiment`` saved before 2019 carries inside its
 reference-class assay container (``ShallowSimpleListAssays``), which is how the 2017 objects of
 the Hemberg course were saved. This module reads the whole XDR format (R's default), including
-byte code, which it skips. It only builds the tree: :mod:`scdmac_lib._robjects` interprets the
+byte code, which it skips. It only builds the tree: :mod:`scdmac_lib.data.robjects` interprets the
 Bioconductor classes.
 
 Format (R Internals, "Serialization formats"): an optional ``RDX2``/``RDX3`` header for ``.rda``

@@ -388,7 +388,7 @@ def rds_sce(files: Sequence[Path], *, unlabelled: Unlabelled = "raise") -> annda
     2017) and ccImpute's datasets (``pollen.rds``, ``deng.rds``) saved Bioconductor objects with
     assays ``counts`` (or, for Muraro, ``normcounts``: GEO's UMI-corrected transcript counts) and
     ``logcounts``, and the published cell types in ``colData$cell_type1`` (finer ones, where
-    present, in ``cell_type2``). They are read in pure Python (:mod:`scdmac_lib._rds`), also the
+    present, in ``cell_type2``). They are read in pure Python (:mod:`scdmac_lib.data.rds`), also the
     pre-2019 objects whose assays sit in a reference class.
 
     Parameters

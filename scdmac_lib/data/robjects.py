@@ -1,4 +1,4 @@
-"""Bioconductor expression objects, read by :mod:`scdmac_lib._rds`, as plain Python parts.
+"""Bioconductor expression objects, read by :mod:`scdmac_lib.data.rds`, as plain Python parts.
 
 Two families are understood:
 

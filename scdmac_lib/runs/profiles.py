@@ -43,7 +43,7 @@ class Profile:
     mask_loss_weights: tuple[float, ...]  # Fig. 7 (paper: 0.5 to 0.8)
     walkthrough_dataset: str  # dataset of the stage walk-through notebooks
     include_scvi: bool = False  # scVI's default training is slow on a CPU: paper profile only
-    study_seeds: tuple[int, ...] = (0,)  # seeds of the method study (scdmac_lib.study)
+    study_seeds: tuple[int, ...] = (0,)  # seeds of the method study (scdmac_lib.runs.study)
 
     def config_overrides(self) -> dict[str, Any]:
         """The profile's overrides as a dict for :func:`scdmac_lib.method.config.make_config`."""
