@@ -43,9 +43,10 @@ from scdmac_lib.runs import page_runs, study
 from scdmac_lib.runtime import provenance
 
 NAME = "70_method_study"
+RUN_MISSING = profile == "smoke" if run_missing is None else bool(run_missing)
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds,
+                    computes_missing=RUN_MISSING,
                     note="every arm is scDMAC with the profile's training budgets, one CPU thread per run")
-RUN_MISSING = pg.profile.name == "smoke" if run_missing is None else bool(run_missing)
 page.show_table(compare.dataset_table(list(pg.datasets)), "The datasets of the study and what each stands for.")
 
 # %% [markdown]

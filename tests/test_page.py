@@ -135,3 +135,9 @@ def test_walk_through_and_profile_datasets_come_from_the_profile():
     assert page.profile_datasets("smoke") == ["synth-400x300x4"]
     with pytest.raises(ValueError, match="unknown profile"):
         page.walkthrough_dataset("huge")
+
+
+def test_a_page_that_only_reads_says_its_missing_runs_are_missing():
+    spec = specs.make_spec("synth-40x30x3", "PCA + k-means", 0, {"preprocess.n_top_genes": 20})
+    assert page.run_origins([spec], computes_missing=False).endswith("1 missing (not computed by this page)")
+    assert page.run_origins([spec]).endswith("1 computed now")

@@ -76,9 +76,10 @@ def _device(device: str) -> str:
     return resolved if resolved == device else f"{resolved} (asked: {device})"
 
 
-def run_origins(specs: Sequence[RunSpec]) -> str:
+def run_origins(specs: Sequence[RunSpec], *, computes_missing: bool = True) -> str:
     """Where a page's runs come from, in words: how many from the results archive (with the commits
-    and devices that computed them), from this machine's cache, and still to compute now."""
+    and devices that computed them), from this machine's cache, and computed now (or, on a page that
+    does not compute missing runs, missing)."""
     if not specs:
         return ""
     archived: Counter[tuple[str, str]] = Counter()
@@ -94,7 +95,8 @@ def run_origins(specs: Sequence[RunSpec]) -> str:
     to_compute = len(specs) - sum(archived.values()) - cached
     where = ", ".join(f"commit {c} on {d}" for c, d in sorted(archived))
     parts = [f"{sum(archived.values())} from the results archive" + (f" ({where})" if where else ""),
-             f"{cached} computed earlier on this machine", f"{to_compute} computed now"]
+             f"{cached} computed earlier on this machine",
+             f"{to_compute} computed now" if computes_missing else f"{to_compute} missing (not computed by this page)"]
     return f"{len(specs)} run{'s' if len(specs) != 1 else ''}: " + ", ".join(parts)
 
 
@@ -148,7 +150,7 @@ class Page:
 
 def open_page(name: str, profile: str, device: str = "auto", *, n_threads: int | None = None,
               datasets: Sequence[str] | None = None, seeds: Sequence[int] | None = None, note: str = "",
-              **params: Any) -> Page:
+              computes_missing: bool = True, **params: Any) -> Page:
     """Open a notebook page: plot style, the kernel's CPU threads, the profile, the runs, the provenance line.
 
     The runs are those the workflow plans for the page
@@ -156,7 +158,7 @@ def open_page(name: str, profile: str, device: str = "auto", *, n_threads: int |
     ``params``; ``None`` means the profile's and is not passed on, so a page whose runs take no
     ``seeds`` leaves it at ``None``: Fig. 4 takes one ``seed``). The line names the datasets and
     seeds of those runs (or ``datasets`` and ``seeds`` themselves on a page that reads none) and says
-    where the runs come from (:func:`run_origins`).
+    where the runs come from (:func:`run_origins`; ``computes_missing=False`` on a page that only reads).
     """
     style.set_style()
     threads = set_threads(n_threads)
@@ -165,7 +167,8 @@ def open_page(name: str, profile: str, device: str = "auto", *, n_threads: int |
     specs = tuple(page_runs.specs_for(name, prof, **given) if name in page_runs.NOTEBOOK_RUNS else ())
     shown_datasets = tuple(dict.fromkeys(s.dataset for s in specs)) or tuple(datasets or ())
     shown_seeds = tuple(sorted({s.seed for s in specs})) or tuple(seeds or ())
-    show_header(prof.name, device, datasets=shown_datasets, seeds=shown_seeds, note=note, runs=run_origins(specs))
+    show_header(prof.name, device, datasets=shown_datasets, seeds=shown_seeds, note=note,
+                runs=run_origins(specs, computes_missing=computes_missing))
     return Page(name, prof, device, threads, specs, shown_datasets, shown_seeds)
 
 
