@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_stages, projection, summaries
+from scdmac_lib.book import page, plots_stages, projection, style, summaries
 from scdmac_lib.data import catalogue
 from scdmac_lib.evaluation import metrics
 from scdmac_lib.method import pipeline
@@ -121,10 +121,10 @@ page.show_figure(fig, f"{NAME}_losses", "Each term of the fine-tune's loss (Eq. 
 coords_pre = projection.embed_2d(res.pretrained_embedding, embedding_2d, seed=seed)
 coords_fin = projection.embed_2d(clu.embedding, embedding_2d, seed=seed)
 fig, axes = plt.subplots(2, 2, figsize=(11, 9))
-plots_stages.plot_embedding_2d(coords_pre, truth, ax=axes[0, 0], title="pretrained Z: annotated type")
-plots_stages.plot_embedding_2d(coords_pre, clu.initial_labels, ax=axes[0, 1], title="pretrained Z: initial k-means")
-plots_stages.plot_embedding_2d(coords_fin, truth, ax=axes[1, 0], title="final Z: annotated type")
-plots_stages.plot_embedding_2d(coords_fin, clu.labels, ax=axes[1, 1], title="final Z: scDMAC clusters")
+style.plot_labelled_scatter(coords_pre, truth, ax=axes[0, 0], point_size=8.0, title="pretrained Z: annotated type")
+style.plot_labelled_scatter(coords_pre, clu.initial_labels, ax=axes[0, 1], point_size=8.0, title="pretrained Z: initial k-means")
+style.plot_labelled_scatter(coords_fin, truth, ax=axes[1, 0], point_size=8.0, title="final Z: annotated type")
+style.plot_labelled_scatter(coords_fin, clu.labels, ax=axes[1, 1], point_size=8.0, title="final Z: scDMAC clusters")
 for ax in axes.ravel():
     ax.set_xlabel(f"{embedding_2d} 1")
     ax.set_ylabel(f"{embedding_2d} 2")

@@ -28,7 +28,7 @@ device = "auto"
 from IPython.display import Markdown, display
 
 from scdmac_lib.book import page, plots_results, tables
-from scdmac_lib.report import compare, summary_files
+from scdmac_lib.report import compare, reconstruction, summary_files
 
 report = summary_files.read_report(profile)  # refuses tables of another profile
 prov = report.provenance
@@ -46,6 +46,11 @@ display(Markdown(summary_files.verdict_sentence(summary_files.verdict_counts(rep
 page.show_table(tables.claims_table(report.claims, evidence_page=f"{summary_files.REPORT}.html", drop=["evidence"]),
                 "Each claim of the paper and its verdict on our runs (the verdict links to the evidence).",
                 csv=summary_files.table_path("claims"))
+claim_1 = report.claims.set_index("claim_id").loc[1, "verdict"]
+display(Markdown(f"Claim 1 ({claim_1}): the [stage diagnosis](75_stage_diagnosis.ipynb) follows the cell types "
+                 "through each stage of scDMAC, beside scziDesk-style (which clusters the ZINB autoencoder's "
+                 f"bottleneck instead), and answers [{reconstruction.QUESTION}]"
+                 f"(75_stage_diagnosis.ipynb#{reconstruction.ANCHOR})"))
 
 # %% [markdown]
 # ## scDMAC: ours beside reported
@@ -78,9 +83,10 @@ page.show_table(compare.dataset_table(list(prov.datasets)), "Each dataset of the
 #   label-free diagnostics and every error message.
 # - [Rerunning a page or the whole book](../rerun.md).
 #
-# Every page states the profile (`smoke`: synthetic data in seconds; `quick`: the default, minutes
-# on a laptop CPU; `paper`: the paper's settings), seeds, datasets, device and commit its numbers
-# came from, in the line under its title. Code is hidden by default: click "Show code cell source".
+# Every page states the profile (`smoke`: synthetic data in seconds; `quick`: the default; `paper`:
+# the paper's settings), seeds, datasets (by kind), device and commit its numbers came from, and
+# where its runs came from (the results archive, or computed), in the line under its title. Code is
+# hidden by default: click "Show code cell source".
 
 # %% [markdown]
 # ## Session info

@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from scdmac_lib.book import page, plots_stages, projection, summaries
+from scdmac_lib.book import page, plots_stages, projection, style, summaries
 from scdmac_lib.method.masking import corrupt
 
 
@@ -123,7 +123,7 @@ def test_panel_helpers_return_axes(counts):
                plots_stages.plot_bars({"a": 0.5, "b": float("nan")}, reference=0.5, reference_label="chance"),
                plots_stages.plot_zero_calibration(counts, counts + 0.1, np.ones_like(counts), np.zeros_like(counts)),
                plots_stages.plot_assignment_heatmap(np.full((10, 3), 1 / 3), np.arange(10) % 3, n=5),
-               plots_stages.plot_embedding_2d(np.random.default_rng(0).normal(size=(10, 2)), np.arange(10) % 2),
+               style.plot_labelled_scatter(np.random.default_rng(0).normal(size=(10, 2)), np.arange(10) % 2),
                plots_stages.plot_cluster_sizes([0, 0, 1], [0, 2, 2], 3)):
         assert isinstance(ax, plt.Axes)
 

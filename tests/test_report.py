@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scdmac_lib.book import plots_results, projection
+from scdmac_lib.book import plots_results, projection, style
 from scdmac_lib.data import catalogue
 from scdmac_lib.report import claims, compare, reported
 from scdmac_lib.runs import execute, page_runs, specs
@@ -354,7 +354,7 @@ def test_tsne_and_embedding_panel():
     xy = projection.tsne(x, seed=0)
     assert xy.shape == (30, 2)
     np.testing.assert_allclose(xy, projection.tsne(x, seed=0))
-    ax = plots_results.plot_embedding(xy, ["a"] * 15 + ["b"] * 15, title="t")
+    ax = style.plot_labelled_scatter(xy, ["a"] * 15 + ["b"] * 15, title="t")
     assert len(ax.collections) == 2
     with pytest.raises(ValueError, match="at least 4 rows"):
         projection.tsne(x[:2])

@@ -8,8 +8,8 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
 import numpy as np
+import pytest
 import torch
 
 from scdmac_lib import cli

@@ -20,24 +20,6 @@ from scdmac_lib.report import reported
 REPORTED_COLOR = style.METHOD_COLORS["reported"]
 
 
-def _ax(ax=None, figsize=(5.5, 3.5)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
-def _grid(n: int, *, ncols: int = 3, panel=(4.2, 3.4)):
-    import matplotlib.pyplot as plt
-
-    ncols = max(1, min(ncols, n))
-    nrows = max(1, math.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False)
-    flat = list(axes.ravel())
-    for extra in flat[n:]:
-        extra.set_visible(False)
-    return fig, flat[:n]
 
 
 def plot_ours_vs_reported(long: pd.DataFrame, dataset: str, *, metric: str = "ARI", ax=None):
@@ -46,7 +28,7 @@ def plot_ours_vs_reported(long: pd.DataFrame, dataset: str, *, metric: str = "AR
     ``long`` is a :func:`scdmac_lib.report.compare.side_by_side` table. A method with no reported value gets
     no reported bar (its reason is in the table). Returns the Axes.
     """
-    ax = _ax(ax)
+    ax = style.axes_or_new(ax, figsize=(5.5, 3.5))
     sub = long[long["dataset"] == dataset]
     if sub.empty:
         msg = f"dataset {dataset!r} is not in the table (datasets: {sorted(set(long['dataset']))})."
@@ -74,7 +56,7 @@ def plot_ours_vs_reported(long: pd.DataFrame, dataset: str, *, metric: str = "AR
 def plot_ours_vs_reported_grid(long: pd.DataFrame, *, metric: str = "ARI", ncols: int = 3):
     """One :func:`plot_ours_vs_reported` panel per dataset; returns the Figure."""
     datasets = list(dict.fromkeys(long["dataset"]))
-    fig, axes = _grid(len(datasets), ncols=ncols, panel=(4.8, 3.8))
+    fig, axes = style.panel_grid(len(datasets), ncols=ncols, panel=(4.8, 3.8))
     for d, ax in zip(datasets, axes, strict=True):
         plot_ours_vs_reported(long, d, metric=metric, ax=ax)
     fig.tight_layout()
@@ -88,7 +70,7 @@ def plot_scdmac_vs_reported(frame: pd.DataFrame, *, metrics: Sequence[str] = ("A
     reported`` (the reproducibility report's scDMAC table); a dataset with no paper column has no
     marker. Returns the Figure.
     """
-    fig, axes = _grid(len(metrics), ncols=len(metrics), panel=(5.2, 3.6))
+    fig, axes = style.panel_grid(len(metrics), ncols=len(metrics), panel=(5.2, 3.6))
     for metric, ax in zip(metrics, axes, strict=True):
         sub = frame[frame["metric"].str.upper() == metric.upper()]
         x = np.arange(len(sub))
@@ -116,7 +98,7 @@ def plot_sweep(summary: pd.DataFrame, param: str, dataset: str, *, ax=None, labe
     is a vertical line (or a band for a range), and the values the paper quotes at the optimum for
     the matching paper dataset, if any, are drawn as stars labelled "reported". Returns the Axes.
     """
-    ax = _ax(ax, figsize=(4.5, 3.4))
+    ax = style.axes_or_new(ax, figsize=(4.5, 3.4))
     sub = summary[summary["dataset"] == dataset].sort_values("sweep_value")
     styles = {"ari": ("ARI", "#c0392b", "o"), "nmi": ("NMI", "#2c3e50", "s")}
     for m, (name, color, marker) in styles.items():
@@ -148,7 +130,7 @@ def plot_sweep(summary: pd.DataFrame, param: str, dataset: str, *, ax=None, labe
 def plot_sweep_grid(summary: pd.DataFrame, param: str, *, ncols: int = 3):
     """One :func:`plot_sweep` panel per dataset of the sweep; returns the Figure."""
     datasets = list(dict.fromkeys(summary["dataset"]))
-    fig, axes = _grid(max(1, len(datasets)), ncols=ncols)
+    fig, axes = style.panel_grid(max(1, len(datasets)), ncols=ncols, panel=(4.2, 3.4))
     for d, ax in zip(datasets, axes, strict=False):
         plot_sweep(summary, param, d, ax=ax)
     fig.suptitle(f"{reported.SWEEPS[param]['figure']}: {reported.SWEEPS[param]['label']}", fontsize=11)
@@ -156,24 +138,6 @@ def plot_sweep_grid(summary: pd.DataFrame, param: str, *, ncols: int = 3):
     return fig
 
 
-def plot_embedding(xy: np.ndarray, labels: Sequence, *, ax=None, title: str = "", legend: bool = True,
-                   point_size: float = 6.0):
-    """Scatter of 2-D coordinates coloured by categorical ``labels`` (tab20 palette); returns the Axes."""
-    import matplotlib.pyplot as plt
-
-    ax = _ax(ax, figsize=(4.2, 4.0))
-    labels = np.asarray(labels).astype(str)
-    cats = list(dict.fromkeys(sorted(labels)))
-    cmap = plt.get_cmap("tab20")
-    for i, c in enumerate(cats):
-        sel = labels == c
-        ax.scatter(xy[sel, 0], xy[sel, 1], s=point_size, color=cmap(i % 20), label=c, linewidths=0)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(title, fontsize=10)
-    if legend and len(cats) <= 20:
-        ax.legend(fontsize=6, markerscale=2, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    return ax
 
 
 def plot_embedding_panels(panels: Sequence, *, method: str = "t-SNE"):
@@ -184,7 +148,7 @@ def plot_embedding_panels(panels: Sequence, *, method: str = "t-SNE"):
     fig, axes = plt.subplots(max(1, len(panels)), 2, figsize=(9.5, 4.0 * max(1, len(panels))), squeeze=False)
     for p, (ax_truth, ax_clusters) in zip(panels, axes, strict=False):
         name = catalogue.label(p.dataset)
-        plot_embedding(p.xy, p.truth, ax=ax_truth, title=f"{name}: annotated types ({method})")
-        plot_embedding(p.xy, p.labels, ax=ax_clusters, title=f"{name}: scDMAC clusters (ARI {p.metrics['ari']:.2f})")
+        style.plot_labelled_scatter(p.xy, p.truth, ax=ax_truth, title=f"{name}: annotated types ({method})")
+        style.plot_labelled_scatter(p.xy, p.labels, ax=ax_clusters, title=f"{name}: scDMAC clusters (ARI {p.metrics['ari']:.2f})")
     fig.tight_layout()
     return fig

@@ -9,12 +9,12 @@ says so (``knn_label_agreement``), which are shown as diagnostics only.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from scdmac_lib.book import style
 from scdmac_lib.book.style import METHOD_COLORS
 from scdmac_lib.book.summaries import (
     cells_per_cluster,
@@ -35,36 +35,11 @@ DENOISED_COLOR = METHOD_COLORS["scDMAC"]
 HVG_COLOR = METHOD_COLORS["Leiden (Seurat-style)"]
 
 
-def _ax(ax=None, figsize=(4.5, 3.5)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
-def _axes(axes, n: int, *, ncols: int | None = None, panel=(3.6, 3.0)):
-    """``axes`` as a flat list of ``n`` Axes (a new figure when None) and their figure."""
-    import matplotlib.pyplot as plt
-
-    if axes is None:
-        ncols = ncols or n
-        nrows = math.ceil(n / ncols)
-        fig, grid = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False)
-        flat = list(grid.ravel())
-        for extra in flat[n:]:
-            extra.set_visible(False)
-        return fig, flat[:n]
-    flat = list(np.ravel(axes))
-    if len(flat) < n:
-        msg = f"axes has {len(flat)} panels but {n} are needed."
-        raise ValueError(msg)
-    return flat[0].figure, flat[:n]
 
 
 def plot_sparsity_library(matrices: Mapping[str, object], axes=None):
     """Two panels: fraction of zeros per dataset (bars) and library-size distributions (log10)."""
-    fig, (ax_zero, ax_lib) = _axes(axes, 2, panel=(max(3.6, 0.9 * len(matrices) + 1.5), 3.2))
+    fig, (ax_zero, ax_lib) = style.panel_grid(2, axes, panel=(max(3.6, 0.9 * len(matrices) + 1.5), 3.2))
     names = list(matrices)
     zeros = [count_summary(matrices[n])["zero_fraction"] for n in names]
     ax_zero.bar(names, zeros, color=RAW_COLOR)
@@ -85,7 +60,7 @@ def plot_sparsity_library(matrices: Mapping[str, object], axes=None):
 
 def plot_size_factors(lib: np.ndarray, size_factors: np.ndarray, ax=None):
     """Library size against size factor (a line through the median; s_i = lib_i / median)."""
-    ax = _ax(ax)
+    ax = style.axes_or_new(ax, figsize=(4.5, 3.5))
     ax.scatter(lib, size_factors, s=8, color=RAW_COLOR, alpha=0.7)
     ax.axhline(1.0, color="k", lw=0.8, ls="--")
     ax.axvline(float(np.median(lib)), color="k", lw=0.8, ls=":")
@@ -103,7 +78,7 @@ def plot_mean_variance(
     title: str = "mean-variance", poisson_line: bool = True,
 ):
     """Log-log scatter of per-gene mean and variance; ``highlight`` a boolean mask of genes to colour."""
-    ax = _ax(ax)
+    ax = style.axes_or_new(ax, figsize=(4.5, 3.5))
     keep = (mean > 0) & (var > 0)
     hi = np.zeros_like(keep) if highlight is None else np.asarray(highlight, dtype=bool)
     ax.scatter(mean[keep & ~hi], var[keep & ~hi], s=4, alpha=0.4, color=color, label=label, rasterized=True)
@@ -125,7 +100,7 @@ def plot_mean_variance(
 def plot_histogram(values, *, ax=None, bins: int = 30, xlabel: str = "", title: str = "",
                    color: str = RAW_COLOR, mark_mean: bool = True):
     """A histogram of ``values`` with its mean marked."""
-    ax = _ax(ax)
+    ax = style.axes_or_new(ax, figsize=(4.5, 3.5))
     v = np.asarray(values, dtype=np.float64).ravel()
     v = v[np.isfinite(v)]
     ax.hist(v, bins=bins, color=color, alpha=0.85)
@@ -145,7 +120,7 @@ def plot_matrix_blocks(blocks: Mapping[str, np.ndarray], axes=None, *, cmap: str
 
     The colour bar (when ``colorbar``) is drawn beside the last panel and holds for all of them.
     """
-    fig, axs = _axes(axes, len(blocks), panel=(3.0, 2.8))
+    fig, axs = style.panel_grid(len(blocks), axes, panel=(3.0, 2.8))
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in blocks.items()}
     if shared_scale:
         stacked = np.concatenate([a.ravel() for a in arrays.values()])
@@ -181,7 +156,7 @@ def plot_loss_curves(history: Mapping[str, Sequence[float]], *, keys: Sequence[s
     """Per-step loss curves (raw, faint; smoothed, solid) with optional horizontal reference lines."""
     import matplotlib.pyplot as plt
 
-    ax = _ax(ax)
+    ax = style.axes_or_new(ax, figsize=(4.5, 3.5))
     keys = [k for k in (keys or history) if len(history.get(k, ())) > 0]
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, key in enumerate(keys):
@@ -203,7 +178,7 @@ def plot_loss_curves(history: Mapping[str, Sequence[float]], *, keys: Sequence[s
 
 def plot_zero_calibration(counts, mu: np.ndarray, theta: np.ndarray, pi: np.ndarray, ax=None):
     """Per gene: observed fraction of zeros against the fitted ZINB's mean P(X=0) and mu's rounding."""
-    ax = _ax(ax)
+    ax = style.axes_or_new(ax, figsize=(4.5, 3.5))
     observed = gene_zero_fraction(counts)
     model = zinb_zero_probability(mu, theta, pi).mean(axis=0)
     rounded = (np.asarray(mu) < 0.5).mean(axis=0)
@@ -219,7 +194,7 @@ def plot_zero_calibration(counts, mu: np.ndarray, theta: np.ndarray, pi: np.ndar
 
 def plot_gene_scatter(raw: np.ndarray, denoised: np.ndarray, genes: Sequence[int], *, names=None, axes=None):
     """For each gene, each cell's raw value (x) against its denoised value (y), one panel per gene."""
-    fig, axs = _axes(axes, len(genes), panel=(2.8, 2.6))
+    fig, axs = style.panel_grid(len(genes), axes, panel=(2.8, 2.6))
     raw, denoised = dense(raw), dense(denoised)
     for ax, j, name in zip(axs, genes, names if names is not None else genes, strict=True):
         ax.scatter(raw[:, j], denoised[:, j], s=6, alpha=0.6, color=DENOISED_COLOR)
@@ -233,7 +208,7 @@ def plot_gene_scatter(raw: np.ndarray, denoised: np.ndarray, genes: Sequence[int
 
 def plot_zinb_parameters(mu: np.ndarray, theta: np.ndarray, pi: np.ndarray, axes=None, *, bins: int = 50):
     """Histograms of log10 mu, log10 theta and pi over all cell x gene entries (three panels)."""
-    fig, axs = _axes(axes, 3)
+    fig, axs = style.panel_grid(3, axes, panel=(3.6, 3.0))
     parts = [("log10 mean $\\mu$", np.log10(np.maximum(np.asarray(mu).ravel(), 1e-8))),
              ("log10 dispersion $\\theta$", np.log10(np.maximum(np.asarray(theta).ravel(), 1e-8))),
              ("dropout $\\pi$", np.asarray(pi).ravel())]
@@ -245,7 +220,7 @@ def plot_zinb_parameters(mu: np.ndarray, theta: np.ndarray, pi: np.ndarray, axes
 
 def plot_masking_statistics(stats: pd.DataFrame, ax=None):
     """Masked and changed fraction against the masking ratio p, with the line y = p."""
-    ax = _ax(ax)
+    ax = style.axes_or_new(ax, figsize=(4.5, 3.5))
     ax.plot([0, 1], [0, 1], color="k", lw=0.8, ls="--", label="y = p")
     ax.errorbar(stats["p"], stats["masked_fraction"], yerr=stats["per_gene_sd"], marker="o", capsize=3,
                 color=DENOISED_COLOR, label="masked fraction (+- sd over genes)")
@@ -261,7 +236,7 @@ def plot_bars(values: Mapping[str, float], *, ax=None, ylabel: str = "", title: 
               colors: Sequence[str] | None = None, reference: float | None = None, reference_label: str = "",
               fmt: str = "{:.3f}", rotation: float = 15):
     """Labelled bars with their values written on top, and an optional reference line."""
-    ax = _ax(ax)
+    ax = style.axes_or_new(ax, figsize=(4.5, 3.5))
     names = list(values)
     heights = [float(values[n]) for n in names]
     ax.bar(names, heights, color=colors or [METHOD_COLORS.get(n, RAW_COLOR) for n in names])
@@ -281,7 +256,7 @@ def plot_bars(values: Mapping[str, float], *, ax=None, ylabel: str = "", title: 
 def plot_assignment_heatmap(matrix: np.ndarray, labels, *, ax=None, title: str = "", n: int = 300,
                             seed: int = 0, cmap: str = "magma", vmax: float | None = 1.0):
     """Heatmap of a cells x clusters assignment matrix, cells sampled and sorted by ``labels``."""
-    ax = _ax(ax, figsize=(3.6, 3.6))
+    ax = style.axes_or_new(ax, figsize=(3.6, 3.6))
     idx = sample_sorted(labels, n, seed=seed)
     image = ax.imshow(np.asarray(matrix)[idx], aspect="auto", cmap=cmap, vmin=0, vmax=vmax,
                       interpolation="nearest")
@@ -293,33 +268,11 @@ def plot_assignment_heatmap(matrix: np.ndarray, labels, *, ax=None, title: str =
     return ax
 
 
-def plot_embedding_2d(coords: np.ndarray, labels, *, ax=None, title: str = "", s: float = 8.0,
-                      legend: bool = True, max_legend: int = 20):
-    """Scatter of 2-D coordinates coloured by categorical ``labels``."""
-    import matplotlib.pyplot as plt
-
-    ax = _ax(ax, figsize=(4.2, 3.8))
-    labels = np.asarray(labels).astype(str)
-    def _natural(value: str):
-        return (0, int(value), "") if value.lstrip("-").isdigit() else (1, 0, value)
-
-    cats = sorted(set(labels), key=_natural)
-    cmap = plt.get_cmap("tab20" if len(cats) > 10 else "tab10")
-    for i, cat in enumerate(cats):
-        sel = labels == cat
-        ax.scatter(coords[sel, 0], coords[sel, 1], s=s, color=cmap(i % cmap.N), label=cat, alpha=0.8,
-                   linewidths=0)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(title, fontsize=10)
-    if legend and len(cats) <= max_legend:
-        ax.legend(fontsize=6, markerscale=1.5, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    return ax
 
 
 def plot_cluster_sizes(initial, final, n_clusters: int, *, ax=None):
     """Cells per cluster before (initial k-means) and after the fine-tune, side by side."""
-    ax = _ax(ax, figsize=(max(4.0, 0.5 * n_clusters + 2), 3.2))
+    ax = style.axes_or_new(ax, figsize=(max(4.0, 0.5 * n_clusters + 2), 3.2))
     x = np.arange(n_clusters)
     width = 0.4
     ax.bar(x - width / 2, cells_per_cluster(initial, n_clusters), width, color=RAW_COLOR, label="initial")

@@ -27,8 +27,8 @@ import pandas as pd
 from scdmac_lib.data import catalogue
 from scdmac_lib.report.claims import VERDICTS
 from scdmac_lib.runtime import paths
-from scdmac_lib.runtime.provenance import commits_text
 from scdmac_lib.runtime.files import atomic_path
+from scdmac_lib.runtime.provenance import commits_text
 
 REPORT = "90_reproducibility"
 
