@@ -71,16 +71,20 @@ def plan(profile: Profile | str, notebooks: Iterable[str], *, skip_archived: boo
     """The run, stage and dataset jobs of ``notebooks`` under ``profile`` (at their default parameters).
 
     With ``skip_archived`` the runs the results archive holds (under their current key) get no job,
-    and the notebooks do not wait for them: they read them from the archive.
+    and the notebooks do not wait for them: they read them from the archive. The datasets are those
+    of every run the pages read, archived or not (the pages load them, and check each stored run
+    against its dataset's digest).
     """
     profile = get_profile(profile) if isinstance(profile, str) else profile
     runs: dict[str, RunSpec] = {}
     stages: dict[str, RunSpec] = {}
     run_stage: dict[str, str] = {}
     notebook_runs: dict[str, tuple[str, ...]] = {}
+    read: dict[str, None] = {}  # every dataset a page reads, in order
     for name in notebooks:
         keys = []
         for spec in specs_for(name, profile):
+            read.setdefault(spec.dataset)
             key = spec.key()
             if skip_archived and archive.holds(spec):
                 continue
@@ -93,5 +97,5 @@ def plan(profile: Profile | str, notebooks: Iterable[str], *, skip_archived: boo
                 run_stage[key] = stage
                 stages.setdefault(stage, spec)
         notebook_runs[name] = tuple(keys)
-    datasets = tuple(dict.fromkeys(s.dataset for s in runs.values() if is_manifest_dataset(s.dataset)))
+    datasets = tuple(d for d in read if is_manifest_dataset(d))
     return Plan(runs, stages, run_stage, datasets, notebook_runs)
