@@ -32,7 +32,8 @@ threads=${threads:-$([ "$gpu" = 1 ] && echo 2 || echo 1)}
 options=(--cores "$cores" --keep-going --rerun-incomplete --quiet rules
          --config profile="$profile" recompute="$recompute" threads="$threads")
 echo "book.sh: profile $profile, $cores cores, $((cores / threads)) jobs of $threads thread(s), GPU: $gpu, recompute: $recompute"
-.venv/bin/scdmac runs status --profile "$profile"   # what the archive holds, what will be computed and why
+.venv/bin/scdmac runs status --profile "$profile" ||   # what the archive holds, what will be computed and why
+  echo "book.sh: the archive holds damaged runs (listed above): they are computed instead"
 .venv/bin/snakemake runs "${options[@]}"   # the runs the archive does not hold (every run with --recompute)
 .venv/bin/snakemake runs "${options[@]}"   # rule 7 of the method study: its combination is planned once its arms exist
 if [ "$refresh" = true ]; then
