@@ -47,10 +47,10 @@ page.show_table(tables.claims_table(report.claims, evidence_page=f"{summary_file
                 "Each claim of the paper and its verdict on our runs (the verdict links to the evidence).",
                 csv=summary_files.table_path("claims"))
 claim_1 = report.claims.set_index("claim_id").loc[1, "verdict"]
-display(Markdown(f"Claim 1 ({claim_1}): the [stage diagnosis](75_stage_diagnosis.ipynb) follows the cell types "
+display(Markdown(f"Claim 1 ({claim_1}): the [stage diagnosis](75_stage_diagnosis.html) follows the cell types "
                  "through each stage of scDMAC, beside scziDesk-style (which clusters the ZINB autoencoder's "
                  f"bottleneck instead), and answers [{reconstruction.QUESTION}]"
-                 f"(75_stage_diagnosis.ipynb#{reconstruction.ANCHOR})"))
+                 f"(75_stage_diagnosis.html#{reconstruction.ANCHOR})"))  # a code cell's output: links as built
 
 # %% [markdown]
 # ## scDMAC: ours beside reported
