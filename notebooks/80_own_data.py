@@ -177,7 +177,7 @@ display(Markdown(
 # warning lets the run go on (status 0). A refused input writes nothing: no output file, no partial
 # file, no cached result. The same messages come from the Python API as `ValueError` or `TypeError`
 # (`FileNotFoundError` for a missing file, `FloatingPointError` for a diverging loss). The test suite
-# (`tests/test_bad_input.py`) runs the same catalogue.
+# (`tests/cli/test_bad_input.py`) runs the same catalogue.
 
 # %% tags=["hide-input"]
 table = bad_input.run_all(workdir / "bad_input")

@@ -4,7 +4,7 @@ Every :class:`Case` creates one bad input inside a given folder and returns the 
 list that feeds it in; it records the exit status and a regular expression of the one-line message
 the command must give. :func:`run_case` runs a case through :func:`scdmac_lib.cli.main` in this
 process (or as a real ``python -m scdmac_lib.cli`` subprocess), :func:`run_all` runs the whole table.
-The tests (``tests/test_bad_input.py``) and the book page "Using scDMAC on your own data" are both
+The tests (``tests/cli/test_bad_input.py``) and the book page "Using scDMAC on your own data" are both
 built from this one list, so the page shows what the code does, not what someone typed.
 
 Layout inside the folder a case is given: inputs under ``in/``, outputs under ``out/`` and run

@@ -1,7 +1,7 @@
 """Reliability: bit-identical reruns, runs killed with SIGKILL, non-finite losses, fuzzed inputs.
 
 Real processes are started and killed here (``python -m scdmac_lib.cli``): nothing is simulated.
-The cache's refusal of a hand-edited or damaged result is tested in ``test_experiments.py``.
+The cache's refusal of a hand-edited or damaged result is tested in ``tests/runs/test_run_cache.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Readers of the paper's sources (scdmac_lib.data.rds, robjects and readers), on tiny files.
 
-The R fixtures in tests/data were written by R itself (tests/data/make_r_fixtures.R says how): a
+The R fixtures in tests/fixtures were written by R itself (tests/fixtures/make_r_fixtures.R says how): a
 2017-style SingleCellExperiment (reference-class assays, byte code inside), Muraro's layout
 (normcounts only), a SummarizedExperiment with a sparse assay, an ExpressionSet, and objects whose
 label column holds R's NA. The HDF5 (scziDesk layout) and GEO table fixtures are written by the
@@ -25,12 +25,12 @@ from scdmac_lib import data
 from scdmac_lib.data import rds, readers, robjects
 from scdmac_lib.runtime import paths
 
-FIXTURES = Path(__file__).parent / "data"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CELLS = [f"cell{i}" for i in range(1, 7)]
 GENES = [f"Gene{i}" for i in range(1, 9)]
 
 # Printed by R 4.2.2 (SingleCellExperiment 1.20.0, SummarizedExperiment 1.28.0, Biobase 2.58.0,
-# Matrix 1.5.3) reading back the fixtures it wrote: `Rscript tests/data/make_r_fixtures.R` prints them.
+# Matrix 1.5.3) reading back the fixtures it wrote: `Rscript tests/fixtures/make_r_fixtures.R` prints them.
 # t(counts(readRDS("deng_reads_2017.rds"))), cells x genes (dim(deng) is 8 6):
 R_COUNTS = np.array([
     [1, 3, 4, 6, 3, 6, 7, 5],  # cell1
