@@ -53,10 +53,11 @@ def cmd_status(args) -> int:
 
 
 def cmd_archive(args) -> int:
-    root = refresh.refresh(args.profile)
+    root = refresh.refresh(args.profile, partial=args.partial)
     info = archive.manifest(root)
     sys.stdout.write(f"wrote {root}: {info['runs']} runs ({info['embeddings']} with their embedding), "
-                     f"{info['kept_from_previous_archive']} kept from the previous archive, commit {info['commit']}\n")
+                     f"{info['kept_from_previous_archive']} kept from the previous archive, "
+                     f"{info['missing_from_plan']} of the plan not computed yet, commit {info['commit']}\n")
     return 0
 
 
@@ -105,4 +106,6 @@ def add_parsers(sub, threads_option) -> None:
     verify_p.set_defaults(func=cmd_verify)
     arch = group.add_parser("archive", help="rewrite the archive from this machine's runs of a profile's plan")
     arch.add_argument("--profile", default="quick")
+    arch.add_argument("--partial", action="store_true",
+                      help="store the runs computed so far instead of refusing when some are missing")
     arch.set_defaults(func=cmd_archive)

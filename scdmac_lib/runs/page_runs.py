@@ -199,8 +199,14 @@ def embedding_specs(profile: Profile | str) -> list[RunSpec]:
 
 
 def profile_plan(profile: Profile | str) -> list[RunSpec]:
-    """Every run any page reads under ``profile``, each once (the archive holds the quick profile's)."""
-    return list(dict.fromkeys(s for name in NOTEBOOK_RUNS for s in specs_for(name, profile)))
+    """Every run any page reads under ``profile``, each once (the archive holds the quick profile's).
+
+    Once means once per run key: two pages may spell one run's overrides differently.
+    """
+    by_key = {}
+    for spec in (s for name in NOTEBOOK_RUNS for s in specs_for(name, profile)):
+        by_key.setdefault(spec.key(), spec)
+    return list(by_key.values())
 
 
 def specs_for(notebook: str, profile: Profile | str, **params: Any) -> list[RunSpec]:

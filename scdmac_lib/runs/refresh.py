@@ -2,7 +2,8 @@
 
 :func:`status` gives each planned run's state (``archived``, ``stale`` with what changed, or
 ``missing``); :func:`refresh` rewrites the archive with every run of the plan, taking each from the
-cache or keeping its still-valid archived copy, and refuses (naming them) when some are neither.
+cache or keeping its still-valid archived copy, and refuses (naming them) when some are neither,
+unless asked for a partial archive (the runs computed so far; ``ARCHIVE.json`` counts the rest).
 """
 
 from __future__ import annotations
@@ -50,18 +51,22 @@ def _collect(specs: Sequence[RunSpec], results: Path | None) -> tuple[list[RunRe
 
 
 def refresh(profile: Profile | str = "quick", *, results: Path | None = None, root: Path | None = None,
-            device: str = "") -> Path:
+            device: str = "", partial: bool = False) -> Path:
     """Rewrite the archive with every run of ``profile``'s plan (see the module docstring); return its folder.
 
     The embeddings of :func:`~scdmac_lib.runs.page_runs.embedding_specs` must come from this
-    machine's cache (the archive keeps no other). Raises ``ValueError`` listing what is missing.
+    machine's cache (the archive keeps no other). Raises ``ValueError`` listing what is missing, or
+    with ``partial`` leaves it out and records how many runs that is (``missing_from_plan``).
     """
     profile = get_profile(profile) if isinstance(profile, str) else profile
     specs = profile_plan(profile)
     found, missing = _collect(specs, results)
     need_embedding = {s.key() for s in embedding_specs(profile)}
-    missing += [r.spec for r in found if r.spec.key() in need_embedding and r.embedding is None]
-    if missing:
+    no_embedding = {r.spec.key() for r in found if r.spec.key() in need_embedding and r.embedding is None}
+    missing += [r.spec for r in found if r.spec.key() in no_embedding]
+    if partial:
+        found = [r for r in found if r.spec.key() not in no_embedding]
+    elif missing:
         names = "; ".join(f"{s.dataset} {s.method} seed {s.seed}" for s in missing[:8])
         msg = (f"{len(missing)} run(s) of the {profile.name} plan are neither in this machine's cache nor in the "
                f"archive (or lack the embedding a page plots): {names}{' ...' if len(missing) > 8 else ''}. "
@@ -77,6 +82,6 @@ def refresh(profile: Profile | str = "quick", *, results: Path | None = None, ro
     manifest = {"profile": profile.name, "commit": git_commit(), "device": ", ".join(devices),
                 "threads_per_run": threads, "date": time.strftime("%Y-%m-%d", time.gmtime()),
                 "versions": versions(), "code": {m: method_fingerprint(m) for m in sorted({s.method for s in specs})},
-                "kept_from_previous_archive": len(found) - len(computed)}
+                "kept_from_previous_archive": len(found) - len(computed), "missing_from_plan": len(missing)}
     return archive.write(found, embeddings_for=need_embedding, manifest=manifest,
                          root=root or archive.archive_dir())

@@ -152,3 +152,16 @@ def test_refresh_rewrites_the_archive_from_the_plan_and_refuses_what_is_missing(
     monkeypatch.setattr(refresh, "profile_plan", lambda profile: [*runs, missing])
     with pytest.raises(ValueError, match=r"1 run\(s\) of the smoke plan are neither"):
         refresh.refresh("smoke")
+    assert archive.manifest()["runs"] == 2  # the refused refresh left the archive as it was
+
+
+def test_a_partial_refresh_stores_what_is_computed_and_counts_the_rest(store, monkeypatch):
+    root, runs, _ = store
+    missing = specs.make_spec(DATASET, "scDMAC", 1, TINY)
+    monkeypatch.setattr(refresh, "profile_plan", lambda profile: [*runs, missing])
+    monkeypatch.setattr(refresh, "embedding_specs", lambda profile: runs[:1])
+    refresh.refresh("smoke", partial=True)
+    assert archive.manifest()["runs"] == 2 and archive.manifest()["missing_from_plan"] == 1
+    assert archive.holds(runs[0]) and archive.holds(runs[1]) and not archive.holds(missing)
+    status = refresh.status("smoke").set_index("key")["state"]
+    assert status[missing.key()] == "missing" and status[runs[0].key()] == "archived"

@@ -168,3 +168,11 @@ def test_a_book_built_for_one_profile_is_never_taken_for_another(tmp_path):
     planned = runplan.plan("quick", NOTEBOOKS, skip_archived=True)
     assert quick.get("notebook") == len(NOTEBOOKS) and quick.get("book") == 1
     assert quick.get("train", 0) + quick.get("classical", 0) == len(planned.runs)
+
+
+def test_the_profile_plan_holds_each_run_once():
+    """Two pages may spell one run's overrides differently: the plan (and the archive's count) has it once."""
+    plan = page_runs.profile_plan("quick")
+    keys = [s.key() for s in plan]
+    assert len(keys) == len(set(keys))
+    assert set(keys) == {s.key() for name in page_runs.NOTEBOOK_RUNS for s in page_runs.specs_for(name, "quick")}
