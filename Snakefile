@@ -15,7 +15,9 @@
 #             read it;
 #   train     one per cached run of a method that trains a network, results/runs/KEY/ (a GPU helps);
 #   classical one per cached run of PCA + k-means or Leiden (CPU only);
-#   notebook  one per notebook, after the runs it reads; book after every notebook.
+#   notebook  one per notebook, after the runs it reads (a page that only reads its runs, the method
+#             study outside smoke, waits for them only with recompute=true: `runs` computes them);
+#             book after every notebook.
 # Runs and stages are written atomically by the library under their content keys, so an interrupted
 # workflow loses nothing and a rerun computes only what is missing. Every job gets `threads` CPU
 # threads (`--config threads=N`, default 1; the SLURM profile sets them per rule) and passes them on
@@ -180,6 +182,8 @@ rule classical:
 
 def notebook_inputs(wildcards):
     keys = PLAN.notebook_runs.get(wildcards.name, ())
+    if wildcards.name in PLAN.reads_only and not RECOMPUTE:
+        keys = ()  # the page shows what is there; `snakemake runs` (or recompute=true) computes the rest
     inputs = ([f"notebooks/{wildcards.name}.py", PROFILE_STAMP] + [ancient(run_file(k)) for k in dict.fromkeys(keys)]
               + [ancient(dataset_file(d)) for d in PLAN.datasets])
     if wildcards.name == LANDING_PAGE:

@@ -43,7 +43,7 @@ from scdmac_lib.runs import page_runs, study
 from scdmac_lib.runtime import provenance
 
 NAME = "70_method_study"
-RUN_MISSING = profile == "smoke" if run_missing is None else bool(run_missing)
+RUN_MISSING = page_runs.computes_missing(NAME, profile) if run_missing is None else bool(run_missing)
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds,
                     computes_missing=RUN_MISSING,
                     note="every arm is scDMAC with the profile's training budgets, one CPU thread per run")

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's main command: set up .venv if needed, then build the book of a profile (default quick)
-# through the workflow (Snakefile): the runs the results archive does not hold, every notebook
-# (papermill), the Jupyter Book into _build/html, and a check of every page in a headless browser.
+# through the workflow (Snakefile): the runs the results archive does not hold (not those of a page
+# that only reads its runs, the method study: `.venv/bin/snakemake runs` or --recompute computes them),
+# every notebook (papermill), the Jupyter Book into _build/html, and a check of every page in a
+# headless browser.
 #
 # Usage: bash tools/book.sh [PROFILE] [--recompute] [--refresh-archive] [--threads N]
 #   --recompute        ignore the results archive: compute every run of the profile's plan, in parallel
@@ -34,12 +36,14 @@ options=(--cores "$cores" --keep-going --rerun-incomplete --quiet rules
 echo "book.sh: profile $profile, $cores cores, $((cores / threads)) jobs of $threads thread(s), GPU: $gpu, recompute: $recompute"
 .venv/bin/scdmac runs status --profile "$profile" ||   # what the archive holds, what will be computed and why
   echo "book.sh: the archive holds damaged runs (listed above): they are computed instead"
-.venv/bin/snakemake runs "${options[@]}"   # the runs the archive does not hold (every run with --recompute)
-.venv/bin/snakemake runs "${options[@]}"   # rule 7 of the method study: its combination is planned once its arms exist
+if [ "$recompute" = true ]; then
+  .venv/bin/snakemake runs "${options[@]}"   # every run of the plan, the method study's included
+  .venv/bin/snakemake runs "${options[@]}"   # rule 7 of the study: its combination is planned once its arms exist
+fi
 if [ "$refresh" = true ]; then
   .venv/bin/scdmac runs archive --profile "$profile"
 fi
-.venv/bin/snakemake all "${options[@]}"    # every notebook, then the book
+.venv/bin/snakemake all "${options[@]}"    # the runs the pages compute and the archive lacks, every notebook, the book
 .venv/bin/python tools/check_book.py   # every page renders (headless Chromium when installed)
 elapsed=$(( $(date +%s) - start ))
 rate=$(.venv/bin/python -c "from benchmarks.flops import peak_matmul_rate; print(f'{peak_matmul_rate() / 1e9:.0f}')")

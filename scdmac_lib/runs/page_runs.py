@@ -193,6 +193,17 @@ NOTEBOOK_RUNS: dict[str, Callable[..., list[RunSpec]]] = {
 }
 
 
+#: Pages that only read their runs outside the smoke profile: the method study's hundreds of runs are
+#: computed by the workflow's ``runs`` target (or :data:`STUDY_SCRIPT`), not by building the book.
+READS_ONLY = ("70_method_study",)
+
+
+def computes_missing(notebook: str, profile: Profile | str) -> bool:
+    """Whether ``notebook`` computes the runs it lacks under ``profile`` (else it shows them as missing)."""
+    name = profile if isinstance(profile, str) else profile.name
+    return notebook not in READS_ONLY or name == "smoke"
+
+
 def embedding_specs(profile: Profile | str) -> list[RunSpec]:
     """The runs whose embedding a page plots (the archive stores theirs): Fig. 4's."""
     return specs_for("60_fig4_tsne", profile)

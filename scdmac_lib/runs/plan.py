@@ -20,7 +20,7 @@ from pathlib import Path
 from scdmac_lib.data import simulate
 from scdmac_lib.runs import archive, specs, stage_cache
 from scdmac_lib.runs.methods import CLASSICAL
-from scdmac_lib.runs.page_runs import specs_for
+from scdmac_lib.runs.page_runs import computes_missing, specs_for
 from scdmac_lib.runs.profiles import Profile, get_profile
 from scdmac_lib.runs.specs import RunSpec
 
@@ -53,7 +53,9 @@ class Plan:
 
     ``runs``: run key -> spec; ``stages``: stage key -> the first spec that reads it (it builds the
     stage); ``run_stage``: run key -> stage key (scDMAC variants that denoise); ``datasets``: the
-    manifest datasets the runs read; ``notebook_runs``: notebook -> the keys of the runs it reads.
+    manifest datasets the runs read; ``notebook_runs``: notebook -> the keys of the runs it reads;
+    ``reads_only``: the notebooks that only read their runs under this profile (the book does not wait
+    for them; the ``runs`` target computes them).
     """
 
     runs: dict[str, RunSpec]
@@ -61,6 +63,7 @@ class Plan:
     run_stage: dict[str, str]
     datasets: tuple[str, ...]
     notebook_runs: dict[str, tuple[str, ...]]
+    reads_only: frozenset[str] = frozenset()
 
     def trains(self, key: str) -> bool:
         """Whether run ``key`` trains a network (a GPU helps) rather than a classical method."""
@@ -98,4 +101,5 @@ def plan(profile: Profile | str, notebooks: Iterable[str], *, skip_archived: boo
                 stages.setdefault(stage, spec)
         notebook_runs[name] = tuple(keys)
     datasets = tuple(d for d in read if is_manifest_dataset(d))
-    return Plan(runs, stages, run_stage, datasets, notebook_runs)
+    reads_only = frozenset(n for n in notebook_runs if not computes_missing(n, profile))
+    return Plan(runs, stages, run_stage, datasets, notebook_runs, reads_only)

@@ -93,7 +93,8 @@ def _job_counts(output: str) -> dict[str, int]:
 def test_paper_profile_dag_dry_run(tmp_path):
     """The whole paper-profile DAG plans without cycles: one job per run, stage, dataset and notebook."""
     env = {**os.environ, "SCDMAC_RESULTS": str(tmp_path / "results")}
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", "--nolock", "--quiet", "rules",
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "all", "runs", "-n", "--forceall", "--nolock",
+                           "--quiet", "rules",
                            "--snakefile", str(paths.REPO_ROOT / "Snakefile"), "--directory", str(_workdir(tmp_path)),
                            "--config", "profile=paper"], env=env, capture_output=True, text=True, check=False,
                           timeout=300)
@@ -106,7 +107,7 @@ def test_paper_profile_dag_dry_run(tmp_path):
     assert counts["classical"] == sum(not job_plan.trains(k) for k in job_plan.runs) > 0
     assert counts["train"] == sum(job_plan.trains(k) for k in job_plan.runs)
     assert counts["notebook"] == len(NOTEBOOKS)
-    assert counts["book"] == counts["all"] == 1
+    assert counts["book"] == counts["all"] == counts["runs"] == 1
     assert counts["total"] == sum(v for k, v in counts.items() if k != "total")
 
 
@@ -146,9 +147,9 @@ def test_a_book_built_for_one_profile_is_never_taken_for_another(tmp_path):
     cmd = [sys.executable, "-m", "snakemake", "all", "-n", "--nolock", "--quiet", "rules", "--snakefile",
            str(paths.REPO_ROOT / "Snakefile"), "--directory", str(tmp_path), "--cores", "2"]
 
-    def dry_run(profile):
-        proc = subprocess.run([*cmd, "--config", f"profile={profile}"], env=env, capture_output=True, text=True,
-                              check=False, timeout=600)
+    def dry_run(profile, *config):
+        proc = subprocess.run([*cmd, "--config", f"profile={profile}", *config], env=env, capture_output=True,
+                              text=True, check=False, timeout=600)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
         return _job_counts(proc.stdout + proc.stderr)
 
@@ -167,7 +168,20 @@ def test_a_book_built_for_one_profile_is_never_taken_for_another(tmp_path):
     quick = dry_run("quick")
     planned = runplan.plan("quick", NOTEBOOKS, skip_archived=True)
     assert quick.get("notebook") == len(NOTEBOOKS) and quick.get("book") == 1
-    assert quick.get("train", 0) + quick.get("classical", 0) == len(planned.runs)
+    # the book computes what its pages compute; the method study's page only reads its runs
+    computed = {k for name, keys in planned.notebook_runs.items() if name not in planned.reads_only for k in keys}
+    assert planned.reads_only == {"70_method_study"}
+    assert quick.get("train", 0) + quick.get("classical", 0) == len(computed) < len(planned.runs)
+    everything = dry_run("quick", "recompute=true")
+    assert everything.get("train", 0) + everything.get("classical", 0) == len(runplan.plan("quick", NOTEBOOKS).runs)
+
+
+def test_the_method_study_page_only_reads_its_runs_outside_smoke():
+    assert page_runs.computes_missing("70_method_study", "smoke")
+    assert not page_runs.computes_missing("70_method_study", "quick")
+    assert not page_runs.computes_missing("70_method_study", get_profile("paper"))
+    assert page_runs.computes_missing("50_table2_3_ari_nmi", "quick")
+    assert runplan.plan("smoke", NOTEBOOKS).reads_only == frozenset()
 
 
 def test_the_profile_plan_holds_each_run_once():
