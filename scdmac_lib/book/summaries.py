@@ -20,6 +20,7 @@ import torch
 from scdmac_lib import data
 from scdmac_lib.api.kestimate import estimate_n_clusters
 from scdmac_lib.data import catalogue
+from scdmac_lib.data.manifest import PAPER_ROLES
 from scdmac_lib.data.paper import prefer_paper_data
 from scdmac_lib.evaluation import metrics
 from scdmac_lib.method import augment, clustering, finetune, preprocess
@@ -485,12 +486,15 @@ def history_table(history: Mapping[str, Mapping[str, Sequence[float]]]) -> pd.Da
 
 
 def k_estimate_datasets(profile: str) -> list[str]:
-    """The datasets of the own-data page's k-estimate table: the smoke profile's own, else every one here."""
+    """The datasets of the own-data page's k-estimate table: the smoke profile's own, else every stand-in
+    and extra, and each of the paper's datasets that is here (this table downloads none of them)."""
     prof = get_profile(profile)
     if prof.name == "smoke":
         return list(prof.datasets)
     listed = data.list_datasets()
-    return listed.loc[listed["available"], "name"].tolist()
+    listed = listed[listed["available"]]
+    papers = listed.loc[listed["role"] == "paper", "name"].tolist()
+    return listed.loc[~listed["role"].isin(PAPER_ROLES), "name"].tolist() + prefer_paper_data(papers)
 
 
 def k_estimate_table(names: Sequence[str], config: PreprocessConfig | None = None, *, seed: int = 0) -> pd.DataFrame:

@@ -407,3 +407,15 @@ def test_stage_table_and_benchmark_labels():
     assert table["wall_s"].tolist()[:2] == [0.5, 2.0] and np.isnan(table["wall_s"].iloc[2])
     assert summaries.benchmark_label("sim-10000") == "sim-10000 (simulated)"
     assert summaries.benchmark_label("zeisel") == "Zeisel (stand-in)"
+
+
+def test_k_estimate_datasets_take_only_the_papers_data_that_is_here(monkeypatch):
+    """A machine without the paper's copies (or internet) still builds the own-data page."""
+    from scdmac_lib.data import paper
+
+    monkeypatch.setattr(paper, "present", lambda name: False)
+    names = summaries.k_estimate_datasets("quick")
+    assert {"zeisel", "pollen", "deng", "baron_human"} <= set(names)
+    assert not [n for n in names if n.endswith("_paper") or "_paper_" in n]
+    monkeypatch.setattr(paper, "present", lambda name: name == "adam_paper_sczag")
+    assert [n for n in summaries.k_estimate_datasets("quick") if "adam" in n] == ["adam_paper_sczag"]
