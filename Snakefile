@@ -27,7 +27,8 @@
 # under its current key gets no job, and the notebooks read it from there. `--config recompute=true`
 # ignores the archive (SCDMAC_ARCHIVE=off for every job) and plans every run. The executed notebooks
 # and the book depend on _build/profile.txt, rewritten whenever the profile (or recompute) changes, so
-# a book built for one profile is never taken for another's.
+# a book built for one profile is never taken for another's. Run it with `--rerun-triggers mtime input`
+# (the profiles in workflow/profiles and tools/book.sh do): a job's identity is its key, not its params.
 import os
 import sys
 from pathlib import Path

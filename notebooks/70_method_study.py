@@ -203,13 +203,15 @@ else:
 # ## The library's defaults against the choice
 #
 # Each studied key, the training budgets included: its value before the study, the value the rule
-# chose, and the library's default at the commit this page was executed at.
+# chose, and the library's default at the commit this page was executed at. A choice the library
+# declines (`study.DECLINED`) keeps its value from before the study, for a reason measured outside
+# the study's runs; the sentence below the table gives it, with the command that measures it.
 
 # %% tags=["hide-input"]
 check = study.defaults_check(study.chosen_values(pg.profile, decision, choice))
 check_csv = page.save_table(check, f"{NAME}_defaults")
-page.show_table(check.astype(str), "Each studied key before the study, as the rule chose it, and the library's "
-                "default now.", csv=check_csv)
+page.show_table(check.drop(columns="why").astype(str), "Each studied key before the study, as the rule chose it, "
+                "and the library's default now (why a choice is declined: below the table).", csv=check_csv)
 display(Markdown(study.defaults_sentence(check)))
 
 # %% [markdown]

@@ -151,3 +151,12 @@ def test_thread_benchmark_waits_for_every_process_and_reports_failures(tmp_path)
     with pytest.raises(RuntimeError, match="exited with 3: boom"):
         threads.started_together([[sys.executable, "-c", "pass"],
                                   [sys.executable, "-c", "import sys; sys.stderr.write('boom'); sys.exit(3)"]])
+
+
+def test_known_answer_summary_pairs_seeds_against_the_first_value():
+    known = _load("known_answer")
+    frame = pd.DataFrame({"key": "zinb.scale_input", "value": [True] * 6 + [False] * 6,
+                          "seed": list(range(6)) * 2, "ari": [1.0] * 6 + [0.8, 0.7, 0.9, 0.8, 0.75, 0.85]})
+    text = known.summarise(frame)
+    assert "False - True: mean -0.200, sd 0.071, 6 pairs, two-sided Wilcoxon p = 0.0312" in text
+    assert text.splitlines()[0].split() == ["mean", "std", "count"]

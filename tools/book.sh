@@ -31,7 +31,9 @@ start=$(date +%s)
 cores=$(.venv/bin/python -c "from scdmac_lib.runtime.threads import available_cores; print(available_cores())")
 gpu=$(.venv/bin/python -c "import torch; print(int(torch.cuda.is_available()))")
 threads=${threads:-$([ "$gpu" = 1 ] && echo 2 || echo 1)}
-options=(--cores "$cores" --keep-going --rerun-incomplete --quiet rules
+# --rerun-triggers: a job's identity is its key (runs, stages) or the profile stamp (pages), never
+# its params; Snakemake 9's params trigger also hides the jobs downstream of the job it reruns
+options=(--cores "$cores" --keep-going --rerun-incomplete --quiet rules --rerun-triggers mtime input
          --config profile="$profile" recompute="$recompute" threads="$threads")
 echo "book.sh: profile $profile, $cores cores, $((cores / threads)) jobs of $threads thread(s), GPU: $gpu, recompute: $recompute"
 .venv/bin/scdmac runs status --profile "$profile" ||   # what the archive holds, what will be computed and why

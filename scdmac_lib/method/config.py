@@ -92,7 +92,7 @@ class ClusterConfig:
     """Weighted soft k-means + Student-t self-training fine-tune (paper Eq. 16-23)."""
 
     temperature: float = 1.0  # paper Eq. 18-19 "hyperparameter (default 1)": softmax scale
-    inflation: float = 2.0  # Eq. 19 inflation exponent (scziDesk squares the weights)
+    inflation: float = 1.0  # Eq. 19 inflation exponent ("default 1" in the text; scziDesk squares: 2)
     dof: float = 1.0  # paper Eq. 20: t = 1
     rec_weight: float = 1.0  # paper Eq. 23 alpha
     mask_weight: float = 1.0  # paper Eq. 23 beta (relative to the MAE loss mix of Eq. 15)

@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+import yaml
 
 from scdmac_lib.book.runner import NOTEBOOKS
 from scdmac_lib.data import prefer_paper_data
@@ -190,3 +191,13 @@ def test_the_profile_plan_holds_each_run_once():
     keys = [s.key() for s in plan]
     assert len(keys) == len(set(keys))
     assert set(keys) == {s.key() for name in page_runs.NOTEBOOK_RUNS for s in page_runs.specs_for(name, "quick")}
+
+
+def test_every_way_the_project_runs_snakemake_leaves_out_the_params_trigger():
+    """Runs are named by their keys; Snakemake's params trigger (a stage's params name the first run
+    that reads it) reran stages and then planned none of the runs that read them."""
+    book_sh = (paths.REPO_ROOT / "tools" / "book.sh").read_text()
+    assert "--rerun-triggers mtime input" in book_sh
+    for name in ("local", "slurm"):
+        config = yaml.safe_load((paths.REPO_ROOT / "workflow" / "profiles" / name / "config.yaml").read_text())
+        assert config["rerun-triggers"] == ["mtime", "input"], name

@@ -123,8 +123,8 @@ def test_defaults_check_covers_the_budget_keys():
     assert (check.loc[list(study.BUDGET_KEYS), "matches"] == "yes").all()  # quick trains with the library's
     assert check.loc["zinb.likelihood", "matches"] == "no"  # the library's default is not nb
     assert study.defaults_sentence(check.reset_index()) == (
-        "The library's defaults differ from the rule's choice on 2 of 20 studied keys: preprocess.hvg_flavor, "
-        "zinb.likelihood.")  # no hvg arm ran, so the pre-study flavor stays
+        "The library's defaults differ from the rule's choice on 3 of 20 studied keys: preprocess.hvg_flavor, "
+        "zinb.likelihood, cluster.inflation.")  # no hvg or inflation arm ran, so the pre-study values stay
     raised = study.decide(study.paired_summary(_frame({"baseline": 0.0, "full_budget": 0.05})),
                           budget_testable=True)
     assert raised.budget == "raised"
@@ -132,6 +132,28 @@ def test_defaults_check_covers_the_budget_keys():
     assert check.loc["zinb.train.max_steps", "chosen by the rule"] == study.FULL_BUDGET["zinb.train.max_steps"]
     assert check.loc["zinb.train.max_steps", "matches"] == "no"
     assert check.loc["preprocess.hvg_flavor", "chosen by the rule"] == "seurat_v3"  # no reading adopted
+
+
+def test_a_declined_choice_says_why_and_only_while_the_default_is_the_pre_study_value(monkeypatch):
+    quick = get_profile("quick")
+    decision = study.decide(study.paired_summary(_frame({"baseline": 0.0, "denoiser_unscaled": 0.0,
+                                                         "inflation_1": 0.0, "hvg_seurat": 0.0,
+                                                         "full_budget": 0.0})),
+                            budget_testable=study.budget_testable(quick))
+    check = study.defaults_check(study.chosen_values(quick, decision, ["hvg_seurat", "denoiser_unscaled",
+                                                                       "inflation_1"])).set_index("key")
+    row = check.loc["zinb.scale_input"]
+    assert (row["chosen by the rule"], row["library default now"], row["matches"]) == (False, True, "declined")
+    assert row["why"] == study.DECLINED["zinb.scale_input"] and "benchmarks/known_answer.py" in row["why"]
+    assert set(check.drop(index="zinb.scale_input")["matches"]) == {"yes"}
+    assert (check.drop(index="zinb.scale_input")["why"] == "").all()
+    assert study.defaults_sentence(check.reset_index()) == (
+        f"The library declines the rule's choice for zinb.scale_input: {study.DECLINED['zinb.scale_input']}. "
+        "The library's defaults are the rule's choice on every other studied key these runs decide (19 of 20).")
+    # a declined key whose default is not the pre-study value either is a plain mismatch
+    monkeypatch.setitem(study.BASELINE, "zinb.scale_input", "something else")
+    check = study.defaults_check(study.chosen_values(quick, decision, ["inflation_1"])).set_index("key")
+    assert check.loc["zinb.scale_input", "matches"] == "no"
 
 
 def test_rule_6_cannot_be_tested_where_the_budget_arm_is_the_baseline():
@@ -253,7 +275,8 @@ def test_the_library_defaults_are_the_rules_choice_on_the_archived_quick_study()
         summary = pd.concat([summary, study.paired_summary(combo).query("arm == 'combination'")], ignore_index=True)
     choice = study.final_choice(summary, decision)
     check = study.defaults_check(study.chosen_values(quick, decision, choice))
-    assert check["matches"].eq("yes").all(), check[check["matches"] != "yes"].to_string()
+    assert check["matches"].isin(["yes", "declined"]).all(), check[check["matches"] != "yes"].to_string()
+    assert set(check.loc[check["matches"] == "declined", "key"]) <= set(study.DECLINED)
 
 
 OUTCOME_WORDS = ("tied", "adopted", "dropped", "found", "did not", "better", "worse", "collapsed", "chosen",
