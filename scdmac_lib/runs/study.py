@@ -402,6 +402,7 @@ def final_choice(summary: pd.DataFrame, decision: Decision) -> list[str] | None:
 
 
 RUNS_MISSING = "not decided (runs missing)"  # what is shown for a choice whose runs are missing
+NOT_TESTABLE = "not decided (rule 6 cannot be tested on this profile)"
 #: Choices of the rule the library's defaults decline, each with the check outside the study that
 #: decides it and the command that measures it. Added 2026-12-07, after the quick study's runs were
 #: complete: the rule adopts a tied reading for being closer to the text (rule 3), and a tie on the
@@ -411,7 +412,6 @@ DECLINED: dict[str, str] = {
                          "end-to-end test less well than the scaled one "
                          "(`.venv/bin/python benchmarks/known_answer.py`)"),
 }
-NOT_TESTABLE = "not decided (rule 6 cannot be tested on this profile)"
 
 
 def choice_text(choice: Sequence[str] | None) -> str:

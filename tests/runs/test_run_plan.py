@@ -141,10 +141,13 @@ def test_smoke_runs_through_snakemake_then_only_what_is_missing(tmp_path, monkey
 
 
 @pytest.mark.slow
-def test_a_book_built_for_one_profile_is_never_taken_for_another(tmp_path):
+def test_a_book_built_for_one_profile_is_never_taken_for_another(tmp_path, monkeypatch):
     """After a smoke book, the quick profile plans its runs (those the archive lacks) and every page again."""
     _workdir(tmp_path)
-    env = {**os.environ, "SCDMAC_RESULTS": str(tmp_path / "results")}
+    (tmp_path / "archive").mkdir()
+    monkeypatch.setenv("SCDMAC_ARCHIVE", str(tmp_path / "archive"))  # an empty archive: every run is planned
+    monkeypatch.setenv("SCDMAC_RESULTS", str(tmp_path / "results"))  # the plans below and the workflow's alike
+    env = dict(os.environ)
     cmd = [sys.executable, "-m", "snakemake", "all", "-n", "--nolock", "--quiet", "rules", "--snakefile",
            str(paths.REPO_ROOT / "Snakefile"), "--directory", str(tmp_path), "--cores", "2"]
 
