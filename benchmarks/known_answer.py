@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
 import pandas as pd
 import torch
 from sklearn.metrics import adjusted_rand_score
