@@ -46,8 +46,9 @@ def adopted_sets(frame: pd.DataFrame, *, budget_testable: bool = True) -> list[l
     """Every set of two or more arms that rules 3-5 adopt, on all datasets or leaving one out (each once):
     the combinations whose runs rule 7 needs for :func:`leave_one_dataset_out`."""
     singles = frame[~frame["arm"].str.startswith(COMBINATION)]
+    datasets = sorted(singles["dataset"].unique())
     found = {}
-    for left in [None, *sorted(singles["dataset"].unique())]:
+    for left in [None, *(datasets if len(datasets) > 1 else [])]:
         rest = singles if left is None else singles[singles["dataset"] != left]
         adopted = study.decide(study.paired_summary(rest), budget_testable=budget_testable).adopted
         if len(adopted) >= 2:
@@ -66,15 +67,17 @@ def leave_one_dataset_out(frame: pd.DataFrame, *, budget_testable: bool = True) 
     """
     full_choice, _, full_arm = _choice(frame, budget_testable=budget_testable)
     means = frame.groupby(["arm", "dataset"])["ari"].mean()
+    datasets = sorted(frame["dataset"].unique())
     rows = []
-    for left in sorted(frame["dataset"].unique()):
+    for left in datasets if len(datasets) > 1 else []:  # with one dataset there is nothing to leave out
         choice, adopted, arm = _choice(frame[frame["dataset"] != left], budget_testable=budget_testable)
         rows.append({"left_out": left, "adopted": ", ".join(adopted) or "none",
                      "choice": study.choice_text(choice), "scored_arm": arm or "",
                      "ari_left_out": means.get((arm, left), np.nan) if arm else np.nan,
                      "ari_in_sample_choice": means.get((full_arm, left), np.nan) if full_arm else np.nan,
                      "ari_baseline": means.get(("baseline", left), np.nan)})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["left_out", "adopted", "choice", "scored_arm", "ari_left_out",
+                                      "ari_in_sample_choice", "ari_baseline"])
     out.attrs["in_sample_choice"] = study.choice_text(full_choice)
     return out
 

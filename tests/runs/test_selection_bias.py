@@ -54,3 +54,10 @@ def test_a_fold_whose_combination_was_never_run_is_not_scored():
     assert (lodo["choice"] == "genes_1000, latent_16").all()
     assert (lodo["scored_arm"] == "combination[genes_1000+latent_16]").all()
     assert np.allclose(lodo["ari_left_out"], lodo["ari_in_sample_choice"])  # the same choice in every fold
+
+
+def test_one_dataset_leaves_nothing_to_leave_out():
+    frame = _study({"genes_1000": {"d1": 0.1}})
+    one = frame[frame["dataset"] == "d1"]
+    assert selection_bias.leave_one_dataset_out(one).empty
+    assert selection_bias.adopted_sets(one) == []
