@@ -268,3 +268,41 @@ def test_a_rerun_from_scratch_gives_identical_tables(tmp_path, monkeypatch):
         tables[attempt]["runs"] = runs[["dataset", "method", "seed", "ari", "nmi", "acc"]].to_csv().encode()
     assert len(tables["first"]) >= 3
     assert tables["first"] == tables["second"]
+
+
+def test_every_prose_page_the_toc_names_exists():
+    names = build.PROSE_START + build.PROSE_BEFORE + build.PROSE_AFTER
+    assert [n for n in names if not (runner.book_dir() / f"{n}.md").is_file()] == []
+    assert "glossary" in build.PROSE_START
+
+
+def test_the_glossary_opens_the_book_beside_the_intro_whatever_the_root(tmp_path):
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    for name in ("intro", "glossary", "rerun"):
+        (tmp_path / f"{name}.md").write_text(f"# {name}\n")
+    toc = build.toc(tmp_path, executed)
+    assert toc["root"] == "intro"
+    assert toc["parts"][0] == {"caption": "Start here", "chapters": [{"file": "glossary"}]}
+    (executed / f"{build.LANDING_PAGE}.ipynb").write_text("{}")
+    assert build.toc(tmp_path, executed)["parts"][0]["chapters"] == [{"file": "intro"}, {"file": "glossary"}]
+
+
+def test_the_rerun_page_shows_the_contents_the_build_generates(tmp_path):
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    for name in ("intro", "glossary", "methods", "rerun"):
+        (tmp_path / f"{name}.md").write_text(f"# {name}\n")
+    for name in (build.LANDING_PAGE, build.QUICK_START, "20_denoise"):
+        (executed / f"{name}.ipynb").write_text("{}")
+    build.write_toc(tmp_path, executed)
+    toc = build.toc(tmp_path, executed)
+    text = (tmp_path / build.TOC_CONTENTS).read_text()
+    assert text.endswith(build.toc_markdown(toc))
+    named = [line.split("`/")[1].split("`")[0] for line in text.replace(", ", "\n").splitlines() if "{doc}`/" in line]
+    assert named == [toc["root"], *(c["file"] for part in toc["parts"] for c in part["chapters"])]
+    assert f"{len(toc['parts'])} parts" in text
+    for part in toc["parts"]:
+        assert f"**{part['caption']}**" in text
+    rerun = (runner.book_dir() / "rerun.md").read_text()
+    assert f"```{{include}} {build.TOC_CONTENTS}\n```" in rerun  # the page shows the generated words, not typed ones
