@@ -8,12 +8,14 @@
   that does not exist;
 - in generated text (a code cell's Markdown output, which MyST does not resolve), with
   :func:`term`, which writes the built page's relative address, ``../glossary.html#term-SLUG``
-  (``tools/check_book.py`` checks that it leads to that id).
+  (``tools/check_book.py`` checks that it leads to that id), or :func:`link_first`, which links the
+  first use of the terms it is given in a Markdown string.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 PAGE = "glossary"  # book/glossary.md
 
@@ -54,3 +56,27 @@ def term(name: str, text: str | None = None, *, depth: int = 1) -> str:
     '[stand-ins](glossary.html#term-stand-in)'
     """
     return f"[{text or name}]({'../' * depth}{PAGE}.html#{anchor(name)})"
+
+
+_SKIP = re.compile(r"(`[^`]*`|\[[^\]]*\]\([^)]*\))")  # code spans and links: never linked inside
+
+
+def link_first(markdown: str, names: Sequence[str], *, depth: int = 1) -> str:
+    """``markdown`` with the first use of each term of ``names`` linked (:func:`term`), as a whole word and
+    with its case, outside code spans and existing links; a term it does not use is left out.
+
+    Examples
+    --------
+    >>> link_first("Pollen (stand-in): `X_z` and X_z.", ["stand-in", "X_z"])
+    'Pollen ([stand-in](../glossary.html#term-stand-in)): `X_z` and [X_z](../glossary.html#term-x-z).'
+    """
+    for name in names:
+        pattern = re.compile(rf"(?<![\w-]){re.escape(_known(name))}(?![\w-])")
+        pieces = _SKIP.split(markdown)
+        for i in range(0, len(pieces), 2):  # the even pieces are plain text
+            linked, found = pattern.subn(lambda m: term(name, m.group(0), depth=depth), pieces[i], count=1)
+            if found:
+                pieces[i] = linked
+                break
+        markdown = "".join(pieces)
+    return markdown
