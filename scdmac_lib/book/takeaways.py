@@ -37,9 +37,9 @@ def num(x: float, digits: int = 2) -> str:
 
 
 def fold(before: float, after: float) -> str:
-    """How many times larger the larger of two positive numbers is: ``145-fold``, ``2.5-fold``."""
-    ratio = max(before, after) / min(before, after)
-    return f"{num(ratio) if ratio < 10 else f'{ratio:,.0f}'}-fold"
+    """How many times larger the larger of two positive numbers is, to two significant digits: ``140-fold``,
+    ``2.5-fold``."""
+    return f"{num(max(before, after) / min(before, after))}-fold"
 
 
 def _plural(n: int, word: str) -> str:
@@ -104,9 +104,9 @@ def sparsity(names: Sequence[str], zero_fraction: Sequence[float], library_media
     z, lib = np.asarray(zero_fraction), np.asarray(library_median)
     lo, hi = int(z.argmin()), int(z.argmax())
     small, large = int(lib.argmin()), int(lib.argmax())
-    return (f"Zeros range from {z[lo]:.0%} of the counts ({names[lo]}) to {z[hi]:.0%} ({names[hi]}), and median "
-            f"library sizes from {num(lib[small], 3)} counts ({names[small]}) to {num(lib[large], 3)} "
-            f"({names[large]}), {fold(lib[small], lib[large])} apart: the method meets very different data.")
+    return (f"Zeros range from {z[lo]:.0%} of the counts in {names[lo]} to {z[hi]:.0%} in {names[hi]}, and median "
+            f"library sizes from {num(lib[small], 3)} counts in {names[small]} to {num(lib[large], 3)} in "
+            f"{names[large]}, {fold(lib[small], lib[large])} apart: the method meets very different data.")
 
 
 # --------------------------------------------------------------------------- the quick start
@@ -116,9 +116,10 @@ def clusters_against_types(n_clusters: int, n_types: int, ari: float, merged: Ma
     share a cluster (``merged``: cluster -> the types it holds most of)."""
     how = "estimated" if estimated else "was given"
     head = f"`-k auto` {how} {_plural(n_clusters, 'cluster')} for {_plural(n_types, 'annotated type')}"
-    shared = [f"{', '.join(types)} (cluster {c})" for c, types in merged.items() if len(types) > 1]
+    shared = [f"types {', '.join(types[:-1])} and {types[-1]} share cluster {c}" for c, types in merged.items()
+              if len(types) > 1]
     if n_clusters < n_types:
-        tail = (f", so some types must share a cluster: {'; '.join(shared)}" if shared
+        tail = (f", so some types must share a cluster: here {'; '.join(shared)}" if shared
                 else ", so some types must share a cluster")
         advice = f"Pass `-k {n_types}` when you know the number of types."
     elif n_clusters > n_types:
@@ -252,8 +253,10 @@ def mae_diagnostics(auc: float, mse_masked: float, mse_kept: float) -> str:
         auc_text = f"The {link} is {auc:.2f}, at chance (0.5)"
     else:
         auc_text = f"The {link} is {auc:.2f}, {'above' if auc > 0.5 else 'below'} chance (0.5)"
-    return (f"{auc_text}; masked entries are reconstructed with {num(mse_masked / mse_kept)} times the error of "
-            "kept ones.")
+    ratio = mse_masked / mse_kept
+    error = (f"masked entries are reconstructed with about the error of kept ones (ratio {ratio:.2f})"
+             if abs(ratio - 1) < CLOSE else f"masked entries are reconstructed with {num(ratio)} times the error of kept ones")
+    return f"{auc_text}; {error}."
 
 
 def representation_gain(ari_z: float, ari_denoised: float, ari_raw: float) -> str:
@@ -266,7 +269,8 @@ def representation_gain(ari_z: float, ari_denoised: float, ari_raw: float) -> st
     else:
         verdict = f"the masked stage keeps the structure of {xz} (ARI {ari_denoised:.2f} and {ari_z:.2f} on {z})"
     denoise = "raises" if ari_denoised > ari_raw + SAME_ARI else "lowers" if ari_denoised < ari_raw - SAME_ARI else "keeps"
-    return f"In this run {verdict}; denoising itself {denoise} the ARI of the log input ({ari_raw:.2f})."
+    return (f"In this run {verdict}; denoising itself {denoise} the ARI of the log input ({ari_raw:.2f} -> "
+            f"{ari_denoised:.2f}).")
 
 
 # --------------------------------------------------------------------------- the clustering walk-through
@@ -294,11 +298,13 @@ def q_and_p(q_max: float, p_max: float) -> str:
 
 def loss_terms(changes: Mapping[str, float]) -> str:
     """The relative change of each fine-tune loss term from its start to its end (smoothed)."""
-    parts = ", ".join(f"{term} {change:+.0%}" for term, change in changes.items())
+    parts = ", ".join(f"{term} {change:+.0%}" if abs(change) >= 0.1 else f"{term} {change:+.1%}"
+                      for term, change in changes.items())
     falls = [t for t, c in changes.items() if c < -FLAT]
     rises = [t for t, c in changes.items() if c > FLAT]
+    most = f", {min(changes, key=changes.get)} most" if falls else ""
     tail = f"; {', '.join(rises)} rose" if rises else ""
-    return f"From start to end: {parts}. {len(falls)} of {len(changes)} terms fell{tail}."
+    return f"From start to end: {parts}. {len(falls)} of {len(changes)} terms fell{most}{tail}."
 
 
 def labels_moved(agreement: float, non_empty: int, k: int) -> str:

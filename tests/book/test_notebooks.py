@@ -306,3 +306,42 @@ def test_the_rerun_page_shows_the_contents_the_build_generates(tmp_path):
         assert f"**{part['caption']}**" in text
     rerun = (runner.book_dir() / "rerun.md").read_text()
     assert f"```{{include}} {build.TOC_CONTENTS}\n```" in rerun  # the page shows the generated words, not typed ones
+
+
+#: Pages whose setup cells are removed from the HTML and whose figures carry a takeaway (issue 23); the
+#: walk-throughs' tables carry one too.
+SET_UP_AND_TAKEAWAYS = ("00_data", "01_quick_start", "10_preprocess", "20_denoise", "30_masking", "40_clustering",
+                        "80_own_data")
+WALK_THROUGHS = ("10_preprocess", "20_denoise", "30_masking", "40_clustering")
+
+
+def _code_cells(name):
+    import jupytext
+
+    nb = jupytext.read(runner.NOTEBOOKS[name]["path"], fmt="py:percent")
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("name", SET_UP_AND_TAKEAWAYS)
+def test_cells_that_only_set_up_the_page_are_removed_from_it(name):
+    import ast
+
+    code = _code_cells(name)
+    opener = next(c for c in code if "open_page(" in c.source)
+    removed = [c for c in code if "remove-input" in c.metadata.get("tags", [])]
+    assert {"parameters", "remove-input"} <= set(code[0].metadata["tags"])
+    assert "remove-input" in opener.metadata["tags"]
+    for cell in removed:  # nothing of its own on the page: only open_page's provenance line
+        shown = [n for n in ast.parse(cell.source).body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+        assert shown == [], f"{name}: a removed setup cell shows something: {cell.source.splitlines()[0]!r}"
+    kept = [c for c in code if c not in removed and "injected-parameters" not in c.metadata.get("tags", [])]
+    assert all("hide-input" in c.metadata.get("tags", []) for c in kept)  # the rest: one click away
+
+
+@pytest.mark.parametrize("name", SET_UP_AND_TAKEAWAYS)
+def test_every_figure_and_walk_through_table_has_a_takeaway(name):
+    shows = ("show_figure(", "show_png(") + (("show_table(",) if name in WALK_THROUGHS else ())
+    for cell in _code_cells(name):
+        last = max(cell.source.rfind(s) for s in shows)
+        if last >= 0 and "session_info" not in cell.source:
+            assert "show_takeaway(" in cell.source[last:], f"{name}: no takeaway after {cell.source[last:][:60]!r}"

@@ -11,7 +11,7 @@ from scdmac_lib.method.config import TrainConfig
 
 def test_numbers_keep_two_significant_digits_without_exponents():
     assert [tk.num(x) for x in (0.724, 0.00512, 1234.5, 11.698, 0.0)] == ["0.72", "0.0051", "1,200", "12", "0"]
-    assert tk.fold(0.724, 0.005) == "145-fold"
+    assert tk.fold(0.724, 0.005) == "140-fold"
     assert tk.fold(2.0, 5.0) == "2.5-fold"
 
 
@@ -48,7 +48,7 @@ def test_the_zero_takeaway_says_overshoot_and_where_it_comes_from():
 
 def test_the_variance_and_representation_takeaways_follow_their_numbers():
     assert tk.variance_change(0.724, 0.005) == ("Denoising shrinks the median gene variance from 0.72 to 0.0050 "
-                                                "(145-fold) on the same scale.")
+                                                "(140-fold) on the same scale.")
     assert "loses structure that [X_z](../glossary.html#term-x-z) held (ARI 1.00 -> 0.68" in \
         tk.representation_gain(0.675, 1.0, 0.9)
     assert "adds structure" in tk.representation_gain(0.9, 0.8, 0.8)
@@ -58,7 +58,7 @@ def test_the_variance_and_representation_takeaways_follow_their_numbers():
 def test_the_quick_start_comments_on_fewer_clusters_than_types():
     text = tk.clusters_against_types(8, 11, 0.61, {"0": ["a", "b"], "1": ["c"]}, estimated=True)
     assert text.startswith("`-k auto` estimated 8 clusters for 11 annotated types, so some types must share a "
-                           "cluster: a, b (cluster 0).")
+                           "cluster: here types a and b share cluster 0.")
     assert "ARI 0.61" in text and "Pass `-k 11`" in text
     assert "Pass" not in tk.clusters_against_types(4, 4, 0.9, {}, estimated=False)
 
@@ -110,3 +110,21 @@ def test_history_table_says_what_stopped_each_stage():
     table = summaries.history_table(history, n_obs=300, config=cfg)
     assert list(table["stopped by"]) == ["step ceiling (max_steps)", "loss plateau", "step floor (min_steps)"]
     assert "stopped by" not in summaries.history_table(history)
+
+
+def test_equal_reconstruction_errors_read_as_equal():
+    assert "about the error of kept ones (ratio 1.00)" in tk.mae_diagnostics(0.5, 0.2401, 0.24)
+    assert "2.0 times the error" in tk.mae_diagnostics(0.9, 0.48, 0.24)
+    assert "raises the ARI of the log input (0.79 -> 0.84)" in tk.representation_gain(0.81, 0.84, 0.79)
+
+
+def test_loss_terms_name_the_term_that_fell_most():
+    text = tk.loss_terms({"loss": -0.05, "mask_bce": -0.004, "weighted_kmeans": -0.34, "kl": 0.2})
+    assert text == ("From start to end: loss -5.0%, mask_bce -0.4%, weighted_kmeans -34%, kl +20%. 2 of 4 terms fell, "
+                    "weighted_kmeans most; kl rose.")
+
+
+def test_the_sparsity_takeaway_names_the_extremes():
+    text = tk.sparsity(["a (stand-in)", "b (extra)"], [0.25, 0.99], [9_300_000.0, 246.0])
+    assert text.startswith("Zeros range from 25% of the counts in a (stand-in) to 99% in b (extra)")
+    assert "from 246 counts in b (extra) to 9,300,000 in a (stand-in), 38,000-fold apart" in text
