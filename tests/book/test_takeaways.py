@@ -128,3 +128,35 @@ def test_the_sparsity_takeaway_names_the_extremes():
     text = tk.sparsity(["a (stand-in)", "b (extra)"], [0.25, 0.99], [9_300_000.0, 246.0])
     assert text.startswith("Zeros range from 25% of the counts in a (stand-in) to 99% in b (extra)")
     assert "from 246 counts in b (extra) to 9,300,000 in a (stand-in), 38,000-fold apart" in text
+
+
+def test_inflation_one_changes_no_weight_and_two_does():
+    from scdmac_lib.book import summaries
+
+    rng = np.random.default_rng(0)
+    z, centers, labels = rng.normal(size=(30, 4)), rng.normal(size=(3, 4)), np.zeros(30, dtype=int)
+    for r, unchanged in ((1.0, True), (2.0, False)):
+        states = {when: (*summaries.soft_weights(z, centers, 1.0, r), labels) for when in ("start", "end")}
+        assert summaries.inflation_changes_nothing(states) is unchanged
+        columns = list(summaries.weight_confidence(states, inflated=not unchanged).columns)
+        assert columns == (["state", "mean max w"] if unchanged else
+                           ["state", "mean max w (before inflation)", "mean max w (after inflation)"])
+
+
+def test_majority_clusters_group_the_types_a_cluster_holds_most_of():
+    from scdmac_lib.book import summaries
+
+    merged = summaries.majority_clusters([0, 0, 0, 0, 1, 1, 2], ["a", "a", "b", "b", "c", "c", "c"])
+    assert merged == {"0": ["a", "b"], "1": ["c"]}
+
+
+def test_the_numbers_behind_the_walk_through_takeaways():
+    from scdmac_lib.book import summaries
+
+    assert summaries.variance_share(np.array([1.0, 3.0, 4.0]), np.array([False, True, True])) == 7 / 8
+    assert summaries.skewness(np.array([1.0, 2.0, 3.0])) == 0.0
+    raw = np.array([[0.0, 1.0], [2.0, 0.0], [4.0, 3.0]])
+    r, zero_median, counted_median = summaries.filled_zeros(raw, raw * 2 + 1, [0, 1], ["g0", "g1"])
+    assert r == pytest.approx({"g0": 1.0, "g1": 1.0}) and (zero_median, counted_median) == (1.0, 5.0)
+    changes = summaries.term_changes({"loss": [2.0] * 10 + [1.0] * 10}, ["loss"])
+    assert changes == {"loss": -0.5}
