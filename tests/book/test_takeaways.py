@@ -157,6 +157,6 @@ def test_the_numbers_behind_the_walk_through_takeaways():
     assert summaries.skewness(np.array([1.0, 2.0, 3.0])) == 0.0
     raw = np.array([[0.0, 1.0], [2.0, 0.0], [4.0, 3.0]])
     r, zero_median, counted_median = summaries.filled_zeros(raw, raw * 2 + 1, [0, 1], ["g0", "g1"])
-    assert r == pytest.approx({"g0": 1.0, "g1": 1.0}) and (zero_median, counted_median) == (1.0, 5.0)
+    assert r == pytest.approx({"g0": 1.0, "g1": 1.0}) and (zero_median, counted_median) == (1.0, 6.0)
     changes = summaries.term_changes({"loss": [2.0] * 10 + [1.0] * 10}, ["loss"])
     assert changes == {"loss": -0.5}
