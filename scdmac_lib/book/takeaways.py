@@ -78,13 +78,13 @@ def loss_trend(values: Sequence[float], what: str) -> str:
         msg = f"loss_trend needs at least 4 steps of {what} (got {v.size})."
         raise ValueError(msg)
     tail, edge = max(v.size // 10, 4), max(v.size // 20, 1)
-    start, end = float(v[:edge].mean()), float(v[-edge:].mean())
+    start, end = float(v[0]), float(v[-edge:].mean())
     earlier, later = v[-tail: -tail // 2].mean(), v[-tail // 2:].mean()
     last = (later - earlier) / abs(earlier)
     state = ("was still falling at the end" if last <= -FLAT else "had flattened by the end" if last < FLAT
              else "was rising again at the end")
-    return (f"The {what} went from {num(start, 3)} to {num(end, 3)} over {len(v)} steps and {state} "
-            f"({last:+.1%} over the last {tail} steps).")
+    return (f"The {what} went from {num(start, 3)} at the first step to {num(end, 3)} (mean of the last {edge}) over "
+            f"{len(v)} steps and {state} ({last:+.1%} over the last {tail} steps).")
 
 
 def stages_stopped(stopped: Mapping[str, str]) -> str:
