@@ -479,11 +479,12 @@ def inflation_changes_nothing(states: Mapping[str, tuple[np.ndarray, np.ndarray,
 
 def term_changes(history: Mapping[str, Sequence[float]], terms: Sequence[str], window: int = 10) -> dict[str, float]:
     """Relative change of each loss term of ``history`` from the mean of its first ``window`` steps to the mean
-    of its last ``window``."""
+    of its last ``window`` (at most half its steps, so that the two never overlap)."""
     out = {}
     for t in terms:
         v = np.asarray(history[t], dtype=np.float64)
-        start, end = v[:window].mean(), v[-window:].mean()
+        w = max(min(window, v.size // 2), 1)
+        start, end = v[:w].mean(), v[-w:].mean()
         out[t] = float((end - start) / abs(start)) if start != 0 else float("nan")
     return out
 

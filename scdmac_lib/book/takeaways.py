@@ -24,6 +24,7 @@ FLAT = 0.01  # a loss that moved less than this fraction over the last tenth of 
 SAME_ARI = 0.01  # ARIs closer than this are "about the same" (the method study's margin)
 SYMMETRIC = 0.5  # |skewness| below this reads as "near-symmetric"
 CLOSE = 0.05  # two medians within this fraction of each other are "close"
+SMALL_PI = 0.05  # a median dropout probability below this "stays small"
 WEAK_R = 0.3  # gene-wise correlations all below this: the denoised values "barely follow" the raw ones
 
 
@@ -83,8 +84,9 @@ def loss_trend(values: Sequence[float], what: str) -> str:
     last = (later - earlier) / abs(earlier)
     state = ("was still falling at the end" if last <= -FLAT else "had flattened by the end" if last < FLAT
              else "was rising again at the end")
-    return (f"The {what} went from {num(start, 3)} at the first step to {num(end, 3)} (mean of the last {edge}) over "
-            f"{len(v)} steps and {state} ({last:+.1%} over the last {tail} steps).")
+    ending = "at the last step" if edge == 1 else f"(mean of the last {edge})"
+    return (f"The {what} went from {num(start, 3)} at the first step to {num(end, 3)} {ending} over {len(v)} steps "
+            f"and {state} ({last:+.1%} over the last {tail} steps).")
 
 
 def stages_stopped(stopped: Mapping[str, str]) -> str:
@@ -213,9 +215,10 @@ def filled_zeros(correlations: Mapping[str, float], zero_median: float, nonzero_
 def zinb_parameters(mu: float, theta: float, pi: float, pi_max: float) -> str:
     """The typical fitted ZINB parameters and what they mean for the spread of a count."""
     spread = mu + mu**2 / theta
+    dropout = "stays small" if pi < SMALL_PI else "is large"
     return (f"A typical entry has mean mu {num(mu)} and dispersion theta {num(theta)}, so its variance "
             f"mu + mu^2/theta is about {num(spread)}, {fold(mu, spread)} its mean; the dropout probability "
-            f"pi stays small (median {num(pi)}, at most {num(pi_max)}).")
+            f"pi {dropout} (median {num(pi)}, at most {num(pi_max)}).")
 
 
 # --------------------------------------------------------------------------- the masking walk-through

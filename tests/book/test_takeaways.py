@@ -160,3 +160,12 @@ def test_the_numbers_behind_the_walk_through_takeaways():
     assert r == pytest.approx({"g0": 1.0, "g1": 1.0}) and (zero_median, counted_median) == (1.0, 6.0)
     changes = summaries.term_changes({"loss": [2.0] * 10 + [1.0] * 10}, ["loss"])
     assert changes == {"loss": -0.5}
+
+
+def test_short_histories_and_large_dropout_read_right():
+    from scdmac_lib.book import summaries
+
+    assert summaries.term_changes({"kl": [2.0] * 5 + [1.0] * 5}, ["kl"]) == {"kl": -0.5}  # 10 steps: windows of 5
+    assert "at the last step over 6 steps" in tk.loss_trend([4.0, 3.0, 2.5, 2.4, 2.35, 2.3], "loss")
+    assert "pi is large (median 0.11" in tk.zinb_parameters(3.4, 1.0, 0.11, 0.58)
+    assert "pi stays small" in tk.zinb_parameters(30.0, 0.054, 0.005, 0.19)
