@@ -17,21 +17,23 @@
 # paper dataset, where its public copy comes from and how it is checked, whether that copy is on this
 # machine, and, when it is, how it compares with Table 1 once loaded. When the paper's data are
 # present (`scdmac data fetch --paper` puts them in the cache) every table and figure of the book
-# uses them in place of the stand-ins and labels them "paper's data"; otherwise the stand-ins are
-# used and labelled as such. Then, for the datasets of the chosen profile, a picture of sparsity
-# (fraction of zero counts) and of the library-size distribution. The paper's numbers are those of
+# uses them in place of the [stand-ins](#term-stand-in) and labels them "paper's data"; otherwise the
+# stand-ins are used and labelled as such. Labelled datasets the paper does not use are run beside
+# them as [extras](#term-extra). Then, for the datasets of the chosen [profile](#term-profile), a
+# picture of sparsity (fraction of zero counts) and of the library-size distribution. The paper's numbers are those of
 # its Table 1 as kept in the package (`scdmac_lib/report/paper_tables`) and labelled "paper".
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 from IPython.display import Markdown, display
 
 from scdmac_lib import data
 from scdmac_lib.book import page, plots_stages, summaries, tables
+from scdmac_lib.book import takeaways as tk
 from scdmac_lib.report import reported
 
 NAME = "00_data"
@@ -121,6 +123,7 @@ fig = plots_stages.plot_sparsity_library(matrices)
 fig.suptitle(f"Sparsity and library size ({pg.profile.name} profile)", y=1.02)
 page.show_figure(fig, NAME, "Fraction of zero counts and library sizes of each dataset of the "
                  f"{pg.profile.name} profile.")
+page.show_takeaway(tk.sparsity(list(summary["dataset"]), summary["zero_fraction"], summary["library_median"]))
 
 # %% [markdown]
 # ## Session info

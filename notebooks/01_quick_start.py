@@ -18,13 +18,13 @@
 # number of clusters), and plot. This page ran exactly these commands when the book was built; their
 # output is below each one.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 dataset = None  # the dataset to cluster (None: the profile's walk-through dataset)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 import shutil
 import sys
 import tempfile
@@ -34,18 +34,17 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import commands, page
+import anndata as ad
+
+from scdmac_lib.book import commands, glossary, page, summaries
+from scdmac_lib.book import takeaways as tk
 from scdmac_lib.data import catalogue
+from scdmac_lib.evaluation import metrics
 
 NAME = "01_quick_start"
 DATASET = dataset or page.walkthrough_dataset(profile, paper_data=False)
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=[DATASET], seeds=[0])
 workdir = Path(tempfile.mkdtemp(prefix="scdmac-quick-start-"))
-source = catalogue.load_dataset(DATASET)
-source.write_h5ad(workdir / f"{DATASET}.h5ad")
-display(Markdown(f"The input: `{DATASET}.h5ad`, the local dataset **{catalogue.label(DATASET)}** ({source.n_obs} "
-                 f"cells x {source.n_vars} genes, raw counts in `X`, annotated types in `obs['cell_type']`), written "
-                 "to a fresh temporary folder where every command below runs."))
 
 
 def show_run(argv: list[str]) -> None:
@@ -54,6 +53,15 @@ def show_run(argv: list[str]) -> None:
     display(Markdown(f"Exit status **{done.returncode}**" + (":" if done.output else ".")))
     if done.output:
         print(done.output)
+
+
+# %% tags=["hide-input"]
+source = catalogue.load_dataset(DATASET)
+source.write_h5ad(workdir / f"{DATASET}.h5ad")
+display(Markdown(glossary.link_first(
+    f"The input: `{DATASET}.h5ad`, the local dataset **{catalogue.label(DATASET)}** ({source.n_obs} cells x "
+    f"{source.n_vars} genes, raw counts in `X`, annotated types in `obs['cell_type']`), written to a fresh "
+    "temporary folder where every command below runs.", ["stand-in", "extra"])))
 
 
 # %% [markdown]
@@ -90,8 +98,9 @@ options = ["--device", device, "-q"]
 sets = commands.set_options(budget)
 shown = commands.command_text("scdmac cluster", [inputs, options, *(sets[i:i + 2] for i in range(0, len(sets), 2))])
 display(Markdown(f"```bash\n{shown}\n```"
-                 + (f"\n\n(The `--set` options are the {pg.profile.name} profile's training budgets, which keep the "
-                    "book fast; a plain run uses the method's defaults.)" if budget else "")))
+                 + (glossary.link_first(f"\n\n(The `--set` options are the {pg.profile.name} profile's training "
+                                        "budgets, which keep the book fast; a plain run uses the method's defaults.)",
+                                        ["profile"]) if budget else "")))
 show_run([sys.executable, "-m", "scdmac_lib.cli", "cluster", *inputs, *options, *sets])
 
 # %% [markdown]
@@ -116,6 +125,11 @@ display(Markdown(f"```python\n{script}```"))
 show_run([sys.executable, "umap_plot.py"])
 page.show_png(workdir / "umap.png", f"UMAP of scDMAC's embedding of {catalogue.label(DATASET)}, coloured by "
               "scDMAC's clusters (left) and by the annotated cell types (right).")
+clustered = ad.read_h5ad(workdir / out_name)
+found, types = clustered.obs["scdmac_cluster"], clustered.obs[catalogue.LABEL_KEY]
+page.show_takeaway(tk.clusters_against_types(found.nunique(), types.nunique(), metrics.ari(types, found),
+                                             summaries.majority_clusters(found, types),
+                                             estimated=inputs[inputs.index("-k") + 1] == "auto"))
 
 # %% [markdown]
 # ## Next

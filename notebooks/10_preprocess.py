@@ -13,25 +13,26 @@
 # %% [markdown]
 # # Preprocessing walk-through (Section 2, Eq. 1-2)
 #
-# Each preprocessing step of scDMAC on the profile's walk-through dataset: library sizes and size
+# Each preprocessing step of scDMAC on the [profile](#term-profile)'s walk-through dataset: library sizes and size
 # factors, normalization to a common total (Eq. 1), highly variable gene (HVG) selection, log1p
 # (Eq. 2), the cosine kNN graph used for neighbour swaps, and the three training augmentations
 # (gene masking, Gaussian noise, kNN swap) shown on a few cells. Labels appear only in one clearly
 # marked diagnostic (how often kNN neighbours share a label); nothing is fitted on them.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 n_show_cells = 12  # cells in the augmentation heatmaps
 n_show_genes = 25  # genes in the augmentation heatmaps
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_stages, summaries
+from scdmac_lib.book import glossary, page, plots_stages, summaries
+from scdmac_lib.book import takeaways as tk
 from scdmac_lib.data import catalogue
 from scdmac_lib.method import preprocess
 from scdmac_lib.method.config import make_config
@@ -40,15 +41,16 @@ NAME = "10_preprocess"
 SEED = 0
 dataset = page.walkthrough_dataset(profile)  # the paper's data when present here
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=[dataset], seeds=[SEED])
+
+# %% tags=["hide-input"]
 adata = catalogue.load_dataset(dataset)
 k = catalogue.n_types(adata)
 cfg = make_config(k, seed=SEED, **pg.profile.config_overrides())
-display(Markdown(
+display(Markdown(glossary.link_first(
     f"Dataset **{catalogue.label(dataset)}**: {adata.n_obs} cells x {adata.n_vars} genes, "
     f"{k} labelled types. Settings: target sum {cfg.preprocess.target_sum:g}, "
     f"{cfg.preprocess.n_top_genes} HVGs (flavor `{cfg.preprocess.hvg_flavor}`), "
-    f"k = {cfg.preprocess.n_neighbors} cosine neighbours."
-))
+    f"k = {cfg.preprocess.n_neighbors} cosine neighbours.", ["stand-in", "extra"])))
 
 # %% tags=["hide-input"]
 prep = preprocess.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
@@ -67,10 +69,7 @@ plots_stages.plot_size_factors(lib, prep.size_factors, ax=axes[1])
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_size_factors",
                  "Library sizes (left) and the size factor of each cell against its library size (right).")
-display(Markdown(
-    f"Library sizes range from {lib.min():,.0f} to {lib.max():,.0f} (median {np.median(lib):,.0f}); "
-    f"size factors from {prep.size_factors.min():.2f} to {prep.size_factors.max():.2f}."
-))
+page.show_takeaway(tk.library_range(lib, prep.size_factors))
 
 # %% [markdown]
 # ## Normalization (Eq. 1) and highly variable genes
@@ -87,10 +86,8 @@ plots_stages.plot_mean_variance(mean, var, highlight=is_hvg, ax=ax, title="norma
 page.show_figure(fig, f"{NAME}_hvg", "Mean against variance of every gene after normalization, "
                  "the selected highly variable genes highlighted.")
 totals = np.asarray(normalized.sum(axis=1)).ravel()
-display(Markdown(
-    f"{int(is_hvg.sum())} of {adata.n_vars} genes kept as HVGs. After normalization every cell sums to "
-    f"{totals.min():,.0f}-{totals.max():,.0f} (all genes)."
-))
+display(Markdown(f"After normalization every cell sums to {totals.min():,.0f}-{totals.max():,.0f} (all genes)."))
+page.show_takeaway(tk.hvg_share(int(is_hvg.sum()), adata.n_vars, summaries.variance_share(var, is_hvg)))
 
 # %% [markdown]
 # ## log1p (Eq. 2)
@@ -104,6 +101,8 @@ plots_stages.plot_histogram(prep.lognorm[prep.lognorm > 0], ax=axes[1], bins=50,
                          title="after log1p")
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_log1p", "Non-zero normalized values of the selected genes before and after log1p.")
+page.show_takeaway(tk.log_skew(summaries.skewness(hvg_norm[hvg_norm > 0]),
+                               summaries.skewness(prep.lognorm[prep.lognorm > 0])))
 
 # %% [markdown]
 # ## Cosine kNN graph
@@ -131,6 +130,7 @@ page.show_figure(fig, f"{NAME}_knn", "The cosine kNN graph: distances to neighbo
 knn_table = summaries.knn_summary(dataset, prep.knn, prep.genes.size, dist, agreement, chance)
 page.show_table(knn_table, "Summary of the kNN graph, with the label agreement of neighbours against chance.",
                 csv=page.save_table(knn_table, NAME))
+page.show_takeaway(tk.knn_agreement(float(np.mean(agreement)), chance, prep.knn.shape[1]))
 
 # %% [markdown]
 # ## The three augmentations on a few cells
@@ -150,6 +150,8 @@ page.show_figure(fig, f"{NAME}_augment", "The same block of cells x genes before
 changed = summaries.changed_fractions(views)
 page.show_table(changed, "Fraction of the block's entries each augmentation changes (all genes of the cells shown).",
                 csv=page.save_table(changed, f"{NAME}_augment"))
+page.show_takeaway(tk.augmentation_changes(dict(zip(changed["augmentation"], changed["fraction of entries changed"],
+                                                    strict=True)), cfg.augment.swap_rate))
 
 # %% [markdown]
 # ## Session info

@@ -15,23 +15,25 @@
 #
 # The first stage of scDMAC: a DCA-style autoencoder on the HVG counts with three output heads,
 # mean $\mu$, dispersion $\theta$ and dropout probability $\pi$, trained on the zero-inflated negative
-# binomial likelihood of the raw counts. This page shows its training curve, what it does to zeros,
-# to the mean-variance relation and to single genes, and what the fitted $\mu$, $\theta$, $\pi$ look
-# like, on the profile's walk-through dataset. No labels are used.
+# binomial likelihood of the raw counts; its output is the denoised matrix [$X_z$](#term-x-z). This page
+# shows its training curve, what it does to zeros, to the mean-variance relation and to single genes,
+# and what the fitted $\mu$, $\theta$, $\pi$ look like, on the [profile](#term-profile)'s walk-through
+# dataset. No labels are used.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 seed = 0
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_stages, summaries
+from scdmac_lib.book import glossary, page, plots_stages, summaries
+from scdmac_lib.book import takeaways as tk
 from scdmac_lib.data import catalogue
 from scdmac_lib.method import denoise, devices, preprocess
 from scdmac_lib.method.config import make_config
@@ -39,27 +41,31 @@ from scdmac_lib.method.config import make_config
 NAME = "20_denoise"
 dataset = page.walkthrough_dataset(profile)  # the paper's data when present here
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=[dataset], seeds=[seed])
+
+# %% tags=["hide-input"]
 adata = catalogue.load_dataset(dataset)
 cfg = make_config(catalogue.n_types(adata), seed=seed, device=device, **pg.profile.config_overrides())
 dev = devices.resolve_device(cfg.device)
-display(Markdown(f"Dataset **{catalogue.label(dataset)}**: {adata.n_obs} cells x {adata.n_vars} genes."))
+display(Markdown(glossary.link_first(f"Dataset **{catalogue.label(dataset)}**: {adata.n_obs} cells x {adata.n_vars} "
+                                      "genes.", ["stand-in", "extra"])))
 
 # %% tags=["hide-input"]
 torch.manual_seed(cfg.seed)  # the network's initial weights, as fit_scdmac seeds them
 prep = preprocess.preprocess(adata.X, cfg.preprocess, seed=cfg.seed)
 den = denoise.denoise(prep, cfg, device=dev, keep_parameters=True)
-display(Markdown(f"Trained for {len(den.history['loss'])} optimizer steps on {prep.counts.shape[1]} genes in "
-                 f"{den.seconds:.1f} s (the budget allows {cfg.zinb.train.max_steps}; training stops earlier on a "
-                 "loss plateau)."))
+n_steps = len(den.history["loss"])
+display(Markdown(f"Trained for {n_steps} optimizer steps on {prep.counts.shape[1]} genes in {den.seconds:.1f} s. "
+                 + tk.training_stop(n_steps, prep.counts.shape[0], cfg.zinb.train)))
 
 # %% [markdown]
 # ## Training curve (ZINB negative log-likelihood per entry)
 
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(6, 3.5))
-plots_stages.plot_loss_curves(den.history, keys=["zinb_nll"] if "zinb_nll" in den.history else None, ax=ax,
-                           title="ZINB autoencoder")
+loss_key = "zinb_nll" if "zinb_nll" in den.history else "loss"
+plots_stages.plot_loss_curves(den.history, keys=[loss_key], ax=ax, title="ZINB autoencoder")
 page.show_figure(fig, f"{NAME}_loss", "ZINB negative log-likelihood per entry over the denoiser's training steps.")
+page.show_takeaway(tk.loss_trend(den.history[loss_key], "ZINB negative log-likelihood per entry"))
 
 # %% [markdown]
 # ## Zeros before and after
@@ -82,6 +88,8 @@ plots_stages.plot_zero_calibration(prep.counts, den.mean, den.dispersion, den.dr
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_zeros", "Zeros before and after denoising (left) and the model's zero "
                  "probability against the observed zero fraction of each gene (right).")
+observed, rounded, predicted, mean_pi = zeros["fraction"]  # the rows of summaries.zero_fraction_summary, in order
+page.show_takeaway(tk.zero_fit(observed, predicted, mean_pi, rounded, float(np.median(den.dispersion))))
 
 # %% [markdown]
 # ## Mean-variance relation, raw vs denoised
@@ -100,7 +108,7 @@ plots_stages.plot_mean_variance(m_den, v_den, ax=axes[1], color=plots_stages.DEN
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_mean_variance", "Gene mean against variance on the log1p-normalized "
                  "scale, raw counts (left) and the denoised mean (right).")
-display(Markdown(f"Median gene variance: raw {np.median(v_raw):.3f}, denoised {np.median(v_den):.3f}."))
+page.show_takeaway(tk.variance_change(float(np.median(v_raw)), float(np.median(v_den))))
 
 # %% [markdown]
 # ## A few genes, cell by cell
@@ -115,6 +123,8 @@ fig = plots_stages.plot_gene_scatter(raw_log, den.denoised, genes, names=names)
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_genes", "Four genes cell by cell: raw against denoised values "
                  "(log1p normalized); points on the y-axis are raw zeros the model fills in.")
+page.show_takeaway(tk.filled_zeros(*summaries.filled_zeros(raw_log, den.denoised, genes,
+                                                           adata.var_names[prep.genes][genes])))
 
 # %% [markdown]
 # ## The fitted ZINB parameters
@@ -127,6 +137,8 @@ page.show_figure(fig, f"{NAME}_parameters", "Distributions of the fitted ZINB me
 params = summaries.zinb_parameter_quantiles(den.mean, den.dispersion, den.dropout)
 page.show_table(params, "Quantiles of the fitted ZINB parameters mu, theta and pi over all entries.",
                 csv=page.save_table(params, f"{NAME}_parameters"))
+median, largest = params.set_index("parameter")["50%"], params.set_index("parameter")["max"]
+page.show_takeaway(tk.zinb_parameters(median["mu"], median["theta"], median["pi"], largest["pi"]))
 
 # %% [markdown]
 # ## Session info

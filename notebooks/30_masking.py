@@ -13,15 +13,16 @@
 # %% [markdown]
 # # The masking stage (Eq. 9-15)
 #
-# The second stage of scDMAC on the profile's walk-through dataset: the denoised matrix $X_z$ is
-# corrupted (each gene shuffled across cells into $X'$, a Bernoulli mask $M$ chooses which entries
-# take the shuffled value, giving $X_M$), and a masked autoencoder learns an embedding $Z$ from which
-# a mask predictor recovers $M$ and a decoder reconstructs $X_z$ with a weighted MSE. This page shows
-# the corruption, its statistics, the training curves, two label-free checks of what was learned
-# (mask-predictor AUC; reconstruction error on masked vs kept entries), and k-means on the
-# pretrained embedding against k-means on the PCA of the same denoised matrix.
+# The second stage of scDMAC on the [profile](#term-profile)'s walk-through dataset: the denoised
+# matrix [$X_z$](#term-x-z) is corrupted (each gene shuffled across cells into $X'$, a Bernoulli mask $M$
+# chooses which entries take the shuffled value, giving $X_M$), and a masked autoencoder learns an
+# embedding [$Z$](#term-z) from which a mask predictor recovers $M$ and a decoder reconstructs $X_z$
+# with a weighted MSE. This page shows the corruption, its statistics, the training curves, two
+# label-free checks of what was learned ([mask AUC](#term-mask-auc); reconstruction error on masked vs
+# kept entries), and k-means on the pretrained embedding against k-means on the PCA of the same
+# denoised matrix.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 seed = 0
@@ -29,11 +30,12 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 n_show_cells = 15
 n_show_genes = 25
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_stages, summaries
+from scdmac_lib.book import glossary, page, plots_stages, summaries
+from scdmac_lib.book import takeaways as tk
 from scdmac_lib.data import catalogue
 from scdmac_lib.method import pipeline, preprocess
 from scdmac_lib.method.config import make_config
@@ -41,13 +43,16 @@ from scdmac_lib.method.config import make_config
 NAME = "30_masking"
 dataset = page.walkthrough_dataset(profile)  # the paper's data when present here
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=[dataset], seeds=[seed])
+
+# %% tags=["hide-input"]
 adata = catalogue.load_dataset(dataset)
 k = catalogue.n_types(adata)
 cfg = make_config(k, seed=seed, device=device, **{**pg.profile.config_overrides(), "n_threads": pg.threads})
 p = cfg.mae.mask_ratio
-display(Markdown(f"Dataset **{catalogue.label(dataset)}**: {adata.n_obs} cells x {adata.n_vars} genes, "
-                 f"k = {k}; masking ratio p = {p:g}, reconstruction weight lambda = {cfg.mae.recon_weight:g}, "
-                 f"mask-loss weight gamma_m = {cfg.mae.mask_loss_weight:g}."))
+display(Markdown(glossary.link_first(
+    f"Dataset **{catalogue.label(dataset)}**: {adata.n_obs} cells x {adata.n_vars} genes, k = {k}; masking ratio "
+    f"p = {p:g}, reconstruction weight lambda = {cfg.mae.recon_weight:g}, mask-loss weight gamma_m = "
+    f"{cfg.mae.mask_loss_weight:g}.", ["stand-in", "extra"])))
 
 # %% tags=["hide-input"]
 res = pipeline.fit_scdmac(adata.X, cfg)
@@ -73,6 +78,7 @@ plots_stages.plot_matrix_blocks({"M (1 = masked)": blocks["M (1 = masked)"]}, ax
                              shared_scale=False, vmin=0, vmax=1)
 page.show_figure(fig, f"{NAME}_corruption", "A block of cells x genes: the denoised input, its gene-wise "
                  "shuffle, the mask M (black = masked) and the corrupted matrix the encoder sees.")
+page.show_takeaway(tk.corruption(float(blocks["M (1 = masked)"].mean()), p))
 
 # %% [markdown]
 # ## Masking statistics
@@ -89,6 +95,7 @@ fig, ax = plt.subplots(figsize=(5, 4))
 plots_stages.plot_masking_statistics(stats, ax=ax)
 page.show_figure(fig, f"{NAME}_statistics", "Realized masked fraction and changed fraction of entries "
                  "against the masking ratio p.")
+page.show_takeaway(tk.masking_rates(stats["p"], stats["masked_fraction"], stats["changed_given_masked"]))
 
 # %% [markdown]
 # ## Training curves of the masked autoencoder
@@ -110,9 +117,10 @@ else:
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_training", "Training curves of the masked autoencoder: weighted "
                  "reconstruction error (left) and the mask predictor's cross-entropy against the prior-only value (right).")
-final_bce = summaries.tail_mean(hist.get("mask_bce", []), 20)
-display(Markdown(f"{len(hist['loss'])} steps. Final mask BCE (mean of the last 20 steps): {final_bce:.3f} "
-                 f"nats, against the prior-only value {h_p:.3f}."))
+display(Markdown(f"{len(hist['loss'])} optimizer steps. "
+                 + tk.training_stop(len(hist["loss"]), x_in.shape[0], cfg.mae.train)))
+page.show_takeaway(tk.mask_bce(summaries.tail_mean(hist["mask_bce"], 20), h_p) if "mask_bce" in hist
+                   else tk.loss_trend(hist["reconstruction"], "weighted reconstruction error"))
 
 # %% [markdown]
 # ## Label-free diagnostics of the masked stage
@@ -133,6 +141,7 @@ axes[1].set_ylim(0, 1.05)
 fig.tight_layout()
 page.show_figure(fig, f"{NAME}_diagnostics", "Label-free diagnostics on a fresh mask: reconstruction "
                  "error on masked and kept entries (left) and the mask predictor's AUC (right).")
+page.show_takeaway(tk.mae_diagnostics(diag.get("mask_auc", float("nan")), diag["mse_masked"], diag["mse_kept"]))
 
 # %% [markdown]
 # ## k-means on the pretrained embedding vs on the PCA of the denoised matrix
@@ -158,8 +167,9 @@ plots_stages.plot_bars(dict(zip(comparison["clustering"], comparison["ari (diagn
                     ylabel="ARI vs annotated types", title="diagnostic: ARI of label-free k-means")
 page.show_figure(fig, NAME, "ARI of label-free k-means on the pretrained embedding, the PCA of the "
                  "denoised matrix and the PCA of the raw log values (diagnostic).")
-best = comparison.loc[comparison["ari (diagnostic)"].idxmax(), "clustering"]
-display(Markdown(f"Highest ARI here: **{best}** (profile {pg.profile.name}, seed {seed}, one run)."))
+ari_z, ari_denoised, ari_raw = comparison["ari (diagnostic)"]  # the rows above, in order
+page.show_takeaway(tk.representation_gain(ari_z, ari_denoised, ari_raw)
+                   + f" (Profile {pg.profile.name}, seed {seed}, one run: a diagnostic, not a benchmark.)")
 
 # %% [markdown]
 # ## Session info

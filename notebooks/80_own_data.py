@@ -22,7 +22,7 @@
 # on the real datasets; the table of bad inputs at the end is produced by running every case of
 # `scdmac_lib.bad_input` through the real command, not typed in.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
@@ -30,7 +30,7 @@ demo_cells, demo_genes, demo_types = 300, 200, 4  # the simulated dataset of the
 demo_max_steps = 150  # cap on each stage's training steps in the demonstration (the page stays fast)
 k_datasets = None  # datasets of the k-estimate table (None: every local dataset; the smoke profile: its own)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 import sys
 import tempfile
 from pathlib import Path
@@ -40,10 +40,11 @@ from IPython.display import Markdown, display
 
 from scdmac_lib.api.cluster import scdmac
 from scdmac_lib.api.kestimate import DEFAULT_RESOLUTION
-from scdmac_lib.book import commands, page, summaries
+from scdmac_lib.book import commands, glossary, page, summaries
+from scdmac_lib.book import takeaways as tk
 from scdmac_lib.cli import bad_input
 from scdmac_lib.data.simulate import zinb_clusters
-from scdmac_lib.method.config import make_config
+from scdmac_lib.method.config import from_dict, make_config
 
 NAME = "80_own_data"
 K_DATASETS = list(k_datasets or summaries.k_estimate_datasets(profile))
@@ -51,10 +52,11 @@ pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=K_DATAS
                     note="demonstration: a simulated dataset; k estimates: the datasets listed")
 budget = commands.demo_budget(pg.profile.config_overrides(), demo_max_steps)
 workdir = Path(tempfile.mkdtemp(prefix="scdmac-own-data-"))
-display(Markdown(
+
+# %% tags=["hide-input"]
+display(Markdown(glossary.link_first(
     f"The demonstration uses the profile's training budgets capped at {demo_max_steps} steps per stage: "
-    f"`{budget}`. Work folder: a fresh temporary folder."
-))
+    f"`{budget}`. Work folder: a fresh temporary folder.", ["profile"])))
 
 # %% [markdown]
 # ## What the input must be
@@ -121,8 +123,8 @@ display(Markdown(f"Keys in the output file: layers {list(clustered.layers)}, obs
 #
 # `uns["scdmac"]["diagnostics"]` holds label-free checks of the fit:
 #
-# - **mask_auc**: how well the mask predictor tells masked from kept entries (0.5 = chance). Near 0.5
-#   means the masked stage learned little about which values were hidden.
+# - **mask_auc** (the [mask AUC](#term-mask-auc)): how well the mask predictor tells masked from kept
+#   entries (0.5 = chance). Near 0.5 means the masked stage learned little about which values were hidden.
 # - **mse_masked** vs **mse_kept**: reconstruction error on masked and on kept entries. Masked entries
 #   are harder, so their error is higher; a masked error far above the kept one means the model copies
 #   its input rather than learning gene-gene structure.
@@ -135,8 +137,10 @@ display(Markdown(f"Keys in the output file: layers {list(clustered.layers)}, obs
 # %% tags=["hide-input"]
 checks = summaries.diagnostics_reading(clustered.uns["scdmac"]["diagnostics"], demo_types)
 page.show_table(checks, "The label-free diagnostics of the run above, and how to read them.")
-page.show_table(summaries.history_table(clustered.uns["scdmac"]["history"]),
-                "Training steps and first and last loss of each stage of the run above.")
+history = summaries.history_table(clustered.uns["scdmac"]["history"], n_obs=clustered.n_obs,
+                                  config=from_dict(clustered.uns["scdmac"]["config"]))
+page.show_table(history, "Training steps, first and last loss of each stage of the run above, and what stopped it.")
+page.show_takeaway(tk.stages_stopped(dict(zip(history["stage"], history["stopped by"], strict=True))))
 if "metrics" in clustered.uns["scdmac"]:
     m = clustered.uns["scdmac"]["metrics"]
     display(Markdown(f"With the simulated labels (available here only because the data are simulated): "
@@ -159,10 +163,11 @@ k_table = summaries.k_estimate_table(K_DATASETS, make_config(2, **pg.profile.con
 k_csv = page.save_table(k_table, f"{NAME}_k_estimate")
 page.show_table(k_table, f"The estimate of -k auto (Leiden, resolution {DEFAULT_RESOLUTION:g}, on the "
                 "preprocessing's kNN graph) against the number of annotated types of each dataset.", csv=k_csv)
-agreement = summaries.k_estimate_agreement(k_table, tolerance=0.25)
-display(Markdown(
+tolerance = 0.25  # "close" = within this fraction of the number of types
+agreement = summaries.k_estimate_agreement(k_table, tolerance=tolerance)
+page.show_takeaway((
     f"The estimate matches the number of annotated types on {agreement['exact']} of {agreement['n']} datasets and "
-    f"lands within 25% of it on {agreement['within']}; the median ratio estimate / types is "
+    f"lands within {tolerance:.0%} of it on {agreement['within']}; the median ratio estimate / types is "
     f"{agreement['median_ratio']:.2f}. Annotated types are themselves a choice of granularity, so a different k is "
     "not necessarily wrong; but treat the estimate as a starting point, look at the clusters, and set `-k` yourself "
     "when you know better."))

@@ -243,6 +243,23 @@ def show_png(path: Path | str, caption: str, *, scale: float = 1.0) -> None:
              f"<figcaption>{_esc(text)}</figcaption></figure>")
 
 
+
+def takeaway_markdown(text: str) -> str:
+    """A takeaway as Markdown: what the reader should see in the figure or table above it (one or two
+    sentences from :mod:`scdmac_lib.book.takeaways`, which may link glossary terms), after a bold lead."""
+    words = str(text).split()
+    if not words:
+        msg = "a takeaway must say what the reader should see: the text is empty."
+        raise ValueError(msg)
+    return f"**Takeaway:** {' '.join(words)}"
+
+
+def show_takeaway(text: str) -> None:
+    """Show a takeaway under the figure or table just shown (see :func:`takeaway_markdown`)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(takeaway_markdown(text)))
+
 def save_table(frame: pd.DataFrame, name: str, *, results: Path | None = None) -> Path:
     """Write ``frame`` to ``results/tables/NAME.csv`` atomically; return the path."""
     final = Path(results or paths.results_dir()) / "tables" / f"{name}.csv"

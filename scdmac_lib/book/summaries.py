@@ -24,7 +24,7 @@ from scdmac_lib.data.manifest import PAPER_ROLES
 from scdmac_lib.data.paper import prefer_paper_data
 from scdmac_lib.evaluation import metrics
 from scdmac_lib.method import augment, clustering, finetune, preprocess
-from scdmac_lib.method.config import AugmentConfig, PreprocessConfig, flat_dict, make_config
+from scdmac_lib.method.config import AugmentConfig, PreprocessConfig, flat_dict, make_config, stop_reason
 from scdmac_lib.method.masking import bernoulli_mask, shuffle_genes
 from scdmac_lib.runs.profiles import get_profile
 
@@ -213,6 +213,19 @@ def cells_per_cluster(labels, n_clusters: int) -> np.ndarray:
     return np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_clusters)
 
 
+def majority_clusters(clusters, types) -> dict[str, list[str]]:
+    """For each cluster, the annotated types most of whose cells it holds (a type joins the cluster holding
+    the most of its cells), in order of the types' sizes; clusters that hold no type's majority are left out."""
+    frame = pd.crosstab(pd.Series(np.asarray(clusters).astype(str), name="cluster"),
+                        pd.Series(np.asarray(types).astype(str), name="type"))
+    home = frame.idxmax(axis=0)  # type -> the cluster holding most of its cells
+    order = frame.sum(axis=0).sort_values(ascending=False, kind="stable").index
+    out: dict[str, list[str]] = {}
+    for t in order:
+        out.setdefault(str(home[t]), []).append(str(t))
+    return out
+
+
 def chance_agreement(labels) -> float:
     """Neighbour label agreement expected from random neighbours: sum of squared class proportions."""
     _, counts = np.unique(np.asarray(labels).astype(str), return_counts=True)
@@ -349,6 +362,19 @@ def augmentation_views(x: np.ndarray, knn: np.ndarray, cells: np.ndarray, cfg: A
     return {name: view.numpy() for name, view in views.items()}
 
 
+def variance_share(variance: np.ndarray, selected: np.ndarray) -> float:
+    """Fraction of the summed gene variance that the genes where ``selected`` is true hold."""
+    variance = np.asarray(variance, dtype=np.float64)
+    return float(variance[np.asarray(selected, dtype=bool)].sum() / variance.sum())
+
+
+def skewness(values: np.ndarray) -> float:
+    """Sample skewness (the third standardized moment) of ``values``."""
+    from scipy.stats import skew
+
+    return float(skew(np.asarray(values, dtype=np.float64).ravel()))
+
+
 def changed_fractions(views: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """Fraction of entries each view changes against the first (the input)."""
     (_, reference), *others = views.items()
@@ -374,6 +400,17 @@ def zinb_parameter_quantiles(mu: np.ndarray, theta: np.ndarray, pi: np.ndarray) 
              for name, v in fitted.items()}
     table = pd.DataFrame(stats).T.reset_index(names="parameter")
     return table.astype({"count": int}).rename(columns={"count": "entries", "std": "sd"})
+
+
+def filled_zeros(raw: np.ndarray, denoised: np.ndarray, genes: Sequence[int],
+                 names: Sequence[str]) -> tuple[dict[str, float], float, float]:
+    """For the columns ``genes`` of two cells x genes matrices on one scale: the Pearson correlation of raw and
+    denoised values of each gene (keyed by ``names``), and the median denoised value of the entries whose raw
+    value is zero and of the others."""
+    raw, denoised = np.asarray(raw)[:, genes], np.asarray(denoised)[:, genes]
+    r = {str(n): float(np.corrcoef(raw[:, j], denoised[:, j])[0, 1]) for j, n in enumerate(names)}
+    zero = raw == 0
+    return r, float(np.median(denoised[zero])), float(np.median(denoised[~zero]))
 
 
 def gene_labels(var_names: Sequence[str], counts, genes: Sequence[int]) -> list[str]:
@@ -423,11 +460,33 @@ def weight_states(result) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]
     return {"start": (*at_start, clu.initial_labels), "end": (*at_end, clu.labels)}
 
 
-def weight_confidence(states: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    """Mean over cells of the largest weight, before and after inflation, per state of :func:`weight_states`."""
+def weight_confidence(states: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]], *,
+                      inflated: bool = True) -> pd.DataFrame:
+    """Mean over cells of the largest weight, before and (when ``inflated``) after inflation, per state of
+    :func:`weight_states`; without ``inflated`` (an inflation that changes nothing) one column, ``mean max w``."""
+    if not inflated:
+        return pd.DataFrame([{"state": when, "mean max w": float(raw.max(axis=1).mean())}
+                             for when, (raw, _, _) in states.items()])
     return pd.DataFrame([{"state": when, "mean max w (before inflation)": float(raw.max(axis=1).mean()),
-                          "mean max w (after inflation)": float(inflated.max(axis=1).mean())}
-                         for when, (raw, inflated, _) in states.items()])
+                          "mean max w (after inflation)": float(sharp.max(axis=1).mean())}
+                         for when, (raw, sharp, _) in states.items()])
+
+
+def inflation_changes_nothing(states: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> bool:
+    """Whether the inflated weights of every state of :func:`weight_states` equal the raw ones (inflation 1)."""
+    return all(np.allclose(raw, inflated, rtol=1e-6, atol=1e-8) for raw, inflated, _ in states.values())
+
+
+def term_changes(history: Mapping[str, Sequence[float]], terms: Sequence[str], window: int = 10) -> dict[str, float]:
+    """Relative change of each loss term of ``history`` from the mean of its first ``window`` steps to the mean
+    of its last ``window`` (at most half its steps, so that the two never overlap)."""
+    out = {}
+    for t in terms:
+        v = np.asarray(history[t], dtype=np.float64)
+        w = max(min(window, v.size // 2), 1)
+        start, end = v[:w].mean(), v[-w:].mean()
+        out[t] = float((end - start) / abs(start)) if start != 0 else float("nan")
+    return out
 
 
 def target_distribution(q: np.ndarray) -> np.ndarray:
@@ -479,10 +538,26 @@ def diagnostics_reading(diagnostics: Mapping[str, float], n_clusters: int) -> pd
          "reading": f"of k = {n_clusters} clusters asked for"}])
 
 
-def history_table(history: Mapping[str, Mapping[str, Sequence[float]]]) -> pd.DataFrame:
-    """Per training stage: its steps and its first and last loss."""
-    return pd.DataFrame([{"stage": stage, "steps": len(h["loss"]), "first loss": float(h["loss"][0]),
-                          "last loss": float(h["loss"][-1])} for stage, h in history.items()])
+#: The configuration section whose ``train`` budget each stage of a fit's history trained with.
+STAGE_SECTIONS = {"denoise": "zinb", "mae": "mae", "cluster": "cluster"}
+
+
+def history_table(history: Mapping[str, Mapping[str, Sequence[float]]], *, n_obs: int | None = None,
+                  config=None) -> pd.DataFrame:
+    """Per training stage: its steps and its first and last loss; with the fit's cells ``n_obs`` and its
+    :class:`~scdmac_lib.method.config.ScDMACConfig` ``config``, also what stopped it
+    (:func:`scdmac_lib.method.config.stop_reason`, in the words of :data:`scdmac_lib.book.takeaways.STOP_WORDS`)."""
+    from scdmac_lib.book.takeaways import STOP_WORDS
+
+    rows = []
+    for stage, h in history.items():
+        row = {"stage": stage, "steps": len(h["loss"]), "first loss": float(h["loss"][0]),
+               "last loss": float(h["loss"][-1])}
+        if config is not None and n_obs is not None:
+            train = getattr(config, STAGE_SECTIONS[stage]).train
+            row["stopped by"] = STOP_WORDS[stop_reason(len(h["loss"]), n_obs, train)]
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def k_estimate_datasets(profile: str) -> list[str]:

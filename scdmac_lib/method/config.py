@@ -8,10 +8,12 @@ book's methods page. Build configs with :func:`make_config` so an unknown key fa
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Device = Literal["auto", "cpu", "cuda", "mps"]
+StopReason = Literal["plateau", "epochs", "max_steps", "min_steps"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,44 @@ class TrainConfig:
     max_steps: int = 300
     patience: int = 200  # steps without 0.1% improvement of the smoothed loss before stopping
     weight_decay: float = 0.0
+
+
+def epoch_steps(n_obs: int, cfg: TrainConfig) -> int:
+    """Optimizer steps that ``cfg.epochs`` passes over ``n_obs`` cells take (one minibatch is one step)."""
+    return cfg.epochs * math.ceil(n_obs / min(cfg.batch_size, n_obs))
+
+
+def stop_reason(n_steps: int, n_obs: int, cfg: TrainConfig) -> StopReason:
+    """Why a stage trained by :func:`scdmac_lib.method.training.fit` stopped after ``n_steps`` steps.
+
+    Derived after the fact from the length of its loss history, as ``fit`` decides it: its budget is
+    :func:`epoch_steps` clipped to ``[cfg.min_steps, cfg.max_steps]`` (``training.step_budget``); a run
+    shorter than the budget stopped on a loss plateau (``"plateau"``); one that ran the whole budget
+    stopped at the epoch count (``"epochs"``), at the ceiling that cut the epochs short
+    (``"max_steps"``) or at the floor that extended them (``"min_steps"``). A plateau reached on the
+    budget's last step counts as the budget: the run would have ended there anyway.
+
+    Examples
+    --------
+    >>> stop_reason(100, 249, TrainConfig())  # 249 cells: one minibatch per epoch, 100 epochs
+    'epochs'
+    >>> stop_reason(300, 5000, TrainConfig())  # 20 minibatches per epoch: the ceiling of 300 steps
+    'max_steps'
+    """
+    if n_obs < 1 or n_steps < 1:
+        msg = f"stop_reason needs at least one cell and one step (got n_obs={n_obs}, n_steps={n_steps})."
+        raise ValueError(msg)
+    by_epochs = epoch_steps(n_obs, cfg)
+    budget = min(max(by_epochs, cfg.min_steps), cfg.max_steps)
+    if n_steps > budget:
+        msg = (f"{n_steps} steps exceed the budget of {budget} steps this TrainConfig gives {n_obs} cells "
+               f"(epochs={cfg.epochs}, min_steps={cfg.min_steps}, max_steps={cfg.max_steps}): pass the stage's own config.")
+        raise ValueError(msg)
+    if n_steps < budget:
+        return "plateau"
+    if by_epochs == budget:
+        return "epochs"
+    return "max_steps" if by_epochs > budget else "min_steps"
 
 
 @dataclass(frozen=True)

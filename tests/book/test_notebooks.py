@@ -268,3 +268,80 @@ def test_a_rerun_from_scratch_gives_identical_tables(tmp_path, monkeypatch):
         tables[attempt]["runs"] = runs[["dataset", "method", "seed", "ari", "nmi", "acc"]].to_csv().encode()
     assert len(tables["first"]) >= 3
     assert tables["first"] == tables["second"]
+
+
+def test_every_prose_page_the_toc_names_exists():
+    names = build.PROSE_START + build.PROSE_BEFORE + build.PROSE_AFTER
+    assert [n for n in names if not (runner.book_dir() / f"{n}.md").is_file()] == []
+    assert "glossary" in build.PROSE_START
+
+
+def test_the_glossary_opens_the_book_beside_the_intro_whatever_the_root(tmp_path):
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    for name in ("intro", "glossary", "rerun"):
+        (tmp_path / f"{name}.md").write_text(f"# {name}\n")
+    toc = build.toc(tmp_path, executed)
+    assert toc["root"] == "intro"
+    assert toc["parts"][0] == {"caption": "Start here", "chapters": [{"file": "glossary"}]}
+    (executed / f"{build.LANDING_PAGE}.ipynb").write_text("{}")
+    assert build.toc(tmp_path, executed)["parts"][0]["chapters"] == [{"file": "intro"}, {"file": "glossary"}]
+
+
+def test_the_rerun_page_shows_the_contents_the_build_generates(tmp_path):
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    for name in ("intro", "glossary", "methods", "rerun"):
+        (tmp_path / f"{name}.md").write_text(f"# {name}\n")
+    for name in (build.LANDING_PAGE, build.QUICK_START, "20_denoise"):
+        (executed / f"{name}.ipynb").write_text("{}")
+    build.write_toc(tmp_path, executed)
+    toc = build.toc(tmp_path, executed)
+    text = (tmp_path / build.TOC_CONTENTS).read_text()
+    assert text.endswith(build.toc_markdown(toc))
+    named = [line.split("`/")[1].split("`")[0] for line in text.replace(", ", "\n").splitlines() if "{doc}`/" in line]
+    assert named == [toc["root"], *(c["file"] for part in toc["parts"] for c in part["chapters"])]
+    assert f"{len(toc['parts'])} parts" in text
+    for part in toc["parts"]:
+        assert f"**{part['caption']}**" in text
+    rerun = (runner.book_dir() / "rerun.md").read_text()
+    assert f"```{{include}} {build.TOC_CONTENTS}\n```" in rerun  # the page shows the generated words, not typed ones
+
+
+#: Pages whose setup cells are removed from the HTML and whose figures carry a takeaway (issue 23); the
+#: walk-throughs' tables carry one too.
+SET_UP_AND_TAKEAWAYS = ("00_data", "01_quick_start", "10_preprocess", "20_denoise", "30_masking", "40_clustering",
+                        "80_own_data")
+WALK_THROUGHS = ("10_preprocess", "20_denoise", "30_masking", "40_clustering")
+
+
+def _code_cells(name):
+    import jupytext
+
+    nb = jupytext.read(runner.NOTEBOOKS[name]["path"], fmt="py:percent")
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("name", SET_UP_AND_TAKEAWAYS)
+def test_cells_that_only_set_up_the_page_are_removed_from_it(name):
+    import ast
+
+    code = _code_cells(name)
+    opener = next(c for c in code if "open_page(" in c.source)
+    removed = [c for c in code if "remove-input" in c.metadata.get("tags", [])]
+    assert {"parameters", "remove-input"} <= set(code[0].metadata["tags"])
+    assert "remove-input" in opener.metadata["tags"]
+    for cell in removed:  # nothing of its own on the page: only open_page's provenance line
+        shown = [n for n in ast.parse(cell.source).body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+        assert shown == [], f"{name}: a removed setup cell shows something: {cell.source.splitlines()[0]!r}"
+    kept = [c for c in code if c not in removed and "injected-parameters" not in c.metadata.get("tags", [])]
+    assert all("hide-input" in c.metadata.get("tags", []) for c in kept)  # the rest: one click away
+
+
+@pytest.mark.parametrize("name", SET_UP_AND_TAKEAWAYS)
+def test_every_figure_and_walk_through_table_has_a_takeaway(name):
+    shows = ("show_figure(", "show_png(") + (("show_table(",) if name in WALK_THROUGHS else ())
+    for cell in _code_cells(name):
+        last = max(cell.source.rfind(s) for s in shows)
+        if last >= 0 and "session_info" not in cell.source:
+            assert "show_takeaway(" in cell.source[last:], f"{name}: no takeaway after {cell.source[last:][:60]!r}"

@@ -141,3 +141,9 @@ def test_a_page_that_only_reads_says_its_missing_runs_are_missing():
     spec = specs.make_spec("synth-40x30x3", "PCA + k-means", 0, {"preprocess.n_top_genes": 20})
     assert page.run_origins([spec], computes_missing=False).endswith("1 missing (not computed by this page)")
     assert page.run_origins([spec]).endswith("1 computed now")
+
+
+def test_a_takeaway_has_a_bold_lead_and_refuses_empty_text():
+    assert page.takeaway_markdown("Denoising  shrinks\nthe variance.") == "**Takeaway:** Denoising shrinks the variance."
+    with pytest.raises(ValueError, match="takeaway must say what the reader should see"):
+        page.takeaway_markdown("  ")
