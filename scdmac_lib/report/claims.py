@@ -128,7 +128,7 @@ def _collapsed_note(main: pd.DataFrame, methods: Sequence[str]) -> str:
     """Which runs of ``methods`` collapsed (fewer non-empty clusters than half the types), when the frame says."""
     if "collapsed" not in main.columns:
         return ""
-    sub = main[main["method"].isin(methods) & main["collapsed"].fillna(False).astype(bool)]
+    sub = main[main["method"].isin(methods) & main["collapsed"].eq(True)]
     if sub.empty:
         return " No run of these methods collapsed (found fewer clusters than half the types)."
     parts = [f"{m} on {catalogue.label(d)} ({len(g)} of {int((main['method'].eq(m) & main['dataset'].eq(d)).sum())} "

@@ -32,7 +32,7 @@ def datasets_table(frame: pd.DataFrame, ours: str = "scDMAC") -> pd.DataFrame:
         ran = means.loc[d, baselines].dropna() if baselines else pd.Series(dtype=float)
         best = ran.idxmax() if len(ran) else ""
         sub = main[main["dataset"] == d]
-        flagged = sub[sub["collapsed"].fillna(False).astype(bool)] if "collapsed" in sub else sub.iloc[0:0]
+        flagged = sub[sub["collapsed"].eq(True)] if "collapsed" in sub else sub.iloc[0:0]
         collapsed = "; ".join(f"{m} {len(g)}/{int((sub['method'] == m).sum())}"
                               for m, g in flagged.groupby("method", sort=False))
         rows.append({"dataset": d, "kind": catalogue.kind(d), "label": catalogue.label(d),

@@ -157,7 +157,7 @@ def hang():
 
 if phase == "arrays_saved":  # labels.npy and embedding.npy saved, result.json not yet written
     real_provenance = cache.provenance
-    cache.provenance = lambda device, threads=None: (hang(), real_provenance(device, threads))[1]
+    cache.provenance = lambda *args: (hang(), real_provenance(*args))[1]
 else:  # every file written, the folder (or the stage .npz) not yet renamed into place
     real_replace = os.replace
     target = "runs" if phase == "before_rename" else "stages"
