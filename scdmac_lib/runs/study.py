@@ -618,11 +618,32 @@ def _changed_by(key: str, before: Any, now: Any, chosen: Any) -> str:
     if now == before:
         return "unchanged"
     if key in BUDGET_KEYS:
-        return (f"not the study: the library's budgets were shortened separately (commit {BUDGETS_SHORTENED}); "
-                "rule 6 decides only whether a profile's budgets are raised")
+        return f"not the study (commit {BUDGETS_SHORTENED})"
     if chosen in (RUNS_MISSING, NOT_TESTABLE):
         return "not decided by these runs"
     return "the study's rule" if now == chosen else "not the study's rule"
+
+
+def budget_change_sentence(check: pd.DataFrame) -> str:
+    """Why the budget keys of :func:`defaults_check` changed, when they did: not by rule 6."""
+    budgets = check[check["key"].isin(BUDGET_KEYS)]
+    changed = budgets[budgets["changed by"] != "unchanged"]
+    if changed.empty:
+        return ""
+    steps = ", ".join(f"{r['key']} {r['before the study']} -> {r['library default now']}" for _, r in changed.iterrows())
+    return (f"The training budgets changed apart from the study ({steps}): the library's budgets were shortened "
+            f"in commit {BUDGETS_SHORTENED}. Rule 6 decides only whether a profile's budgets are raised to the budget "
+            "arm's; its ruling is in the last row of the table of decisions above.")
+
+
+def datasets_takeaway(datasets: Sequence[str]) -> str:
+    """What the study's decisions rest on: its datasets, by kind (:mod:`scdmac_lib.data.catalogue`)."""
+    from scdmac_lib.data import catalogue
+
+    kinds = pd.Series([catalogue.kind(d) for d in datasets]).value_counts()
+    tally = ", ".join(f"{n} {kind}{'s' if n != 1 and not kind.endswith('data') else ''}" for kind, n in kinds.items())
+    return (f"The study's decisions rest on these {len(datasets)} datasets alone ({tally}); the book's tables then "
+            "score the chosen defaults on the same datasets, so those scores are not independent of the choice.")
 
 
 def undetermined_sentence(check: pd.DataFrame, statuses: Mapping[str, str]) -> str:
@@ -762,8 +783,8 @@ def decision_text(name: str, decision: Decision, choice: Sequence[str] | None) -
 
 #: The columns of :func:`arms_table` that hold each way of applying the rule (keys of its ``decisions``).
 REGISTERED = "as registered"
-HOLM_ONLY = f"post hoc ({POST_HOC_DATE}): Holm"
-EQUIVALENT_HOLM = f"post hoc ({POST_HOC_DATE}): equivalent + Holm"
+HOLM_ONLY = f"post hoc {POST_HOC_DATE}, Holm"
+EQUIVALENT_HOLM = f"post hoc {POST_HOC_DATE}, equivalent + Holm"
 
 
 def arms_table(summary: pd.DataFrame, effects: pd.DataFrame, holm: pd.DataFrame,
@@ -796,10 +817,10 @@ def shipped_arm() -> Arm:
 
 
 def shipped_sentence(effects: pd.DataFrame | None, choice: Sequence[str] | None, *, n_missing: int = 0,
-                     n_runs: int = 0, command: str = "") -> str:
+                     n_runs: int = 0, command: str = "", note: str = "") -> str:
     """The library's default readings against the baseline (``effects``: :func:`arm_effects` of the runs of
     :func:`shipped_arm` and the baseline, or ``None`` when ``n_missing`` of its ``n_runs`` runs are not
-    stored), beside rule 7's ``choice``."""
+    stored), beside rule 7's ``choice``; ``note`` (where the runs come from) is appended."""
     shipped = shipped_arm().changes
     head = f"The library ships {_readings(shipped)}"
     if choice is None:
@@ -812,13 +833,15 @@ def shipped_sentence(effects: pd.DataFrame | None, choice: Sequence[str] | None,
         head += (f": not the combination rule 7 tested ({_readings(combo)})"
                  + (f", since it declines {', '.join(declined)} (amendment of rule 7)." if declined else "."))
     if effects is None or effects.empty:
-        return (f"{head} It was not measured against the baseline: {n_missing} of its {n_runs} runs are not stored"
+        text = (f"{head} It was not measured against the baseline: {n_missing} of its {n_runs} runs are not stored"
                 + (f" (compute them with `{command}`)." if command else "."))
-    row = effects.iloc[0]
-    return (f"{head} Against the baseline on the same {int(row['n_pairs'])} (dataset, seed) runs: "
-            f"{row['effect']:+.3f} ARI, 95% interval [{row['low_95']:+.3f}, {row['high_95']:+.3f}], 90% interval "
-            f"[{row['low_90']:+.3f}, {row['high_90']:+.3f}] over {int(row['n_datasets'])} datasets: "
-            f"{row['status']} (one comparison, outside the arms' Holm family; p = {row['p_two_sided']:.2g}).")
+    else:
+        row = effects.iloc[0]
+        text = (f"{head} Against the baseline on the same {int(row['n_pairs'])} (dataset, seed) runs: "
+                f"{row['effect']:+.3f} ARI, 95% interval [{row['low_95']:+.3f}, {row['high_95']:+.3f}], 90% interval "
+                f"[{row['low_90']:+.3f}, {row['high_90']:+.3f}] over {int(row['n_datasets'])} datasets: "
+                f"{row['status']} (one comparison, outside the arms' Holm family; p = {row['p_two_sided']:.2g}).")
+    return f"{text} {note}".strip()
 
 
 def runs_read_text(n_page: int, frame: pd.DataFrame, combination_frame: pd.DataFrame | None = None) -> str:
@@ -834,13 +857,12 @@ def runs_read_text(n_page: int, frame: pd.DataFrame, combination_frame: pd.DataF
                "(page_runs.specs_for).")
         raise ValueError(msg)
     arms = frame["arm"].nunique() - int("baseline" in set(frame["arm"])) if n_arms else 0
-    parts = [f"{n_arms} of the baseline and {arms} arms"]
+    parts = [f"{n_arms} of the baseline and its {arms} arms"]
     if n_combo:
         parts.append(f"{n_combo} of rule 7's combination")
     if n_missing:
         parts.append(f"{n_missing} not stored")
-    return f"{n_page} runs (the count in the line under the title): " + ", ".join(parts[:-1]) + (
-        " and " if len(parts) > 1 else "") + parts[-1]
+    return f"{n_page} runs (the count in the line under the title): " + "; ".join(parts)
 
 
 def arms_takeaway() -> str:

@@ -439,9 +439,9 @@ def test_the_page_states_one_run_count():
     frame = _frame({"baseline": 0.0, "nb_likelihood": 0.05}, n_datasets=2, n_seeds=2)
     combo = _frame({"baseline": 0.0, "combination": 0.05}, n_datasets=2, n_seeds=2)
     text = study.runs_read_text(12, frame, combo)
-    assert text == ("12 runs (the count in the line under the title): 8 of the baseline and 1 arms and 4 of rule 7's "
+    assert text == ("12 runs (the count in the line under the title): 8 of the baseline and its 1 arms; 4 of rule 7's "
                     "combination")
-    assert study.runs_read_text(10, frame).endswith("8 of the baseline and 1 arms and 2 not stored")
+    assert study.runs_read_text(10, frame).endswith("8 of the baseline and its 1 arms; 2 not stored")
     with pytest.raises(ValueError, match="reads 12 runs but plans 8"):
         study.runs_read_text(8, frame, combo)
     quick = get_profile("quick")
