@@ -199,9 +199,9 @@ AMENDMENTS: tuple[Amendment, ...] = (
         "On a profile whose own budgets are the budget arm's, the budget arm changes nothing from the baseline, "
         "so rule 6 cannot be tested there: the page says so, and that profile's study decides no budget.",
         "When the rule was registered, the default command's budgets were the budget arm's. They were shortened "
-        f"afterwards (commit {BUDGETS_SHORTENED}), and the paper profile took the longer ones. Read as written, rule "
-        "6 would now raise the budgets to what they already are, and on the paper profile it would compare the baseline "
-        "with itself and always keep the budgets.",
+        f"afterwards (commit {BUDGETS_SHORTENED}), and the paper profile took the longer ones. Read as written, "
+        "rule 6 would now raise the budgets to what they already are, and on the paper profile it would compare the "
+        "baseline with itself and always keep the budgets.",
     ),
     *(_declined_amendment(key, why) for key, why in DECLINED.items()),
 )
@@ -630,7 +630,8 @@ def budget_change_sentence(check: pd.DataFrame) -> str:
     changed = budgets[budgets["changed by"] != "unchanged"]
     if changed.empty:
         return ""
-    steps = ", ".join(f"{r['key']} {r['before the study']} -> {r['library default now']}" for _, r in changed.iterrows())
+    steps = ", ".join(f"{r['key']} {r['before the study']} -> {r['library default now']}"
+                      for _, r in changed.iterrows())
     return (f"The training budgets changed apart from the study ({steps}): the library's budgets were shortened "
             f"in commit {BUDGETS_SHORTENED}. Rule 6 decides only whether a profile's budgets are raised to the budget "
             "arm's; its ruling is in the last row of the table of decisions above.")

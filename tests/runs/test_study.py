@@ -385,7 +385,8 @@ def test_the_registered_decisions_stay_in_their_own_column_beside_the_post_hoc_o
     assert equivalent.adopted == ["inflation_1"]  # only the one shown equivalent
     assert any("inflation_1: equivalent, and closer to the paper's text (rule 3)." == line for line in equivalent.log)
     table = study.arms_table(summary, effects, study.holm_verdicts(summary),
-                             {study.REGISTERED: (registered, None), study.EQUIVALENT_HOLM: (equivalent, ["inflation_1"])})
+                             {study.REGISTERED: (registered, None),
+                              study.EQUIVALENT_HOLM: (equivalent, ["inflation_1"])})
     row = table.set_index("arm").loc["hvg_seurat"]
     assert row["verdict"] == "tied" and row["status"] == study.UNDETERMINED
     assert row[f"decision ({study.REGISTERED})"] == "adopted (rule 3); combination not run (rule 7)"
