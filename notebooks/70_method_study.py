@@ -128,12 +128,12 @@ else:
 # %% [markdown]
 # ### Every arm against the baseline
 #
-# Left, the registered rule's view: rule 2's verdict (*tied* means that neither one-sided Wilcoxon
+# First, the registered rule's view: rule 2's verdict (*tied* means that neither one-sided Wilcoxon
 # test reached p < 0.05, which is not equivalence) with its p-values and the number of differences
-# the test ranked (it drops zero differences). Right, the sensitivity analysis: the mean over
+# the test ranked (it drops zero differences). Then the sensitivity analysis: the mean over
 # datasets of each dataset's mean paired difference, its 95% and 90% t intervals, the two-sided
 # p-value Holm-adjusted over all arms, the smallest difference the design could detect, the numbers
-# of datasets and seeds, and the status.
+# of datasets and seeds, and the status. The CSV holds both, with NMI and the mask AUC.
 
 # %% tags=["hide-input"]
 effects = study.arm_effects(frame) if not summary.empty else pd.DataFrame()
@@ -156,11 +156,12 @@ if decision is not None and not missing:
 if not summary.empty:
     table = study.arms_table(summary, effects, holm_summary, decisions)
     summary_csv = page.save_table(table, f"{NAME}_summary")
-    page.show_table(study.arms_display(table), "Each arm against the baseline: the registered rule 2 (Wilcoxon "
-                    f"over (dataset, seed) pairs, zeros dropped; 'tied': {study.TIED_MEANS}) beside the post hoc "
-                    "effect with the dataset as the "
-                    "unit, its t intervals, Holm-adjusted p, detectable difference and status (CSV: every column, "
-                    "NMI and mask AUC included).", csv=summary_csv)
+    page.show_table(study.registered_display(table), "Each arm against the baseline as the registered rule 2 sees "
+                    f"it: Wilcoxon tests over the (dataset, seed) pairs, zero differences dropped ('tied': "
+                    f"{study.TIED_MEANS}).", csv=summary_csv)
+    page.show_table(study.arms_display(table), f"Each arm against the baseline, post hoc ({study.POST_HOC_DATE}): the "
+                    "mean difference with the dataset as the unit, its t intervals, the Holm-adjusted p, the "
+                    "detectable difference, the n the test uses and the status.", csv=summary_csv)
     display(Markdown(study.effects_takeaway(table)))
 
 # %% tags=["hide-input"]
@@ -249,9 +250,9 @@ else:
 
 # %% tags=["hide-input"]
 if len(decisions) > 1:
-    page.show_table(study.decisions_display(table), "Each arm's rule 2 verdict as registered, with Holm's "
-                    "correction, and its status; then what the rule decides in each of the three ways (rules 3-7).",
-                    csv=summary_csv)
+    page.show_table(study.decisions_display(table), "Each arm's rule 2 verdict as registered ('tied': "
+                    f"{study.TIED_MEANS}), with Holm's correction, and its status; then what the rule decides in each "
+                    "of the three ways (rules 3-7).", csv=summary_csv)
     display(Markdown(study.post_hoc_sentence(decisions)))
 else:
     display(Markdown(f"Nothing to compare: {study.RUNS_MISSING}."))
@@ -260,9 +261,9 @@ else:
 # ## The library's defaults against the choice
 #
 # Each studied key, the training budgets included: its value before the study, the value the rule
-# chose (as registered) and the one the post hoc reading would choose, the library's default at
-# the commit this page was executed at, what changed it, and the status of the arms that change
-# it. A choice the library declines (`study.DECLINED`, a dated amendment of rule 7) keeps its value
+# chose (as registered), the library's default at the commit this page was executed at, what
+# changed it, and the status of the arms that change it; the choice of the post hoc reading is
+# in the sentences below the table. A choice the library declines (`study.DECLINED`, a dated amendment of rule 7) keeps its value
 # from before the study, for a reason measured outside the study's runs; the sentences below the
 # table give it, with the command that measures it.
 
@@ -272,10 +273,12 @@ post_hoc = (study.chosen_values(pg.profile, *decisions[study.EQUIVALENT_HOLM]) i
             else None)
 check = study.defaults_check(study.chosen_values(pg.profile, decision, choice), statuses=statuses, post_hoc=post_hoc)
 check_csv = page.save_table(check, f"{NAME}_defaults")
-page.show_table(check.drop(columns="why").astype(str), "Each studied key before the study, as the rule chose it "
-                "(as registered, and post hoc), the library's default now, what changed it, and the status of the "
-                "arms that change it (why a choice is declined: below the table).", csv=check_csv)
-sentences = [study.defaults_sentence(check), study.budget_change_sentence(check)]
+page.show_table(study.defaults_display(check), "Each studied key before the study, as the rule chose it (as "
+                "registered), the library's default now, what changed it, and the status of the arms that change "
+                "it (the post hoc choice, and why a choice is declined: below the table and in the CSV).",
+                csv=check_csv)
+sentences = [study.defaults_sentence(check), study.budget_change_sentence(check),
+             study.post_hoc_defaults_sentence(check)]
 if statuses is not None:
     sentences.append(study.undetermined_sentence(check, statuses))
 display(Markdown(" ".join(s for s in sentences if s)))

@@ -121,9 +121,10 @@ page.show_table(reconstruction.arms_display(comparison, ARMS),
                 "X_z; not the paper's method) and of scziDesk-style, mean ± sd over seeds.", csv=arms_csv)
 display(Markdown(reconstruction.arms_takeaway(comparison, ARMS)))
 page.show_table(reconstruction.tests_display(comparison.tests),
-                "The counterfactual minus scDMAC and minus scziDesk-style, paired on (dataset, seed): the mean over "
-                "datasets with its 95% interval and p, the p of the one-way ANOVA on dataset (does the difference "
-                "depend on the dataset?), and the datasets whose 95% interval over seeds lies above or below 0.",
+                "The counterfactual minus scDMAC and minus scziDesk-style, paired on (dataset, seed): n (datasets "
+                "x seeds), the mean over datasets with its 95% interval and p, the p of the one-way ANOVA on "
+                "dataset (small: the difference depends on the dataset), and the datasets whose 95% interval over "
+                "seeds lies above or below 0.",
                 csv=tests_csv)
 display(Markdown(reconstruction.tests_takeaway(comparison.tests)))
 

@@ -205,12 +205,11 @@ def tests_display(tests: pd.DataFrame) -> pd.DataFrame:
     datasets whose own interval over seeds lies above or below 0."""
     return pd.DataFrame({
         "difference": [f"{a} − {b}" for a, b in zip(tests["arm"], tests["versus"], strict=True)],
-        "datasets x seeds": [f"{int(d)} x {int(n)}"
-                             for d, n in zip(tests["n_datasets"], tests["n_seeds"], strict=True)],
-        "mean over datasets [95%]": [_interval_cell(m, lo, hi) for m, lo, hi in zip(tests["effect"], tests["low"],
-                                                                                    tests["high"], strict=True)],
+        "n": [f"{int(d)} x {int(n)}" for d, n in zip(tests["n_datasets"], tests["n_seeds"], strict=True)],
+        "mean [95%]": [_interval_cell(m, lo, hi) for m, lo, hi in zip(tests["effect"], tests["low"], tests["high"],
+                                                                      strict=True)],
         "p": [f"{p:.2g}" for p in tests["p_two_sided"]],
-        "heterogeneity p": [f"{p:.2g}" if not math.isnan(p) else "" for p in tests["het_p"]],
+        "p (same on every dataset)": [f"{p:.2g}" if not math.isnan(p) else "" for p in tests["het_p"]],
         "higher on": [_names(v) for v in tests["higher"]],
         "lower on": [_names(v) for v in tests["lower"]],
     })

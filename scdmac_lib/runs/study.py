@@ -637,6 +637,30 @@ def budget_change_sentence(check: pd.DataFrame) -> str:
             "arm's; its ruling is in the last row of the table of decisions above.")
 
 
+def post_hoc_defaults_sentence(check: pd.DataFrame) -> str:
+    """Where the post hoc choice (the column ``post hoc choice (<date>)`` of :func:`defaults_check`)
+    differs from the library's defaults, in one sentence."""
+    column = f"post hoc choice ({POST_HOC_DATE})"
+    if column not in check.columns:
+        return ""
+    undecided = check[column].isin([RUNS_MISSING, NOT_TESTABLE])
+    if undecided.all():
+        return f"The post hoc reading ({EQUIVALENT_HOLM}) decides no key: {RUNS_MISSING}."
+    differ = check[~undecided & (check[column].astype(str) != check["library default now"].astype(str))]
+    if differ.empty:
+        return f"The post hoc reading ({EQUIVALENT_HOLM}) would choose the library's defaults on every key it decides."
+    keys = ", ".join(f"{r['key']} = {r[column]}" for _, r in differ.iterrows())
+    return (f"The post hoc reading ({EQUIVALENT_HOLM}) would choose other values than the library's defaults on "
+            f"{len(differ)} keys: {keys} (it changes no default).")
+
+
+def defaults_display(check: pd.DataFrame) -> pd.DataFrame:
+    """:func:`defaults_check` as the page shows it: the post hoc choice and the reasons are left to the
+    sentences below it (:func:`post_hoc_defaults_sentence`, :func:`defaults_sentence`)."""
+    shown = check.drop(columns=[c for c in check.columns if c == "why" or c.startswith("post hoc choice")])
+    return shown.rename(columns={"library default now": "default now"}).astype(str)
+
+
 def datasets_takeaway(datasets: Sequence[str]) -> str:
     """What the study's decisions rest on: its datasets, by kind (:mod:`scdmac_lib.data.catalogue`)."""
     from scdmac_lib.data import catalogue
@@ -947,25 +971,35 @@ def _interval(low: float, high: float) -> str:
     return "" if np.isnan(low) else f"[{low:+.3f}, {high:+.3f}]"
 
 
-def arms_display(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`arms_table` as the page shows it (the baseline aside): the registered columns (rule 2's
-    verdict, its Wilcoxon p-values and the n that test ranks), then the post hoc mean difference over
-    datasets, its intervals, the Holm-adjusted p, the detectable difference, the n and the status."""
+def registered_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`arms_table`'s registered columns as the page shows them (the baseline aside): rule 2's
+    verdict, the mean paired difference, its Wilcoxon p-values and the n that test ranks."""
     table = table[table["arm"] != "baseline"]
     return pd.DataFrame({
         "arm": table["arm"],
         "rule 2 (as registered)": table["verdict"],
+        "mean difference": table["ari_diff"].map(lambda v: f"{v:+.3f}"),
         "p better / worse (Wilcoxon)": [f"{b:.2g} / {w:.2g}" for b, w in zip(table["p_better"], table["p_worse"],
                                                                           strict=True)],
         "n (Wilcoxon: zeros dropped)": table["n_wilcoxon"].astype(int),
-        "mean difference": table["effect"].map(lambda v: f"{v:+.3f}"),
-        "95% interval": [_interval(lo, hi) for lo, hi in zip(table["low_95"], table["high_95"], strict=True)],
+    }).reset_index(drop=True)
+
+
+def arms_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`arms_table`'s post hoc columns as the page shows them (the baseline aside): the mean difference
+    over datasets with its 95% interval, the 90% interval, the Holm-adjusted p, the detectable
+    difference, the n (datasets x seeds: every pair counts) and the status."""
+    table = table[table["arm"] != "baseline"]
+    return pd.DataFrame({
+        "arm": table["arm"],
+        "mean [95% interval]": [f"{e:+.3f} {_interval(lo, hi)}" for e, lo, hi in zip(
+            table["effect"], table["low_95"], table["high_95"], strict=True)],
         "90% interval": [_interval(lo, hi) for lo, hi in zip(table["low_90"], table["high_90"], strict=True)],
         "p (t, Holm)": table["p_holm"].map(lambda p: "" if np.isnan(p) else f"{p:.2g}"),
         "detectable": table["detectable"].map(lambda v: f"{v:.3f}"),
         "n (datasets x seeds)": [f"{int(d)} x {int(s)}" for d, s in zip(table["n_datasets"], table["n_seeds"],
                                                                          strict=True)],
-        "status (post hoc)": table["status"],
+        "status": table["status"],
     }).reset_index(drop=True)
 
 

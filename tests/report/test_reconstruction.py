@@ -179,8 +179,8 @@ def test_arms_and_tests_tables():
     assert list(arms.columns) == ["dataset", CF, "scDMAC"]
     assert arms.iloc[-1]["dataset"] == diagnosis.MEAN_ROW and arms.iloc[-1]["scDMAC"] == "0.500"
     tests = rc.tests_display(comparison.tests)
-    assert tests.loc[0, "difference"] == f"{CF} − scDMAC" and tests.loc[0, "datasets x seeds"] == "3 x 3"
-    assert tests.loc[0, "mean over datasets [95%]"].endswith(" gain")
+    assert tests.loc[0, "difference"] == f"{CF} − scDMAC" and tests.loc[0, "n"] == "3 x 3"
+    assert tests.loc[0, "mean [95%]"].endswith(" gain")
     assert tests.loc[0, "higher on"].startswith("synth-100x50x2 (simulated)") and tests.loc[0, "lower on"] == ""
     assert "the interval across datasets lies above 0" in rc.tests_takeaway(comparison.tests)
 

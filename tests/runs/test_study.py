@@ -369,8 +369,9 @@ def test_the_n_shown_is_the_tests_n_when_zeros_are_present():
     effects = study.arm_effects(frame)
     decision = study.decide(summary)
     table = study.arms_table(summary, effects, study.holm_verdicts(summary), {study.REGISTERED: (decision, [])})
+    registered = study.registered_display(table).set_index("arm").loc["hvg_seurat"]
+    assert registered["n (Wilcoxon: zeros dropped)"] == 6  # 12 pairs, 6 of them zero: the rank test ranks 6
     shown = study.arms_display(table).set_index("arm").loc["hvg_seurat"]
-    assert shown["n (Wilcoxon: zeros dropped)"] == 6  # 12 pairs, 6 of them zero: the rank test ranks 6
     assert shown["n (datasets x seeds)"] == "4 x 3"  # the t interval over datasets counts every pair, zeros too
     assert effects.set_index("arm").loc["hvg_seurat", "n_pairs"] == 12
 
@@ -414,10 +415,18 @@ def test_the_defaults_table_does_not_credit_rule_6_with_the_budget_change_and_na
     assert check.loc["cluster.inflation", "changed by"] == "the study's rule"
     assert check.loc["zinb.likelihood", "changed by"] == "unchanged"
     assert check.loc["cluster.inflation", "status of its arms"] == "inflation_1: undetermined"
+    assert "key" in study.defaults_display(check.reset_index()).columns
     sentence = study.undetermined_sentence(check.reset_index(), statuses)
     assert ("rest on arms whose status is undetermined: preprocess.hvg_flavor (hvg_seurat), cluster.inflation "
             "(inflation_1).") in sentence
     assert "The budgets: full_budget is undetermined." in sentence
+    nothing = study.decide(study.status_verdicts(summary, effects), tie=study.EQUIVALENT)
+    post_hoc = study.chosen_values(quick, nothing, study.final_choice(summary, nothing))
+    check = study.defaults_check(study.chosen_values(quick, decision, ["hvg_seurat", "inflation_1"]),
+                                 post_hoc=post_hoc)
+    assert study.post_hoc_defaults_sentence(check).endswith(
+        "would choose other values than the library's defaults on 2 keys: preprocess.hvg_flavor = seurat_v3, "
+        "cluster.inflation = 2.0 (it changes no default).")
 
 
 def test_the_shipped_default_is_measured_or_said_unmeasured():
