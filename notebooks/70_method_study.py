@@ -38,7 +38,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from scdmac_lib.book import page, style
+from scdmac_lib.book import page, style, tables
 from scdmac_lib.data import catalogue
 from scdmac_lib.report import compare
 from scdmac_lib.runs import page_runs, study
@@ -159,9 +159,12 @@ if not summary.empty:
     page.show_table(study.registered_display(table), "Each arm against the baseline as the registered rule 2 sees "
                     f"it: Wilcoxon tests over the (dataset, seed) pairs, zero differences dropped ('tied': "
                     f"{study.TIED_MEANS}).", csv=summary_csv)
-    page.show_table(study.arms_display(table), f"Each arm against the baseline, post hoc ({study.POST_HOC_DATE}): the "
-                    "mean difference with the dataset as the unit, its t intervals, the Holm-adjusted p, the "
-                    "detectable difference, the n the test uses and the status.", csv=summary_csv)
+    shown = study.arms_display(table)
+    page.show_table(tables.text_table(shown, classes={"status": ["num"] * len(shown)}),
+                    f"Each arm against the baseline, post hoc ({study.POST_HOC_DATE}): the "
+                    "mean difference with the dataset as the unit and its 95% and 90% t intervals, the Holm-adjusted "
+                    "p, the detectable difference, the n the test uses (datasets x seeds) and the status.",
+                    csv=summary_csv)
     display(Markdown(study.effects_takeaway(table)))
 
 # %% tags=["hide-input"]
@@ -250,9 +253,11 @@ else:
 
 # %% tags=["hide-input"]
 if len(decisions) > 1:
-    page.show_table(study.decisions_display(table), "Each arm's rule 2 verdict as registered ('tied': "
-                    f"{study.TIED_MEANS}), with Holm's correction, and its status; then what the rule decides in each "
-                    "of the three ways (rules 3-7).", csv=summary_csv)
+    shown = study.decisions_display(table)
+    page.show_table(tables.text_table(shown, classes={"status": ["num"] * len(shown)}),
+                    "Each arm's rule 2 verdict as registered ('tied': "
+                    f"{study.TIED_MEANS}), with Holm's correction, and its status; then what the rule decides as "
+                    f"registered and in the two post hoc ways ({study.POST_HOC_DATE}), rules 3-7.", csv=summary_csv)
     display(Markdown(study.post_hoc_sentence(decisions)))
 else:
     display(Markdown(f"Nothing to compare: {study.RUNS_MISSING}."))
@@ -273,9 +278,11 @@ post_hoc = (study.chosen_values(pg.profile, *decisions[study.EQUIVALENT_HOLM]) i
             else None)
 check = study.defaults_check(study.chosen_values(pg.profile, decision, choice), statuses=statuses, post_hoc=post_hoc)
 check_csv = page.save_table(check, f"{NAME}_defaults")
-page.show_table(study.defaults_display(check), "Each studied key before the study, as the rule chose it (as "
+shown = study.defaults_display(check)
+page.show_table(tables.text_table(shown, classes={c: ["num"] * len(shown) for c in (
+    "before the study", "default now", "status of its arms") if c in shown}), "Each studied key before the study, as the rule chose it (as "
                 "registered), the library's default now, what changed it, and the status of the arms that change "
-                "it (the post hoc choice, and why a choice is declined: below the table and in the CSV).",
+                "it (per arm in the CSV; the post hoc choice, and why a choice is declined: below the table).",
                 csv=check_csv)
 sentences = [study.defaults_sentence(check), study.budget_change_sentence(check),
              study.post_hoc_defaults_sentence(check)]

@@ -21,7 +21,7 @@
 # A counterfactual run, which is not the paper's method, feeds the bottleneck to the masked stage
 # instead of X_z, to answer whether the reconstruction is where cell types are lost. Two simulated
 # datasets with very unequal cluster sizes, one of them with dominant marker genes, test the two
-# failure modes seen on real data; and one fit is opened up to show why a stage loses.
+# failure modes seen on real data; and one fit is opened up to examine why a stage might lose.
 
 # %% tags=["parameters", "hide-input"]
 profile = "quick"
@@ -167,7 +167,7 @@ page.show_table(sims_mean.rename(columns={f"stage_{k}_ari": v for k, v in recons
 display(Markdown(reconstruction.simulations_takeaway(sims_mean)))
 
 # %% [markdown]
-# ## Why a stage loses: one fit opened up
+# ## Why a stage might lose: one fit opened up
 #
 # The dataset where the reconstruction X_z loses the most against the log input (from the first table)
 # is refitted here with the library's default likelihood and with the other one (ZINB or NB), and

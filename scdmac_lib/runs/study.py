@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scdmac_lib.data import catalogue
 from scdmac_lib.evaluation.stats import ALPHA as TWO_SIDED_ALPHA
 from scdmac_lib.evaluation.stats import MIN_DATASETS, dataset_effect, equivalence_p, holm, paired_wilcoxon, wilcoxon_n
 from scdmac_lib.method.config import ScDMACConfig, flat_dict, make_config
@@ -601,10 +602,11 @@ def defaults_check(chosen: dict[str, Any], *, statuses: Mapping[str, str] | None
         row = {"key": k, "before the study": before[k], "chosen by the rule": chosen[k]}
         if post_hoc is not None:
             row[f"post hoc choice ({POST_HOC_DATE})"] = post_hoc[k]
-        row |= {"library default now": now[k], "matches": matches(k), "changed by": _changed_by(k, before[k], now[k],
-                                                                                           chosen[k])}
+        row["library default now"], row["matches"] = now[k], matches(k)
+        row["changed by"] = _changed_by(k, before[k], now[k], chosen[k])
         if statuses is not None:
-            row["status of its arms"] = "; ".join(f"{a.name}: {statuses.get(a.name, 'not run')}" for a in key_arms(k))
+            row["status of its arms"] = "; ".join(f"{a.name}: {statuses.get(a.name, 'not run')}"
+                                                  for a in key_arms(k))
         rows.append(row)
     return pd.DataFrame([{**r, "why": DECLINED[r["key"]] if r["matches"] == "declined" else ""} for r in rows])
 
@@ -658,13 +660,18 @@ def defaults_display(check: pd.DataFrame) -> pd.DataFrame:
     """:func:`defaults_check` as the page shows it: the post hoc choice and the reasons are left to the
     sentences below it (:func:`post_hoc_defaults_sentence`, :func:`defaults_sentence`)."""
     shown = check.drop(columns=[c for c in check.columns if c == "why" or c.startswith("post hoc choice")])
+    if "status of its arms" in shown.columns:
+        shown["status of its arms"] = shown["status of its arms"].map(_statuses_text)
     return shown.rename(columns={"library default now": "default now"}).astype(str)
+
+
+def _statuses_text(text: str) -> str:
+    """``"a: undetermined; b: worse"`` -> ``"undetermined / worse"``: the distinct statuses (per arm in the CSV)."""
+    return " / ".join(dict.fromkeys(part.split(": ", 1)[-1] for part in text.split("; ")))
 
 
 def datasets_takeaway(datasets: Sequence[str]) -> str:
     """What the study's decisions rest on: its datasets, by kind (:mod:`scdmac_lib.data.catalogue`)."""
-    from scdmac_lib.data import catalogue
-
     kinds = pd.Series([catalogue.kind(d) for d in datasets]).value_counts()
     tally = ", ".join(f"{n} {kind}{'s' if n != 1 and not kind.endswith('data') else ''}" for kind, n in kinds.items())
     return (f"The study's decisions rest on these {len(datasets)} datasets alone ({tally}); the book's tables then "
@@ -735,7 +742,7 @@ def _fate(a: Arm, table: pd.DataFrame, decision: Decision, choice: Sequence[str]
         kept = next(n for n in decision.adopted if arm(n).group == a.group)
         return f"adopted (rule 3), but {kept} is kept for its group (rule 4)"
     if table.loc[a.name, "verdict"] == "tied":
-        return f"not adopted: tied ({TIED_MEANS}), and no closer to the paper's text than the baseline (rule 3)"
+        return "not adopted: tied, and no closer to the paper's text than the baseline (rule 3)"
     return f"not adopted: {table.loc[a.name, 'verdict']} (rule 2)"
 
 
@@ -964,7 +971,8 @@ def applied_note() -> str:
     return (f"The rule's heading, as registered, says it is applied once, as written. It was applied once, as "
             f"amended {len(AMENDMENTS)} time{'s' if len(AMENDMENTS) != 1 else ''} afterwards ({rules}; below, "
             f"each with its reason), and a sensitivity analysis added on {POST_HOC_DATE} applies it again post "
-            "hoc beside it, without changing any decision.")
+            f"hoc beside it, without changing any decision. Its **tied** means {TIED_MEANS}: neither one-sided "
+            f"test reached p < {ALPHA}; which arms are shown equivalent to the baseline, the sensitivity analysis says.")
 
 
 def _interval(low: float, high: float) -> str:
@@ -988,17 +996,16 @@ def registered_display(table: pd.DataFrame) -> pd.DataFrame:
 def arms_display(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`arms_table`'s post hoc columns as the page shows them (the baseline aside): the mean difference
     over datasets with its 95% interval, the 90% interval, the Holm-adjusted p, the detectable
-    difference, the n (datasets x seeds: every pair counts) and the status."""
+    difference, the n (``n``: datasets x seeds; every pair counts) and the status."""
     table = table[table["arm"] != "baseline"]
     return pd.DataFrame({
         "arm": table["arm"],
-        "mean [95% interval]": [f"{e:+.3f} {_interval(lo, hi)}" for e, lo, hi in zip(
+        "mean [95%]": [f"{e:+.3f} {_interval(lo, hi)}" for e, lo, hi in zip(
             table["effect"], table["low_95"], table["high_95"], strict=True)],
-        "90% interval": [_interval(lo, hi) for lo, hi in zip(table["low_90"], table["high_90"], strict=True)],
-        "p (t, Holm)": table["p_holm"].map(lambda p: "" if np.isnan(p) else f"{p:.2g}"),
+        "90%": [_interval(lo, hi) for lo, hi in zip(table["low_90"], table["high_90"], strict=True)],
+        "p (Holm)": table["p_holm"].map(lambda p: "" if np.isnan(p) else f"{p:.2g}"),
         "detectable": table["detectable"].map(lambda v: f"{v:.3f}"),
-        "n (datasets x seeds)": [f"{int(d)} x {int(s)}" for d, s in zip(table["n_datasets"], table["n_seeds"],
-                                                                         strict=True)],
+        "n": [f"{int(d)} x {int(s)}" for d, s in zip(table["n_datasets"], table["n_seeds"], strict=True)],
         "status": table["status"],
     }).reset_index(drop=True)
 
@@ -1007,7 +1014,8 @@ def decisions_display(table: pd.DataFrame) -> pd.DataFrame:
     """The decisions of :func:`arms_table` side by side (the baseline aside): rule 2 as registered and
     the status, then each way of applying the rule."""
     table = table[table["arm"] != "baseline"]
-    columns = ["arm", "verdict", "verdict_holm", "status", *[c for c in table.columns if c.startswith("decision (")]]
-    return table[columns].rename(columns={"verdict": "rule 2 (as registered)",
-                                          "verdict_holm": f"rule 2 with Holm ({POST_HOC_DATE})",
-                                          "status": f"status ({POST_HOC_DATE})"}).reset_index(drop=True)
+    decisions = [c for c in table.columns if c.startswith("decision (")]
+    names = {c: "decision: " + c.removeprefix("decision (").removesuffix(")").replace(f"post hoc {POST_HOC_DATE}, ", "")
+             for c in decisions}
+    return table[["arm", "verdict", "verdict_holm", "status", *decisions]].rename(
+        columns={"verdict": "rule 2 (as registered)", "verdict_holm": "rule 2 with Holm", **names}).reset_index(drop=True)
