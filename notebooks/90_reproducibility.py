@@ -91,7 +91,8 @@ display(Markdown(verdicts.RULE))
 # stand-ins and extras, not on the paper's data).
 
 # %% tags=["hide-input"]
-claim_list = claims.claim_verdicts(frame)
+mask_aucs = [r.diagnostics.get("mask_auc", float("nan")) for r in results if r.spec.method == "scDMAC"]
+claim_list = claims.claim_verdicts(frame, mask_aucs)
 claims_frame = claims.claims_table(claim_list)
 scdmac = pd.concat([summary_files.scdmac_rows(compare.side_by_side(main[main["method"] == "scDMAC"],
                                                                    reported.reported_metric(m), m), m)
@@ -100,7 +101,6 @@ study_runs = selection_bias.study_frame(pg.profile, page_runs.study_pairs(pg.pro
 lodo = (selection_bias.leave_one_dataset_out(study_runs, budget_testable=study.budget_testable(pg.profile))
         if not study_runs.empty else pd.DataFrame(columns=list(summary_files.SELECTION_COLUMNS)))
 chosen = selection_bias.optimism(lodo) if not lodo.empty else {}
-mask_aucs = [r.diagnostics.get("mask_auc", float("nan")) for r in results if r.spec.method == "scDMAC"]
 facts = scope.facts_table(study_runs=study_runs, mask_aucs=mask_aucs, selection=chosen, scvi_note=scvi_note,
                           devices=origin.devices)
 report_tables = summary_files.ReportTables(claims_frame, claims.comparisons_table(claim_list),

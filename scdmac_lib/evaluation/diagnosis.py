@@ -9,9 +9,12 @@ when it exists. :func:`cluster_sizes` adds label-free checks of the final partit
 labels, after the fact.
 
 Over many runs: :func:`stage_summary` gives each stage's mean and sd over seeds per dataset and
-the change from stage to stage; :func:`paired_difference` compares two scores paired on (dataset,
-seed), both ways, and :func:`compare_arms` uses it to set one arm (such as the counterfactual that
-feeds the ZINB bottleneck to the masked stage) against others.
+the change from stage to stage; :func:`effect_test` measures a paired difference with the dataset
+as the unit (its interval across datasets, each dataset's interval over its seeds, and a test of
+whether it differs between datasets), :func:`step_tests` applies it to every change from stage to
+stage, and :func:`compare_arms` to one arm (such as the counterfactual that feeds the ZINB
+bottleneck to the masked stage) against others. :func:`paired_difference` is the first rule's
+test, over (dataset, seed) pairs (kept to show what that rule answered).
 """
 
 from __future__ import annotations
@@ -24,7 +27,13 @@ import pandas as pd
 
 from scdmac_lib.evaluation.metrics import ari
 from scdmac_lib.evaluation.stages import STAGES
-from scdmac_lib.evaluation.stats import paired_wilcoxon
+from scdmac_lib.evaluation.stats import (
+    dataset_effect,
+    heterogeneity,
+    holm,
+    paired_wilcoxon,
+    unit_intervals,
+)
 from scdmac_lib.method.preprocess import standardized_pcs
 
 #: The ``dataset`` of :func:`stage_summary`'s last row.
@@ -183,12 +192,80 @@ def paired_difference(first: pd.Series, second: pd.Series) -> dict[str, float]:
             "sd_diff": sd, "p_greater": paired_wilcoxon(diff, "greater"), "p_less": paired_wilcoxon(diff, "less")}
 
 
+def effect_test(diffs: pd.DataFrame, value: str = "diff") -> dict:
+    """A paired difference (one row per (dataset, seed): ``dataset``, ``seed``, ``value``) with the dataset
+    as the unit.
+
+    Returns ``effect`` (the mean over datasets of each dataset's mean), ``low``/``high`` (95% t
+    interval), ``p_two_sided``, ``detectable`` (80% power), ``n_datasets``, ``n_seeds``, the one-way
+    ANOVA of the differences on dataset (``het_f``, ``het_df_between``, ``het_df_within``, ``het_p``),
+    ``higher`` / ``lower`` (the datasets whose own 95% interval over seeds lies above / below 0) and
+    ``mean_higher`` / ``mean_lower`` (the datasets whose mean lies above / below 0), each as a list.
+    """
+    rows = diffs.dropna(subset=[value])
+    if rows["dataset"].nunique() == 0:
+        return {"effect": np.nan, "low": np.nan, "high": np.nan, "p_two_sided": np.nan, "detectable": np.nan,
+                "n_datasets": 0, "n_seeds": 0, "het_f": np.nan, "het_df_between": 0, "het_df_within": 0,
+                "het_p": np.nan, "higher": [], "lower": [], "mean_higher": [], "mean_lower": []}
+    eff = dataset_effect(rows, value)
+    low, high = eff.interval()
+    het = heterogeneity(rows, value)
+    per = unit_intervals(rows, value)
+    return {"effect": eff.estimate, "low": low, "high": high, "p_two_sided": eff.p_value(),
+            "detectable": eff.detectable(), "n_datasets": eff.n_units, "n_seeds": eff.n_replicates,
+            "het_f": het.f, "het_df_between": het.df_between, "het_df_within": het.df_within, "het_p": het.p_value,
+            "higher": per.loc[per["side"] > 0, "dataset"].tolist(),
+            "lower": per.loc[per["side"] < 0, "dataset"].tolist(),
+            "mean_higher": per.loc[per["mean"] > 0, "dataset"].tolist(),
+            "mean_lower": per.loc[per["mean"] < 0, "dataset"].tolist()}
+
+
+def stage_steps(frame: pd.DataFrame, metric: str = "ari") -> list[tuple[str, str]]:
+    """The consecutive pairs ``(earlier, later)`` of the stages (:data:`STAGES`, pipeline order) ``frame`` scores."""
+    keys = [key for key in STAGES if f"stage_{key}_{metric}" in frame.columns]
+    return list(zip(keys[:-1], keys[1:], strict=True))
+
+
+def step_differences(frame: pd.DataFrame, metric: str = "ari") -> pd.DataFrame:
+    """Every change from one stage to the next within each run: ``dataset, seed, step, diff`` (later minus
+    earlier; ``step`` is ``"<later> - <earlier>"``, as in :func:`stage_summary`)."""
+    _check_columns(frame, PAIR_KEYS, "the run frame")
+    parts = [pd.DataFrame({"dataset": frame["dataset"], "seed": frame["seed"], "step": f"{cur} - {prev}",
+                           "diff": frame[f"stage_{cur}_{metric}"].astype(float)
+                           - frame[f"stage_{prev}_{metric}"].astype(float)})
+             for prev, cur in stage_steps(frame, metric)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["dataset", "seed", "step", "diff"])
+
+
+def step_tests(frame: pd.DataFrame, metric: str = "ari") -> pd.DataFrame:
+    """Every change from stage to stage tested the same way (:func:`effect_test`), Holm over the steps.
+
+    One row per step in pipeline order: ``step``, the columns of :func:`effect_test`, and ``p_holm``.
+    """
+    steps = step_differences(frame, metric)
+    rows = [{"step": step, **effect_test(g)} for step, g in steps.groupby("step", sort=False)]
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        table["p_holm"] = holm(table["p_two_sided"].to_numpy())
+    return table
+
+
+def step_intervals(frame: pd.DataFrame, metric: str = "ari") -> pd.DataFrame:
+    """Each dataset's change from stage to stage over its seeds (:func:`~scdmac_lib.evaluation.stats.unit_intervals`):
+    ``step, dataset, n, mean, sd, low, high, side``."""
+    steps = step_differences(frame, metric)
+    parts = [unit_intervals(g).assign(step=step) for step, g in steps.groupby("step", sort=False)]
+    if not parts:
+        return pd.DataFrame(columns=["step", "dataset", "n", "mean", "sd", "low", "high", "side"])
+    return pd.concat(parts, ignore_index=True)[["step", "dataset", "n", "mean", "sd", "low", "high", "side"]]
+
+
 @dataclass(frozen=True)
 class ArmComparison:
-    """One arm against others: per-dataset means and sds of every arm, and the paired tests."""
+    """One arm against others: per-dataset means and sds of every arm, and the tests with the dataset as the unit."""
 
     per_dataset: pd.DataFrame  # dataset, n_seeds, then <arm>_mean and <arm>_sd for each arm
-    tests: pd.DataFrame  # one row per other arm: arm, versus, n_pairs, mean_diff, sd_diff, p_greater, p_less
+    tests: pd.DataFrame  # one row per other arm: arm, versus, then the columns of effect_test
 
 
 def compare_arms(frame: pd.DataFrame, arm: str, others: Sequence[str], metric: str = "ari") -> ArmComparison:
@@ -196,8 +273,8 @@ def compare_arms(frame: pd.DataFrame, arm: str, others: Sequence[str], metric: s
 
     ``per_dataset``: one row per dataset with the number of seeds ``arm`` ran and the mean and sd
     over seeds of every arm (``arm`` first). ``tests``: one row per other arm, ``arm`` minus it,
-    paired on (dataset, seed) (:func:`paired_difference`). An arm that did not run fails with the
-    arms that did.
+    paired on (dataset, seed), with the dataset as the unit (:func:`effect_test`). An arm that did
+    not run fails with the arms that did.
     """
     _check_columns(frame, [*PAIR_KEYS, "arm", metric], "the run frame")
     arms = [arm, *others]
@@ -210,6 +287,7 @@ def compare_arms(frame: pd.DataFrame, arm: str, others: Sequence[str], metric: s
     for a in arms:
         per_dataset[f"{a}_mean"] = grouped[a].mean()
         per_dataset[f"{a}_sd"] = grouped[a].std(ddof=1)
-    tests = pd.DataFrame([{"arm": arm, "versus": other, **paired_difference(wide[arm], wide[other])}
+    tests = pd.DataFrame([{"arm": arm, "versus": other,
+                           **effect_test((wide[arm] - wide[other]).rename("diff").reset_index())}
                           for other in others])
     return ArmComparison(per_dataset.reset_index(), tests)

@@ -12,6 +12,9 @@ interval is too narrow, and a p-value counted from 10,000 resamples cannot go be
 so Holm's correction over four comparisons could never be met however large the effect.
 :func:`holm` corrects a family of p-values; :func:`paired_t` tests paired differences over seeds
 (the sweeps); :func:`sd_interval` bounds a standard deviation (the seed-variance claim).
+:func:`equivalence_p` tests an effect for equivalence within a margin (TOST), :func:`unit_intervals`
+gives each dataset's own interval over its seeds, :func:`heterogeneity` tests whether an effect
+differs between datasets (one-way ANOVA), and :func:`wilcoxon_n` is the n a Wilcoxon test really uses.
 """
 
 from __future__ import annotations
@@ -214,3 +217,91 @@ def sd_below_p(values, limit: float) -> float:
     if k < 1:
         return float("nan")
     return float(chi2.cdf(k * values.var(ddof=1) / limit**2, k))
+
+
+def wilcoxon_n(diff) -> int:
+    """How many differences :func:`paired_wilcoxon` ranks: the non-missing, non-zero ones (scipy's default
+    ``zero_method="wilcox"`` drops zeros), the n a table beside its p-value must show."""
+    diff = np.asarray(diff, dtype=float)
+    return int(np.count_nonzero(diff[~np.isnan(diff)]))
+
+
+def equivalence_p(effect: Effect, margin: float) -> float:
+    """Two one-sided tests (TOST, Schuirmann 1987) that ``effect`` lies inside ``(-margin, +margin)``.
+
+    The larger of the two one-sided t p-values (n - 1 degrees of freedom, the effect's bootstrap
+    standard error): p < alpha exactly when the two-sided ``1 - 2 alpha`` interval
+    (:meth:`Effect.interval`, 90% for alpha 0.05) lies inside the margin. With no spread, p is 0
+    inside the margin and 1 outside; ``NaN`` below two units.
+    """
+    from scipy.stats import t
+
+    if margin <= 0:
+        msg = f"the equivalence margin must be positive, got {margin}."
+        raise ValueError(msg)
+    if effect.n_units < 2:
+        return float("nan")
+    se, est = effect.standard_error(), effect.estimate
+    if se == 0:
+        return 0.0 if abs(est) < margin else 1.0
+    df = effect.n_units - 1
+    return float(max(t.sf((est + margin) / se, df), t.sf((margin - est) / se, df)))
+
+
+def unit_intervals(frame: pd.DataFrame, value: str = "diff", *, unit: str = "dataset", level: float = 1 - ALPHA,
+                   sort: bool = False) -> pd.DataFrame:
+    """Each unit's mean ``value`` over its rows (its seeds) with a t interval on n - 1 degrees of freedom.
+
+    One row per unit (in order of appearance unless ``sort``): ``unit``, ``n``, ``mean``, ``sd``,
+    ``low``, ``high`` and ``side``: +1 when the interval lies above 0, -1 below, 0 when it includes 0
+    (also with one row, which has no interval). Rows with a missing ``value`` are dropped.
+    """
+    from scipy.stats import t
+
+    if missing := [c for c in (unit, value) if c not in frame.columns]:
+        msg = f"the frame lacks the columns {missing} (has {list(frame.columns)})."
+        raise ValueError(msg)
+    grouped = frame.dropna(subset=[value]).groupby(unit, sort=sort)[value]
+    out = pd.DataFrame({"n": grouped.count(), "mean": grouped.mean(), "sd": grouped.std(ddof=1)})
+    half = t.ppf(1 - (1 - level) / 2, np.maximum(out["n"] - 1, 1)) * out["sd"] / np.sqrt(out["n"])
+    out["low"], out["high"] = out["mean"] - half, out["mean"] + half
+    out["side"] = np.where(out["low"] > 0, 1, np.where(out["high"] < 0, -1, 0))
+    return out.rename_axis(unit).reset_index()
+
+
+@dataclass(frozen=True)
+class Heterogeneity:
+    """One-way ANOVA of a value on its unit: does the effect differ between units (datasets)?"""
+
+    f: float
+    df_between: int
+    df_within: int
+    p_value: float
+
+
+def heterogeneity(frame: pd.DataFrame, value: str = "diff", *, unit: str = "dataset") -> Heterogeneity:
+    """One-way ANOVA F test of ``value`` (e.g. one paired difference per (dataset, seed)) on ``unit``.
+
+    It asks whether the units' true means differ, with the spread of the replicates within each unit
+    as the yardstick (assumed normal, with one variance for all units). ``NaN`` with fewer than two
+    units or no replicate spread to measure against (every unit with one row); with no spread within
+    units at all, p is 0 when the unit means differ and 1 when they do not.
+    """
+    from scipy.stats import f as f_dist
+
+    if missing := [c for c in (unit, value) if c not in frame.columns]:
+        msg = f"the frame lacks the columns {missing} (has {list(frame.columns)})."
+        raise ValueError(msg)
+    rows = frame.dropna(subset=[value])
+    groups = [np.asarray(g, dtype=float) for _, g in rows.groupby(unit)[value]]
+    k, n = len(groups), sum(len(g) for g in groups)
+    if k < 2 or n - k < 1:
+        return Heterogeneity(float("nan"), k - 1, n - k, float("nan"))
+    grand = np.concatenate(groups).mean()
+    between = sum(len(g) * (g.mean() - grand) ** 2 for g in groups) / (k - 1)
+    within = sum(((g - g.mean()) ** 2).sum() for g in groups) / (n - k)
+    if within == 0:
+        return Heterogeneity(float("inf") if between > 0 else float("nan"), k - 1, n - k,
+                             0.0 if between > 0 else 1.0)
+    f = between / within
+    return Heterogeneity(float(f), k - 1, n - k, float(f_dist.sf(f, k - 1, n - k)))

@@ -103,10 +103,19 @@ def sweeps(profile: Profile, *, datasets: Sequence[str] | None = None,
 def reproducibility_specs(profile: Profile, *, datasets: Sequence[str] | None = None,
                           seeds: Sequence[int] | None = None, sweep_datasets: Sequence[str] | None = None,
                           sweep_seeds: Sequence[int] | None = None) -> list[RunSpec]:
-    """The report's runs: Tables 2-5 and Figs. 5-7."""
+    """The report's runs: Tables 2-5, Figs. 5-7 and, once the study's arms are stored, the combinations its
+    rule adopts leaving one dataset out (:mod:`scdmac_lib.runs.selection_bias`)."""
     main = table_specs(profile, datasets=datasets, seeds=seeds, include_ablations=True)
     swept = sweeps(profile, datasets=sweep_datasets, seeds=sweep_seeds)
-    return main + [spec for pairs in swept.values() for _, spec in pairs]
+    return main + [spec for pairs in swept.values() for _, spec in pairs] + left_out_combination_specs(profile)
+
+
+def left_out_combination_specs(profile: Profile) -> list[RunSpec]:
+    """The study's runs of the combinations its rule adopts leaving one dataset out (not rule 7's own), once
+    the study's arms are stored; like the study's arms, they change the denoising stage on purpose."""
+    pairs = study_pairs(profile)
+    return selection_bias.combination_specs(profile, pairs, datasets=sorted({s.dataset for _, s in pairs}),
+                                            seeds=sorted({s.seed for _, s in pairs}), in_sample=False)
 
 
 def study_pairs(profile: Profile, *, datasets: Sequence[str] | None = None,
@@ -172,12 +181,11 @@ def _flat_sweeps(profile: Profile, **params) -> list[RunSpec]:
 
 def _study_specs(profile: Profile, *, datasets: Sequence[str] | None = None,
                  seeds: Sequence[int] | None = None) -> list[RunSpec]:
-    """The study's arms and, once they are cached (a second pass plans them), rule 7's combination and the
-    combinations the rule adopts leaving one dataset out (:mod:`scdmac_lib.runs.selection_bias`)."""
+    """The study's arms and, once they are cached (a second pass plans them), rule 7's combination."""
 
     pairs = study_pairs(profile, datasets=datasets, seeds=seeds)
-    combined = selection_bias.combination_specs(profile, pairs, datasets=sorted({s.dataset for _, s in pairs}),
-                                                seeds=sorted({s.seed for _, s in pairs}))
+    combined = selection_bias.rule_7_specs(profile, pairs, datasets=sorted({s.dataset for _, s in pairs}),
+                                           seeds=sorted({s.seed for _, s in pairs}))
     return [spec for _, spec in pairs] + combined
 
 

@@ -42,17 +42,24 @@ def _choice(frame: pd.DataFrame, *, budget_testable: bool) -> tuple[list[str] | 
     return choice, adopted, combination_arm(choice) if len(choice) > 1 else choice[0]
 
 
-def adopted_sets(frame: pd.DataFrame, *, budget_testable: bool = True) -> list[list[str]]:
-    """Every set of two or more arms that rules 3-5 adopt, on all datasets or leaving one out (each once):
-    the combinations whose runs rule 7 needs for :func:`leave_one_dataset_out`."""
+def _adopted(singles: pd.DataFrame, left: str | None, budget_testable: bool) -> list[str]:
+    rest = singles if left is None else singles[singles["dataset"] != left]
+    return study.decide(study.paired_summary(rest), budget_testable=budget_testable).adopted
+
+
+def adopted_sets(frame: pd.DataFrame, *, budget_testable: bool = True, in_sample: bool = True) -> list[list[str]]:
+    """Every set of two or more arms that rules 3-5 adopt, on all datasets (rule 7's own combination; left
+    out when ``in_sample`` is false) or leaving one out, each once: the combinations whose runs rule 7 needs
+    for :func:`leave_one_dataset_out`."""
     singles = frame[~frame["arm"].str.startswith(COMBINATION)]
     datasets = sorted(singles["dataset"].unique())
+    rule_7 = combination_arm(_adopted(singles, None, budget_testable))
     found = {}
     for left in [None, *(datasets if len(datasets) > 1 else [])]:
-        rest = singles if left is None else singles[singles["dataset"] != left]
-        adopted = study.decide(study.paired_summary(rest), budget_testable=budget_testable).adopted
-        if len(adopted) >= 2:
-            found.setdefault(combination_arm(adopted), list(adopted))
+        adopted = _adopted(singles, left, budget_testable)
+        name = combination_arm(adopted)
+        if len(adopted) >= 2 and (in_sample or name != rule_7):
+            found.setdefault(name, list(adopted))
     return list(found.values())
 
 
@@ -98,14 +105,27 @@ def optimism(lodo: pd.DataFrame) -> dict[str, float]:
             "same_choice": int((lodo["choice"] == lodo.attrs.get("in_sample_choice")).sum())}
 
 
-def combination_specs(profile, pairs, *, datasets, seeds) -> list:
-    """The runs of every combination :func:`adopted_sets` finds, once the single arms ``pairs`` are all
-    stored (else none: a second pass of the workflow plans them, as it does rule 7's)."""
+def combination_specs(profile, pairs, *, datasets, seeds, in_sample: bool = True) -> list:
+    """The runs of every combination :func:`adopted_sets` finds (without rule 7's own unless ``in_sample``),
+    once the single arms ``pairs`` are all stored (else none: a second pass of the workflow plans them, as it
+    does rule 7's)."""
     frame, missing = study.collect(pairs, run_missing=False)
     if missing or frame.empty:
         return []
-    return [spec for arms in adopted_sets(frame)
+    return [spec for arms in adopted_sets(frame, in_sample=in_sample)
             for _, spec in study.study_specs(profile, [study.combination(arms)], datasets=datasets, seeds=seeds)]
+
+
+def rule_7_specs(profile, pairs, *, datasets, seeds) -> list:
+    """Rule 7's runs: the combination the rules adopt on all datasets, once the arms ``pairs`` are stored."""
+    frame, missing = study.collect(pairs, run_missing=False)
+    if missing or frame.empty:
+        return []
+    adopted = _adopted(frame[~frame["arm"].str.startswith(COMBINATION)], None, True)
+    if len(adopted) < 2:
+        return []
+    return [spec for _, spec in study.study_specs(profile, [study.combination(adopted)], datasets=datasets,
+                                                  seeds=seeds)]
 
 
 def study_frame(profile, pairs) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from scdmac_lib.evaluation import diagnosis, stages
+from scdmac_lib.evaluation.stats import holm
 from scdmac_lib.method import finetune
 
 
@@ -129,9 +130,9 @@ def test_paired_difference_with_too_few_pairs_gives_no_p_value():
     assert empty["n_pairs"] == 0 and np.isnan(empty["mean_diff"]) and np.isnan(empty["sd_diff"])
 
 
-def _arm_runs(n_seeds: int) -> pd.DataFrame:
+def _arm_runs(n_seeds: int, datasets=(("a", 0.0), ("b", 0.2), ("c", 0.1))) -> pd.DataFrame:
     rows = []
-    for dataset, shift in (("a", 0.0), ("b", 0.2)):
+    for dataset, shift in datasets:
         for seed in range(n_seeds):
             rows += [{"dataset": dataset, "seed": seed, "arm": "cf", "ari": 0.6 + shift + 0.01 * seed},
                      {"dataset": dataset, "seed": seed, "arm": "scDMAC", "ari": 0.5 + shift},
@@ -145,15 +146,40 @@ def test_compare_arms_summarizes_each_arm_and_tests_the_first_against_the_others
     assert list(per.columns) == ["n_seeds", "cf_mean", "cf_sd", "scDMAC_mean", "scDMAC_sd", "other_mean", "other_sd"]
     assert per.loc["b", "cf_mean"] == pytest.approx(0.81) and per.loc["a", "cf_sd"] == pytest.approx(0.01)
     tests = result.tests.set_index("versus")
-    assert tests.loc["scDMAC", "n_pairs"] == 6 and tests.loc["scDMAC", "mean_diff"] == pytest.approx(0.11)
-    assert tests.loc["scDMAC", "p_greater"] < 0.05 and tests.loc["other", "p_less"] < 0.05
+    assert tests.loc["scDMAC", "n_datasets"] == 3 and tests.loc["scDMAC", "n_seeds"] == 3
+    assert tests.loc["scDMAC", "effect"] == pytest.approx(0.11)
+    assert tests.loc["scDMAC", "low"] > 0 and tests.loc["other", "high"] < 0
+    assert tests.loc["scDMAC", "higher"] == ["a", "b", "c"] and tests.loc["other", "lower"] == ["a", "b", "c"]
+    assert tests.loc["scDMAC", "het_p"] == pytest.approx(1.0)  # the same difference on every dataset
     assert set(tests["arm"]) == {"cf"}
 
 
-def test_compare_arms_with_too_few_pairs_and_a_missing_arm():
+def test_compare_arms_with_one_seed_and_a_missing_arm():
     few = diagnosis.compare_arms(_arm_runs(1), "cf", ["scDMAC"]).tests.iloc[0]
-    assert few["n_pairs"] == 2 and np.isnan(few["p_greater"]) and np.isnan(few["p_less"])
+    assert few["n_datasets"] == 3 and np.isnan(few["het_p"]) and few["higher"] == []  # no seeds: no own intervals
     with pytest.raises(ValueError, match=r"arm\(s\) \['scziDesk-style'\] have no runs"):
         diagnosis.compare_arms(_arm_runs(1), "cf", ["scziDesk-style"])
     with pytest.raises(ValueError, match=r"lacks the columns \['arm'\]"):
         diagnosis.compare_arms(_arm_runs(1).drop(columns="arm"), "cf", ["scDMAC"])
+
+
+def _steps_frame() -> pd.DataFrame:
+    """scDMAC runs on three datasets x three seeds whose Z loses on "down" and gains on "up"."""
+    changes = {"up": [0.10, 0.11, 0.12], "flat": [0.0, 0.0, 0.10], "down": [-0.2, -0.21, -0.19]}
+    rows = [{"dataset": d, "seed": s, "stage_log_pca_ari": 0.5, "stage_denoised_pca_ari": 0.6,
+             "stage_pretrained_z_ari": 0.6 + c} for d, values in changes.items() for s, c in enumerate(values)]
+    return pd.DataFrame(rows)
+
+
+def test_every_step_is_tested_the_same_way_the_masked_stage_included():
+    """Issue 24: X_z -> Z, the one step with a pooled loss, was never tested by the page's rule."""
+    tests = diagnosis.step_tests(_steps_frame()).set_index("step")
+    assert list(tests.index) == ["denoised_pca - log_pca", "pretrained_z - denoised_pca"]
+    z = tests.loc["pretrained_z - denoised_pca"]
+    assert z["n_datasets"] == 3 and z["effect"] == pytest.approx(np.mean([0.11, 0.1 / 3, -0.2]))
+    assert z["higher"] == ["up"] and z["lower"] == ["down"]  # "flat" (0, 0, +0.10): its interval includes 0
+    assert z["het_p"] < 0.05  # the change differs between datasets
+    assert tests["p_holm"].to_numpy() == pytest.approx(holm(tests["p_two_sided"].to_numpy()))
+    per = diagnosis.step_intervals(_steps_frame()).set_index(["step", "dataset"])
+    flat = per.loc[("pretrained_z - denoised_pca", "flat")]
+    assert flat["low"] < 0 < flat["high"] and flat["side"] == 0
