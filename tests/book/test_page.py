@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scdmac_lib.book import page
+from scdmac_lib.book import legibility, page
 from scdmac_lib.data import catalogue
 from scdmac_lib.runs import archive, execute, page_runs, specs
 from scdmac_lib.runs.cache import RunResult
@@ -64,7 +64,7 @@ def test_show_figure_saves_and_shows_at_screen_size(tmp_path, monkeypatch):
         page.show_figure(fig, "line", "A straight line from zero to one.", results=tmp_path)
     png = tmp_path / "figures" / "line.png"
     assert png.is_file() and not plt.get_fignums()  # saved, and closed
-    assert page._png_width(png.read_bytes()) == 800
+    assert legibility.png_width(png.read_bytes()) == 800
     (markup,) = shown
     assert 'width="400"' in markup  # shown at the figure's own dpi, not the file's
     assert "<figcaption>A straight line from zero to one.</figcaption>" in markup
