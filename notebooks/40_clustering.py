@@ -103,7 +103,7 @@ display(Markdown(f"Mean max q: {q.max(axis=1).mean():.3f}; mean max p: {p.max(ax
 # %% tags=["hide-input"]
 hist = res.history["cluster"]
 terms = [t for t in ("loss", "reconstruction", "mask_bce", "weighted_kmeans", "kl") if t in hist]
-fig, axes = plt.subplots(1, len(terms), figsize=(3.4 * len(terms), 3.2))
+fig, axes = style.panel_grid(len(terms), panel=(style.COLUMN_INCHES / 2, 2.4))
 for ax, term in zip(np.ravel(axes), terms, strict=True):
     plots_stages.plot_loss_curves(hist, keys=[term], ax=ax, title=term, window=10)
     ax.get_legend().remove()
@@ -120,7 +120,7 @@ page.show_figure(fig, f"{NAME}_losses", "Each term of the fine-tune's loss (Eq. 
 # %% tags=["hide-input"]
 coords_pre = projection.embed_2d(res.pretrained_embedding, embedding_2d, seed=seed)
 coords_fin = projection.embed_2d(clu.embedding, embedding_2d, seed=seed)
-fig, axes = plt.subplots(2, 2, figsize=(11, 9))
+fig, axes = plt.subplots(2, 2, figsize=(6.1, 8.0))
 style.plot_labelled_scatter(coords_pre, truth, ax=axes[0, 0], point_size=8.0, title="pretrained Z: annotated type")
 style.plot_labelled_scatter(coords_pre, clu.initial_labels, ax=axes[0, 1], point_size=8.0, title="pretrained Z: initial k-means")
 style.plot_labelled_scatter(coords_fin, truth, ax=axes[1, 0], point_size=8.0, title="final Z: annotated type")
