@@ -16,9 +16,16 @@ For every HTML page of the built book (``_build/html``, without ``_static``/``_s
   attribute or in the ``href`` of a ``<link>`` (plain ``<a href>`` links are fine, and so is
   sphinx-thebe's ``THEBE_JS_URL`` constant inside an inline script, loaded only on a launch click);
 - checks that no code input shows by default (every notebook cell's input sits in a closed
-  ``<details>``: the ``hide-input`` tag), that every image of the article is in a ``<figure>``
-  whose caption says what it shows (at least four words), and that every link of the article to
-  this book leads to a page that exists and, with a ``#fragment``, to an element with that id;
+  ``<details>``: the ``hide-input`` tag), that every image of the article has alternative text
+  (``alt``) and is in a ``<figure>`` whose caption says what it shows (at least four words), that
+  every link of the article to this book leads to a page that exists and, with a ``#fragment``, to
+  an element with that id, and that no text outside code and typeset math still reads as ``$...$``
+  TeX;
+- checks that every figure can be read: each image carries its legibility record (the smallest
+  text in pixels of the PNG and the legends that cover data, written when the figure is saved:
+  ``scdmac_lib.book.legibility``), no legend covers data, and the smallest text as drawn in the
+  page, the record's scaled by the image's drawn width over its natural width (measured in
+  Chromium), is at least ``MIN_TEXT_PX`` (9 CSS px); each page's line reports that smallest size;
 - measures the layout at ``--width`` (1280 px) in the browser: the page and the article column are
   no wider than the viewport, and nothing inside the article is cut off or scrolls sideways (an
   element whose ``scrollWidth`` exceeds its ``clientWidth`` under ``overflow-x: auto|scroll|hidden``,
@@ -26,8 +33,9 @@ For every HTML page of the built book (``_build/html``, without ``_static``/``_s
   scroll inside the column, as code does, but not pass its edge). The measurement runs in a copy of the page with a
   ``<base>`` pointing at the original and a script that writes the numbers into the DOM it dumps.
 
-Without Chromium it says so, skips the browser (screenshots, rendered-math check, layout) and still
-runs the checks on the static HTML, except under ``CI=true``, where a missing browser fails the check
+The screenshots are of the whole page (as tall as it is, up to ``MAX_SHOT_HEIGHT`` px).
+Without Chromium it says so, skips the browser (screenshots, rendered-math check, layout, the
+figures' drawn size) and still runs the checks on the static HTML, except under ``CI=true``, where a missing browser fails the check
 (CI must measure the pages). Install it with ``apt-get update && apt-get install -y chromium``.
 Exit status: 0 when every page passes, 1 otherwise (failing pages listed), 2 when there is no book.
 """

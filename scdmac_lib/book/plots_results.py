@@ -164,14 +164,19 @@ def plot_sweep_grid(summary: pd.DataFrame, param: str, *, ncols: int = 2):
 
 def plot_embedding_pair(panel, *, method: str = "t-SNE"):
     """Fig. 4 for one dataset: a :class:`~scdmac_lib.book.projection.Panel` coloured by the annotated types
-    (left) and by scDMAC's clusters (right), each legend under its panel; returns the Figure."""
+    (left) and by scDMAC's clusters (right), two square panels as wide as the column, each legend under
+    its panel (the figure as tall as the longer legend needs); returns the Figure."""
     import matplotlib.pyplot as plt
 
-    fig, (ax_truth, ax_clusters) = plt.subplots(1, 2, figsize=(style.COLUMN_INCHES, 3.4), layout="constrained")
-    n_types, n_clusters = len(set(map(str, panel.truth))), len(set(map(str, panel.labels)))
-    style.plot_labelled_scatter(panel.xy, panel.truth, ax=ax_truth, title=f"annotated types ({n_types})",
-                                legend="below")
-    style.plot_labelled_scatter(panel.xy, panel.labels, ax=ax_clusters, legend="below",
-                                title=f"scDMAC clusters ({n_clusters}), ARI {panel.metrics['ari']:.2f}")
+    side = style.COLUMN_INCHES / 2 - 0.15
+    truth, labels = np.asarray(panel.truth).astype(str), np.asarray(panel.labels).astype(str)
+    rows = max(math.ceil(len(set(v)) / style.legend_columns(side, sorted(set(v)))) for v in (truth, labels))
+    fig, (ax_truth, ax_clusters) = plt.subplots(1, 2, figsize=(style.COLUMN_INCHES, side + 0.7 + 0.2 * rows),
+                                                layout="constrained")
+    for ax, values, title in ((ax_truth, truth, f"annotated types ({len(set(truth))})"),
+                              (ax_clusters, labels, f"scDMAC clusters ({len(set(labels))}), "
+                                                    f"ARI {panel.metrics['ari']:.2f}")):
+        ax.set_box_aspect(1)
+        style.plot_labelled_scatter(panel.xy, values, ax=ax, title=title, legend="below")
     fig.suptitle(f"{catalogue.label(panel.dataset)}: {method} of scDMAC's embedding", fontsize=TITLE + 1)
     return fig

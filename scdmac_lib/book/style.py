@@ -98,13 +98,18 @@ def plot_labelled_scatter(xy: np.ndarray, labels: Sequence, *, ax=None, title: s
     ax.set_title(title, fontsize=10)
     if legend and len(cats) <= max_legend:
         if legend != "right":
-            width_pt = ax.get_position().width * ax.figure.get_size_inches()[0] * 72
-            ncols = max(1, int(width_pt // (0.62 * SMALL * max(map(len, cats)) + 24)))
+            width = ax.get_position().width * ax.figure.get_size_inches()[0]
             ax.legend(fontsize=SMALL, markerscale=1.5, loc="upper center", bbox_to_anchor=(0.5, -0.02),
-                      ncols=min(ncols, len(cats)), frameon=False, handletextpad=0.2, columnspacing=0.8)
+                      ncols=legend_columns(width, cats), frameon=False, handletextpad=0.2, columnspacing=0.8)
         else:
             ax.legend(fontsize=SMALL, markerscale=1.5, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return ax
+
+
+def legend_columns(width_inches: float, labels: Sequence[str]) -> int:
+    """How many columns of a :data:`SMALL` legend of ``labels`` fit in ``width_inches`` (at least one)."""
+    entry_pt = 0.62 * SMALL * max(len(str(label)) for label in labels) + 24  # marker, gap and text
+    return max(1, min(len(labels), int(width_inches * 72 // entry_pt)))
 
 
 def shared_legend(fig, axes, *, extra=(), ncols: int | None = None):

@@ -94,8 +94,8 @@ def ours_vs_reported(long: pd.DataFrame, metric: str, *, method: str = "scDMAC")
                  f"{int((gap < 0).sum())} of {len(ours)} (ours minus reported: {_range(gap)})")
     if not others.empty:
         below_others = int((others["ours_mean"] < others["reported"]).sum())
-        text += (", and " if not ours.empty else " Where the paper reports a value, ")
-        text += f"{below_others} of the other {len(others)} bars of ours are below the paper's value too."
+        text += ", and " if not ours.empty else " Where the paper reports a value, "
+        text += f"ours is below the paper's value for {below_others} of the {len(others)} other method-dataset pairs."
     else:
         text += "."
     return text
@@ -144,12 +144,21 @@ def sweep(summary: pd.DataFrame, param: str, *, metric: str = "ari") -> str:
 
 # --------------------------------------------------------------------------- Fig. 4
 def embedding(panel: Panel) -> str:
-    """Fig. 4 for one dataset: clusters against types, and how whole each annotated type stays."""
+    """Fig. 4 for one dataset: clusters against types, how whole each annotated type stays, which types share
+    a cluster."""
     truth = pd.Series(np.asarray(panel.truth).astype(str))
     clusters = pd.Series(np.asarray(panel.labels).astype(str))
     table = pd.crosstab(truth, clusters)
     kept = table.max(axis=1) / table.sum(axis=1)  # each type: the share of its cells in its main cluster
     split = kept.idxmin()
-    return (f"scDMAC finds {clusters.nunique()} clusters for {truth.nunique()} annotated types (ARI "
-            f"{panel.metrics['ari']:.2f}). A type's cells lie mostly in one cluster (median {kept.median():.0%} "
-            f"across types); the most split type, {split}, has {kept[split]:.0%} of its cells in its main cluster.")
+    main = table.idxmax(axis=1)  # each type's main cluster
+    shared = [sorted(main.index[main == c]) for c in main.unique() if (main == c).sum() > 1]
+    text = (f"scDMAC finds {clusters.nunique()} clusters for {truth.nunique()} annotated types (ARI "
+            f"{panel.metrics['ari']:.2f}). Each type keeps a median {kept.median():.0%} of its cells in one cluster "
+            f"(the most split, {split!r}, keeps {kept[split]:.0%})")
+    if not shared:
+        return text + ", and no two types share their main cluster."
+    largest = _names([repr(t) for t in max(shared, key=len)])
+    if len(shared) == 1:
+        return text + f"; {largest} share their main cluster."
+    return text + f"; {len(shared)} clusters are the main cluster of two or more types, e.g. {largest}."
