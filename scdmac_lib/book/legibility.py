@@ -106,30 +106,33 @@ def _name(label: str, kind: str) -> str:
     return kind if not label or label.startswith("_") else f"{kind} {label!r}"
 
 
+def covered(legend, renderer) -> list[str]:
+    """What ``legend`` covers of the data of its figure's axes (a line per series, bar or value label)."""
+    box = legend.get_window_extent(renderer)
+    hits = []
+    for ax in legend.figure.axes:
+        if not ax.get_visible():
+            continue
+        frame = ax.get_window_extent(renderer)
+        for label, xy in _data_points(ax):
+            inside = _within(box, xy) & _within(frame, xy)
+            if inside.any():
+                hits.append(f"{int(inside.sum())} point(s) of {_name(label, 'a series')}")
+        for label, patch_box in _data_boxes(ax, renderer):
+            overlap = patch_box.intersection(patch_box, box)
+            if overlap is not None and overlap.width > 1 and overlap.height > 1:
+                hits.append(_name(label, "a bar or label"))
+    return list(dict.fromkeys(hits))
+
+
 def legend_covers(fig, renderer) -> list[str]:
     """One line per legend of ``fig`` that covers data of any of its axes (after a draw with ``renderer``)."""
     legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None] + list(fig.legends)
     covers = []
     for i, legend in enumerate(legends):
-        if not legend.get_visible():
-            continue
-        box = legend.get_window_extent(renderer)
-        hits = []
-        for ax in fig.axes:
-            if not ax.get_visible():
-                continue
-            frame = ax.get_window_extent(renderer)
-            for label, xy in _data_points(ax):
-                inside = _within(box, xy) & _within(frame, xy)
-                if inside.any():
-                    hits.append(f"{int(inside.sum())} point(s) of {_name(label, 'a series')}")
-            for label, patch_box in _data_boxes(ax, renderer):
-                overlap = patch_box.intersection(patch_box, box)
-                if overlap is not None and overlap.width > 1 and overlap.height > 1:
-                    hits.append(_name(label, "a bar or label"))
+        hits = covered(legend, renderer) if legend.get_visible() else []
         if hits:
-            title = _panel_of(legend)
-            covers.append(f"legend {i + 1}{title} covers {', '.join(dict.fromkeys(hits))}")
+            covers.append(f"legend {i + 1}{_panel_of(legend)} covers {', '.join(hits)}")
     return covers
 
 

@@ -93,7 +93,7 @@ def plot_mean_variance(
     ax.set_xlabel("gene mean")
     ax.set_ylabel("gene variance")
     ax.set_title(title)
-    ax.legend(fontsize=style.SMALL, markerscale=2)
+    style.place_legend(ax, fontsize=style.SMALL, markerscale=2)
     return ax
 
 
@@ -106,10 +106,11 @@ def plot_histogram(values, *, ax=None, bins: int = 30, xlabel: str = "", title: 
     ax.hist(v, bins=bins, color=color, alpha=0.85)
     if mark_mean and v.size:
         ax.axvline(v.mean(), color="k", lw=1, ls="--", label=f"mean {v.mean():.3g}")
-        ax.legend(fontsize=style.SMALL)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("count")
     ax.set_title(title)
+    if mark_mean and v.size:
+        style.place_legend(ax, fontsize=style.SMALL)
     return ax
 
 
@@ -172,7 +173,7 @@ def plot_loss_curves(history: Mapping[str, Sequence[float]], *, keys: Sequence[s
     ax.set_ylabel("loss")
     ax.set_title(title)
     if keys or reference:
-        ax.legend(fontsize=style.SMALL)
+        style.place_legend(ax, fontsize=style.SMALL)
     return ax
 
 
@@ -188,7 +189,7 @@ def plot_zero_calibration(counts, mu: np.ndarray, theta: np.ndarray, pi: np.ndar
     ax.set_xlabel("observed zero fraction (raw)")
     ax.set_ylabel("zero fraction after denoising / model")
     ax.set_title("zeros per gene")
-    ax.legend(fontsize=style.SMALL, markerscale=2)
+    style.place_legend(ax, fontsize=style.SMALL, markerscale=2)
     return ax
 
 
@@ -228,7 +229,7 @@ def plot_masking_statistics(stats: pd.DataFrame, ax=None):
     ax.set_xlabel("masking ratio p")
     ax.set_ylabel("fraction of entries")
     ax.set_title("masking statistics")
-    ax.legend(fontsize=style.SMALL)
+    style.place_legend(ax, fontsize=style.SMALL)
     return ax
 
 
@@ -246,7 +247,7 @@ def plot_bars(values: Mapping[str, float], *, ax=None, ylabel: str = "", title: 
     if reference is not None:
         ax.axhline(reference, color="k", lw=1, ls="--", label=reference_label or None)
         if reference_label:
-            ax.legend(fontsize=style.SMALL)
+            style.place_legend(ax, fontsize=style.SMALL)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.set_xticks(range(len(names)), names, rotation=rotation, ha="right" if rotation else "center")
@@ -280,5 +281,5 @@ def plot_cluster_sizes(initial, final, n_clusters: int, *, ax=None):
     ax.set_xlabel("cluster")
     ax.set_ylabel("cells")
     ax.set_title("cluster sizes")
-    ax.legend(fontsize=style.SMALL)
+    style.place_legend(ax, fontsize=style.SMALL)
     return ax

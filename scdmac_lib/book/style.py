@@ -106,6 +106,28 @@ def plot_labelled_scatter(xy: np.ndarray, labels: Sequence, *, ax=None, title: s
     return ax
 
 
+LEGEND_PLACES = ("upper right", "upper left", "lower right", "lower left", "center right", "center left",
+                 "upper center", "lower center")
+
+
+def place_legend(ax, **kwargs):
+    """``ax.legend(**kwargs)`` in the first of :data:`LEGEND_PLACES` where it covers none of the figure's data
+    (:func:`scdmac_lib.book.legibility.covered`); where every place covers some, the axes get 35% more
+    room at the top and the places are tried again (then the last one stays). Returns the Legend."""
+    from scdmac_lib.book import legibility
+
+    renderer = ax.figure.canvas.get_renderer()
+    for attempt in range(2):
+        if attempt:
+            low, high = ax.get_ylim()
+            ax.set_ylim(low, high + 0.35 * (high - low))
+        for place in LEGEND_PLACES:
+            legend = ax.legend(loc=place, **kwargs)
+            if not legibility.covered(legend, renderer):
+                return legend
+    return legend
+
+
 def legend_columns(width_inches: float, labels: Sequence[str]) -> int:
     """How many columns of a :data:`SMALL` legend of ``labels`` fit in ``width_inches`` (at least one)."""
     entry_pt = 0.62 * SMALL * max(len(str(label)) for label in labels) + 24  # marker, gap and text

@@ -153,6 +153,20 @@ def test_a_grid_wraps_to_the_column_and_its_legend_takes_the_spare_panel():
     assert style.shared_legend(fig, axes) in fig.legends  # no spare panel: above the panels
 
 
+def test_a_legend_goes_where_it_covers_no_data():
+    fig, ax = plt.subplots(figsize=(3, 2.4))
+    ax.bar(np.arange(10), np.linspace(0.1, 1.0, 10), label="rising")  # the upper right is full
+    ax.axhline(0.5, color="k", label="a reference line")
+    legend = style.place_legend(ax, fontsize=style.SMALL)
+    renderer = fig.canvas.get_renderer()
+    assert legend._loc != 1 and legibility.covered(legend, renderer) == []  # not "upper right"
+    fig, ax = plt.subplots(figsize=(3, 2.4))
+    ax.bar(np.arange(10), np.ones(10), label="full")  # no free corner: room is made at the top
+    top = ax.get_ylim()[1]
+    legend = style.place_legend(ax, fontsize=style.SMALL)
+    assert ax.get_ylim()[1] > top and legibility.covered(legend, fig.canvas.get_renderer()) == []
+
+
 def test_a_legend_of_several_columns_reads_row_by_row():
     fig, axes = style.panel_grid(2, panel=(3.0, 2.0), layout="constrained")
     for label in "abcde":
