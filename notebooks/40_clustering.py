@@ -121,13 +121,13 @@ page.show_figure(fig, f"{NAME}_losses", "Each term of the fine-tune's loss (Eq. 
 coords_pre = projection.embed_2d(res.pretrained_embedding, embedding_2d, seed=seed)
 coords_fin = projection.embed_2d(clu.embedding, embedding_2d, seed=seed)
 fig, axes = plt.subplots(2, 2, figsize=(6.1, 8.0))
+for ax in axes.ravel():
+    ax.set_xlabel(f"{embedding_2d} 1")
+    ax.set_ylabel(f"{embedding_2d} 2")
 style.plot_labelled_scatter(coords_pre, truth, ax=axes[0, 0], point_size=8.0, title="pretrained Z: annotated type")
 style.plot_labelled_scatter(coords_pre, clu.initial_labels, ax=axes[0, 1], point_size=8.0, title="pretrained Z: initial k-means")
 style.plot_labelled_scatter(coords_fin, truth, ax=axes[1, 0], point_size=8.0, title="final Z: annotated type")
 style.plot_labelled_scatter(coords_fin, clu.labels, ax=axes[1, 1], point_size=8.0, title="final Z: scDMAC clusters")
-for ax in axes.ravel():
-    ax.set_xlabel(f"{embedding_2d} 1")
-    ax.set_ylabel(f"{embedding_2d} 2")
 fig.tight_layout()
 page.show_figure(fig, NAME, f"The pretrained and the final embedding in 2-D ({embedding_2d}), coloured "
                  "by annotated type and by cluster.")

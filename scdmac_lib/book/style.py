@@ -99,7 +99,8 @@ def plot_labelled_scatter(xy: np.ndarray, labels: Sequence, *, ax=None, title: s
     if legend and len(cats) <= max_legend:
         if legend != "right":
             width = ax.get_position().width * ax.figure.get_size_inches()[0]
-            ax.legend(fontsize=SMALL, markerscale=1.5, loc="upper center", bbox_to_anchor=(0.5, -0.02),
+            below = -0.12 if ax.get_xlabel() else -0.02  # under the axis label, when there is one
+            ax.legend(fontsize=SMALL, markerscale=1.5, loc="upper center", bbox_to_anchor=(0.5, below),
                       ncols=legend_columns(width, cats), frameon=False, handletextpad=0.2, columnspacing=0.8)
         else:
             ax.legend(fontsize=SMALL, markerscale=1.5, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
