@@ -11,14 +11,13 @@
 # ---
 
 # %% [markdown]
-# # scDMAC, reproduced: the results first
+# # scDMAC, reproduced: what the runs show
 #
 # This book is the reproducible companion to scDMAC (Xu et al., 2026, Frontiers in Bioinformatics,
-# doi:10.3389/fbinf.2026.1758257), a deep clustering method for single-cell RNA-seq data. Below:
-# whether each claim of the paper holds on our runs, scDMAC's scores beside the paper's reported
-# ones, and which datasets are the paper's own and which are stand-ins or extras. Everything on
-# this page is read from the tables the reproducibility report computed and saved, so it shows
-# exactly that report's verdicts; every number links to the page where it was computed.
+# doi:10.3389/fbinf.2026.1758257), a deep clustering method for single-cell RNA-seq data. This page
+# says first what our runs show, then what they rest on, then the verdict on each of the paper's
+# claims. Everything on it is read from the tables the [reproducibility report](90_reproducibility.ipynb)
+# computed and saved (each section names the page whose numbers it shows).
 
 # %% tags=["parameters", "hide-input"]
 profile = "quick"
@@ -28,7 +27,7 @@ device = "auto"
 from IPython.display import Markdown, display
 
 from scdmac_lib.book import page, plots_results, tables
-from scdmac_lib.report import compare, reconstruction, summary_files
+from scdmac_lib.report import compare, headline, reconstruction, summary_files
 
 report = summary_files.read_report(profile)  # refuses tables of another profile
 prov = report.provenance
@@ -36,21 +35,45 @@ pg = page.open_page("99_summary", profile, device, datasets=prov.datasets, seeds
 display(Markdown(summary_files.origin_sentence(prov, page.RECOMPUTE_COMMAND)))
 
 # %% [markdown]
-# ## Do the paper's claims hold?
+# ## What the runs show
 #
-# One row per claim the project can test, with the verdict the [reproducibility
-# report](90_reproducibility.ipynb) computed from our runs; each verdict links to the numbers behind it.
+# Differences are means over datasets (the unit of replication; seeds averaged within each), with
+# 95% intervals, from the [reproducibility report](90_reproducibility.ipynb); the ablations are
+# those of [Table 5](52_table5_ablation.ipynb).
 
 # %% tags=["hide-input"]
-display(Markdown(summary_files.verdict_sentence(summary_files.verdict_counts(report.claims), prov)))
-page.show_table(tables.claims_table(report.claims, evidence_page=f"{summary_files.REPORT}.html", drop=["evidence"]),
-                "Each claim of the paper and its verdict on our runs (the verdict links to the evidence).",
-                csv=summary_files.table_path("claims"))
-claim_1 = report.claims.set_index("claim_id").loc[1, "verdict"]
-display(Markdown(f"Claim 1 ({claim_1}): the [stage diagnosis](75_stage_diagnosis.html) follows the cell types "
+display(Markdown("\n\n".join([
+    headline.baselines_sentence(report.comparisons, report.claims),
+    headline.best_sentence(report.datasets),
+    headline.ablations_sentence(report.comparisons),
+    headline.mask_sentence(*report.fact("mask_auc")),
+])))
+display(Markdown(f"**Where scDMAC loses.** The [stage diagnosis](75_stage_diagnosis.html) follows the cell types "
                  "through each stage of scDMAC, beside scziDesk-style (which clusters the ZINB autoencoder's "
                  f"bottleneck instead), and answers [{reconstruction.QUESTION}]"
                  f"(75_stage_diagnosis.html#{reconstruction.ANCHOR})"))  # a code cell's output: links as built
+
+# %% [markdown]
+# ## What these results rest on
+
+# %% tags=["hide-input"]
+display(Markdown("\n".join(f"> - {item}" for item in headline.scope_items(report, prov.datasets))))
+
+# %% [markdown]
+# ## Do the paper's claims hold?
+#
+# One row per claim the project can test, with the verdict the [reproducibility
+# report](90_reproducibility.ipynb) computed by its one rule: **holds**, **contradicted**,
+# **inconclusive** (these runs cannot tell; the row gives the smallest effect they could have seen)
+# or **cannot be tested here**. Each verdict links to the numbers behind it.
+
+# %% tags=["hide-input"]
+display(Markdown(summary_files.verdict_sentence(summary_files.verdict_counts(report.claims), prov)))
+page.show_table(tables.claims_table(tables.verdict_frame(report.claims),
+                                    evidence_page=f"{summary_files.REPORT}.html"),
+                "Each claim of the paper: its verdict on our runs (linked to the evidence), the deciding effect with "
+                "its 95% interval, datasets x seeds, the smallest detectable effect, and the effect the paper's own "
+                "tables imply (inside our interval or not).", csv=summary_files.table_path("claims"))
 
 # %% [markdown]
 # ## scDMAC: ours beside reported
@@ -83,10 +106,12 @@ page.show_table(compare.dataset_table(list(prov.datasets)), "Each dataset of the
 #   label-free diagnostics and every error message.
 # - [Rerunning a page or the whole book](../rerun.md).
 #
-# Every page states the profile (`smoke`: synthetic data in seconds; `quick`: the default; `paper`:
-# the paper's settings), seeds, datasets (by kind), device and commit its numbers came from, and
-# where its runs came from (the results archive, or computed), in the line under its title. Code is
-# hidden by default: click "Show code cell source".
+# Every page states the profile (`smoke`: synthetic data in seconds; `quick`: the default, the
+# library's default training budgets; `paper`: the paper's datasets where present, five seeds,
+# every sweep point and longer budgets of this project's choosing, since the paper states none),
+# seeds, datasets (by kind), device and commit its numbers came from, and where its runs came from
+# (the results archive, or computed), in the line under its title. Code is hidden by default: click
+# "Show code cell source".
 
 # %% [markdown]
 # ## Session info

@@ -6,9 +6,9 @@ method (:func:`scdmac_lib.report.compare.side_by_side`). Here they become
 - :func:`ours_table`: datasets as rows, methods as columns, each cell the mean over seeds with the
   sd below it (the best mean of a row in bold; the best seed and the number of seeds in the cell's
   tooltip and in the CSV);
-- :func:`reported_table`: the paper's own values in a second, visually distinct table, the paper's
-  methods as rows (those re-implemented here marked), the paper columns our datasets stand in for as
-  columns; a value lost in extraction shows as a dagger;
+- :func:`reported_table`: the paper's own values in a second, visually distinct table laid out like
+  ours (datasets as rows, the methods we run as columns, then the best of the paper's other methods);
+  a value lost in extraction shows as a dagger;
 - :func:`text_table`: any frame of text (datasets, details) as a table whose long cells wrap
   (:func:`with_dataset_labels` names its datasets with their kind first);
 - :func:`claims_table`: the reproducibility report's claims table, whatever its columns, each
@@ -33,6 +33,7 @@ from scdmac_lib.data import catalogue
 from scdmac_lib.report.reported import LOST, paper_method
 
 DAGGER = "\u2020"
+COLLAPSED = "\u26a0"  # marks a cell with runs that collapsed (scdmac_lib.report.shared_space.collapsed)
 
 
 #: Scoped CSS of every table built here (placed once per table; it works in Jupyter as in the book).
@@ -46,6 +47,7 @@ table.scdmac-table th.rowhead {text-align: left}
 table.scdmac-table td.num {white-space: nowrap; overflow-wrap: normal}
 table.scdmac-table td.text {text-align: left; min-width: 6rem}
 table.scdmac-table .sd {display: block; font-size: 0.72rem; color: #57606a}
+table.scdmac-table .collapsed {display: block; font-size: 0.72rem; color: #cf222e}
 table.scdmac-table .best {font-weight: 700}
 table.scdmac-table .ours {background: #fdf3f2}
 table.scdmac-table.scdmac-reported {background: #f3f6fa; border: 1px dashed #8c959f; font-style: italic}
@@ -53,6 +55,7 @@ table.scdmac-table.scdmac-reported th {font-style: normal}
 table.scdmac-table .missing {color: #8c959f}
 table.scdmac-table .verdict-holds a {color: #1a7f37; font-weight: 600}
 table.scdmac-table .verdict-fails a {color: #cf222e; font-weight: 600}
+table.scdmac-table .verdict-open a {color: #9a6700; font-weight: 600}
 table.scdmac-table .verdict-untested a {color: #57606a}
 </style>"""
 
@@ -70,7 +73,8 @@ def _isnan(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _cell(mean: float, sd: float, best: float, n: int, digits: int, *, is_best: bool, ours: bool) -> str:
+def _cell(mean: float, sd: float, best: float, n: int, digits: int, *, is_best: bool, ours: bool,
+          collapsed: int = 0) -> str:
     classes = ["num"] + (["best"] if is_best else []) + (["ours"] if ours else [])
     if n == 0 or _isnan(mean):
         return '<td class="num missing" title="not run">&ndash;</td>'
@@ -79,6 +83,9 @@ def _cell(mean: float, sd: float, best: float, n: int, digits: int, *, is_best: 
     if n >= 2 and not _isnan(sd):
         tip += f"; sd {sd:.{digits}f}; best seed {best:.{digits}f}"
         body += f'<span class="sd">\u00b1{sd:.{digits}f}</span>'
+    if collapsed:
+        tip += f"; {collapsed} of {n} runs collapsed (fewer clusters than half the types)"
+        body += f'<span class="collapsed">{COLLAPSED} {collapsed}/{n}</span>'
     return f'<td class="{" ".join(classes)}" title="{_esc(tip)}">{body}</td>'
 
 
@@ -108,7 +115,8 @@ def ours_table(long: pd.DataFrame, *, digits: int = 3, highlight: str = "scDMAC"
     """Datasets as rows, methods as columns: mean over seeds with the sd below; best mean of a row in bold.
 
     ``long`` is a :func:`scdmac_lib.report.compare.side_by_side` frame (columns ``dataset, method,
-    ours_mean, ours_sd, ours_best, n_seeds``). The ``highlight`` method's column is tinted.
+    ours_mean, ours_sd, ours_best, n_seeds``). The ``highlight`` method's column is tinted. With a column
+    ``collapsed`` (runs that found fewer clusters than half the types), a cell with such runs is marked.
     """
     needed = {"dataset", "method", "ours_mean", "ours_sd", "ours_best", "n_seeds"}
     if missing := needed - set(long.columns):
@@ -129,61 +137,66 @@ def ours_table(long: pd.DataFrame, *, digits: int = 3, highlight: str = "scDMAC"
             r = by.loc[m]
             is_best = not _isnan(top) and not _isnan(r["ours_mean"]) and float(r["ours_mean"]) >= top - 1e-12
             cells.append(_cell(float(r["ours_mean"]), float(r["ours_sd"]), float(r["ours_best"]), int(r["n_seeds"]),
-                               digits, is_best=is_best, ours=m == highlight))
+                               digits, is_best=is_best, ours=m == highlight,
+                               collapsed=int(r.get("collapsed", 0) or 0)))
         body.append(f'<tr><th class="rowhead">{_label(catalogue.label(dataset))}</th>{"".join(cells)}</tr>')
     return (f'{STYLE}<table class="scdmac-table scdmac-ours"><thead><tr><th class="rowhead">dataset</th>{head}</tr>'
             f'</thead><tbody>{"".join(body)}</tbody></table>')
 
 
-def _paper_columns(datasets: Sequence[str], reported: pd.DataFrame) -> list[str]:
-    cols = [catalogue.paper_column(d) or d for d in datasets]
-    return [c for c in dict.fromkeys(cols) if c in reported.columns]
-
-
 def reported_frame(reported: pd.DataFrame | None, datasets: Sequence[str],
                    ran: Sequence[str] = ()) -> pd.DataFrame:
-    """The paper's values for the paper columns of ``datasets``: one row per paper method.
+    """The paper's values laid out like ours: one row per dataset of ``datasets`` the paper has a column for.
 
-    Columns: the paper datasets, then ``run here`` (our method's name when we re-implement it, else
-    empty). Lost values stay ``NaN``. Empty when ``reported`` is ``None`` or no dataset has a column.
+    Columns: the paper's value of each method of ``ran`` it reports (named as we name it, in ``ran``'s order),
+    then ``best other (paper)`` and ``its method``: the best value among the paper's methods we do not run.
+    Rows are labelled with our dataset (its kind included). Lost values stay ``NaN``. Empty when ``reported``
+    is ``None`` or no dataset has a column.
     """
     if reported is None:
         return pd.DataFrame()
-    cols = _paper_columns(datasets, reported)
-    if not cols:
+    rows = {}
+    others = [m for m in reported.index if m not in {paper_method(r) for r in ran}]
+    for d in datasets:
+        col = catalogue.paper_column(d)
+        if col is None or col not in reported.columns:
+            continue
+        row = {m: reported.loc[paper_method(m), col] for m in ran if paper_method(m) in reported.index}
+        values = reported.loc[others, col].dropna() if others else pd.Series(dtype=float)
+        row["best other (paper)"] = values.max() if len(values) else math.nan
+        row["its method"] = values.idxmax() if len(values) else ""
+        rows[catalogue.label(d)] = row
+    if not rows:
         return pd.DataFrame()
-    ours_by_paper = {paper_method(m): m for m in ran}
-    out = reported[cols].copy()
-    out["run here"] = [ours_by_paper.get(p, "") for p in out.index]
-    out.index.name = "method (paper)"
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "dataset"
     return out
 
 
 def reported_table(reported: pd.DataFrame | None, datasets: Sequence[str], ran: Sequence[str] = (),
-                   *, digits: int = 4) -> str:
-    """The paper's reported values as a tinted, dashed-border table (empty string when there are none).
-
-    Rows: the paper's methods, in its order; columns: the paper datasets our ``datasets`` stand in
-    for. A method we re-implement carries our name in a last column; a value lost in the paper's
-    extraction is a dagger (explained under the table).
-    """
+                   *, digits: int = 3) -> str:
+    """The paper's reported values as a tinted, dashed-border table laid out like :func:`ours_table`
+    (:func:`reported_frame`: datasets as rows, our methods as columns, then the best of the paper's other
+    methods); empty string when there are none. A value lost in the paper's extraction is a dagger
+    (explained under the table)."""
     frame = reported_frame(reported, datasets, ran)
     if frame.empty:
         return ""
-    cols = [c for c in frame.columns if c != "run here"]
-    head = "".join(f"<th>{_esc(c)}</th>" for c in cols)
+    cols = [c for c in frame.columns if c != "its method"]
+    head = "".join(f"<th>{_label(c)}</th>" for c in cols)
     body = []
-    for method, row in frame.iterrows():
+    for dataset, row in frame.iterrows():
         cells = "".join(
             f'<td class="num missing" title="{LOST}">{DAGGER}</td>' if _isnan(row[c])
-            else f'<td class="num">{float(row[c]):.{digits}f}</td>' for c in cols)
-        body.append(f'<tr><th class="rowhead">{_esc(method)}</th>{cells}'
-                    f'<td class="text">{_esc(row["run here"]) or "&ndash;"}</td></tr>')
+            else f'<td class="num">{float(row[c]):.{digits}f}' + (
+                f'<span class="sd">{_esc(row["its method"])}</span>' if c == "best other (paper)" else "") + "</td>"
+            for c in cols)
+        body.append(f'<tr><th class="rowhead">{_label(dataset)}</th>{cells}</tr>')
     lost = bool(frame[cols].isna().to_numpy().any())
-    note = (f'<tfoot><tr><td class="text" colspan="{len(cols) + 2}">{DAGGER} {LOST} (the paper\'s bold '
+    note = (f'<tfoot><tr><td class="text" colspan="{len(cols) + 1}">{DAGGER} {LOST} (the paper\'s bold '
             "or underlined value did not survive the web extraction)</td></tr></tfoot>") if lost else ""
     return (f'{STYLE}<table class="scdmac-table scdmac-reported"><thead><tr><th class="rowhead">reported by the paper'
-            f'</th>{head}<th>run here as</th></tr></thead><tbody>{"".join(body)}</tbody>{note}</table>')
+            f'</th>{head}</tr></thead><tbody>{"".join(body)}</tbody>{note}</table>')
 
 
 def text_table(frame: pd.DataFrame, *, index: bool = False, digits: int = 3,
@@ -225,13 +238,34 @@ def with_dataset_labels(frame: pd.DataFrame, column: str = "dataset") -> pd.Data
     return frame.assign(**{column: [catalogue.label(name) for name in frame[column]]})
 
 
-#: CSS class of each verdict's cell (colour: holds green, does not hold red, untestable grey).
-VERDICT_CLASSES = {"holds": "verdict-holds", "does not hold": "verdict-fails", "cannot be tested here": "verdict-untested"}
+#: CSS class of each verdict's cell (colour: holds green, contradicted red, inconclusive amber, untestable grey).
+VERDICT_CLASSES = {"holds": "verdict-holds", "contradicted": "verdict-fails", "inconclusive": "verdict-open",
+                   "cannot be tested here": "verdict-untested"}
 
 
 def claim_anchor(claim_id) -> str:
     """The HTML id of a claim's evidence on the reproducibility page: ``claim-3``."""
     return f"claim-{claim_id}"
+
+
+def _signed(value: float) -> str:
+    return "" if _isnan(value) else f"{value:+.3f}"
+
+
+def verdict_frame(claims: pd.DataFrame) -> pd.DataFrame:
+    """The claims table (:func:`scdmac_lib.report.claims.claims_table`'s columns) as a reader sees it: the claim,
+    its verdict, the effect of the deciding comparison with its 95% interval, what it rests on, the smallest
+    effect the runs could detect, and whether the paper's implied effect lies inside our interval."""
+    rows = []
+    for r in claims.itertuples():
+        effect = "" if _isnan(r.effect) else f"{_signed(r.effect)} [{_signed(r.low)}, {_signed(r.high)}]"
+        paper = "" if _isnan(r.reported_effect) else f"{_signed(r.reported_effect)} ({r.reported_in_interval or '?'})"
+        rows.append({"claim_id": r.claim_id, "claim": r.claim, "verdict": r.verdict,
+                     "effect [95% interval]": f"{effect} ({r.compared})" if effect else "",
+                     "datasets x seeds": f"{r.n_datasets} x {r.n_seeds}" if r.n_datasets else "",
+                     "detectable": "" if _isnan(r.detectable) else f"{r.detectable:.3f}",
+                     "paper's effect (inside?)": paper})
+    return pd.DataFrame(rows)
 
 
 def claims_table(claims: pd.DataFrame, *, evidence_page: str = "", drop: Sequence[str] = ()) -> str:

@@ -53,7 +53,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_archive(args) -> int:
-    root = refresh.refresh(args.profile, partial=args.partial)
+    root = refresh.refresh(args.profile, partial=args.partial, by_fingerprint=args.by_fingerprint)
     info = archive.manifest(root)
     sys.stdout.write(f"wrote {root}: {info['runs']} runs ({info['embeddings']} with their embedding), "
                      f"{info['kept_from_previous_archive']} kept from the previous archive, "
@@ -108,4 +108,7 @@ def add_parsers(sub, threads_option) -> None:
     arch.add_argument("--profile", default="quick")
     arch.add_argument("--partial", action="store_true",
                       help="store the runs computed so far instead of refusing when some are missing")
+    arch.add_argument("--by-fingerprint", action="store_true",
+                      help="accept a run recorded at a commit with uncommitted changes when its code fingerprint "
+                           "equals the committed result code's (the check on the fingerprinted files only)")
     arch.set_defaults(func=cmd_archive)

@@ -1,42 +1,46 @@
 """The paper's claims this project checks, each with a verdict computed from a run frame.
 
-Comparisons of two methods are paired on (dataset, seed) with a one-sided Wilcoxon signed-rank test;
-sweep optima and the seed variance are checked on every dataset where they can be. Verdicts are
-computed from the numbers, never typed in.
+Every verdict is one of :data:`scdmac_lib.report.verdicts.VERDICTS`, given by the one rule of
+:data:`scdmac_lib.report.verdicts.RULE`: comparisons of methods across datasets take the dataset as
+the unit (:func:`scdmac_lib.report.verdicts.compare`); sweep optima are decided within each dataset
+over seeds; the seed-variance claim bounds each dataset's sd. Verdicts are computed from the
+numbers, never typed in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from scdmac_lib.data import catalogue
-from scdmac_lib.evaluation.stats import MIN_PAIRS, paired_wilcoxon
-from scdmac_lib.report.compare import TOL, main_rows, summarize_sweep
-from scdmac_lib.report.reported import SWEEPS
+from scdmac_lib.evaluation.stats import ALPHA, POWER, holm, paired_t, sd_above_p, sd_below_p, sd_interval
+from scdmac_lib.report import verdicts
+from scdmac_lib.report.compare import TOL, main_rows
+from scdmac_lib.report.reported import SWEEPS, load_reported, paper_method
+from scdmac_lib.report.verdicts import CONTRADICTED, HOLDS, INCONCLUSIVE, UNTESTABLE, VERDICTS
 from scdmac_lib.runs.page_runs import ABLATIONS, SCDMAC_VARIANTS
 
 SEED_SD_LIMIT = 0.01  # Section 3.3: "low variance across runs (typically <0.01 in ARI)"
-
-
 MIN_SEEDS_FOR_SD = 3  # an sd from two seeds says too little to test the claim
+#: The baselines of claim 8 (the paper's Table 4 compares scDMAC with these two of ours).
+SILHOUETTE_BASELINES = ("PCA + k-means", "scDeepCluster-style")
+#: The silhouette claim 8 is decided on: every method's labels in one space (:mod:`scdmac_lib.report.shared_space`).
+SHARED_SILHOUETTE = "silhouette_shared"
 
-
-ALPHA = 0.05  # one-sided level of the paired tests
-
-
-VERDICTS = ("holds", "does not hold", "cannot be tested here")
-
-
+__all__ = ["VERDICTS", "Verdict", "claim_verdicts", "claims_table", "comparisons_table", "verdict_summary"]
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """One claim's verdict, the numbers behind it, and per-dataset details."""
+    """One claim's verdict, the numbers of its row, and per-comparison or per-dataset details.
+
+    ``numbers`` holds the row's ``compared`` (the comparison the row reports), ``effect``, ``low``,
+    ``high``, ``n_datasets``, ``n_seeds``, ``detectable``, ``reported_effect`` and ``reported_in_interval``.
+    """
 
     claim_id: int
     claim: str
@@ -44,107 +48,117 @@ class Verdict:
     verdict: str
     evidence: str
     details: pd.DataFrame
+    numbers: dict[str, Any] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
-        return {"claim_id": self.claim_id, "claim": self.claim, "source": self.source,
-                "verdict": self.verdict, "evidence": self.evidence}
+        return {"claim_id": self.claim_id, "claim": self.claim, "source": self.source, "verdict": self.verdict,
+                **{k: self.numbers.get(k, _EMPTY[k]) for k in NUMBER_COLUMNS}, "evidence": self.evidence}
 
 
-def _overall(per_dataset: Sequence[bool]) -> str:
-    return "holds" if all(per_dataset) else "does not hold"
+#: The columns of a claim's row between its verdict and its evidence, with their empty values.
+_EMPTY: dict[str, Any] = {"compared": "", "effect": np.nan, "low": np.nan, "high": np.nan, "n_datasets": 0,
+                          "n_seeds": 0, "detectable": np.nan, "reported_effect": np.nan, "reported_in_interval": ""}
+NUMBER_COLUMNS = tuple(_EMPTY)
 
 
-def _count(ok: Sequence[bool]) -> str:
-    return f"{sum(ok)} of {len(ok)} datasets"
+def _yes_no(value) -> str:
+    return "" if value is None or pd.isna(value) else ("yes" if bool(value) else "no")
 
 
-def _paired(main: pd.DataFrame, metric: str, others: Sequence[str], ours: str = "scDMAC") -> pd.DataFrame:
-    """``ours`` against each of ``others``, paired on (dataset, seed): mean difference and one-sided p."""
-    wide = main.pivot_table(index=["dataset", "seed"], columns="method", values=metric, aggfunc="mean")
-    rows = []
-    for other in others:
-        if ours not in wide.columns or other not in wide.columns:
-            continue
-        diff = (wide[ours] - wide[other]).dropna()
-        if diff.empty:
-            continue
-        p = paired_wilcoxon(diff, "greater")
-        rows.append({"versus": other, "n_pairs": len(diff), "mean_diff": float(diff.mean()), "p_value": p,
-                     "holds": bool(diff.mean() > 0 and p < ALPHA)})
-    return pd.DataFrame(rows)
+def _numbers_of(row: pd.Series, compared: str) -> dict[str, Any]:
+    return {"compared": compared, "effect": row["effect"], "low": row["low"], "high": row["high"],
+            "n_datasets": int(row["n_datasets"]), "n_seeds": int(row["n_seeds"]), "detectable": row["detectable"],
+            "reported_effect": row.get("reported_effect", np.nan),
+            "reported_in_interval": _yes_no(row.get("reported_in_interval"))}
 
 
-def _paired_verdict(det: pd.DataFrame, what: str) -> tuple[str, str]:
-    """Verdict and evidence of a paired comparison table from :func:`_paired`."""
+def _comparison_text(r) -> str:
+    text = (f"vs {r.versus}: {r.effect:+.3f} [{r.low:+.3f}, {r.high:+.3f}], Holm p = {r.p_holm:.2g}, "
+            f"{r.n_datasets} datasets x {r.n_seeds} seeds")
+    if "reported_effect" in r._fields and not np.isnan(r.reported_effect):
+        inside = "inside" if r.reported_in_interval else "outside"
+        text += f"; the paper's {r.reported_effect:+.3f} ({r.reported_n} of its datasets) is {inside} it"
+    return text
+
+
+def _comparison_verdict(det: pd.DataFrame, what: str) -> tuple[str, str, dict[str, Any]]:
+    """Verdict, evidence and row numbers of a claim made of comparisons (:func:`verdicts.compare`)."""
     if det.empty:
-        return "cannot be tested here", f"Needs scDMAC and {what} on the same datasets and seeds"
-    testable = det[det["n_pairs"] >= MIN_PAIRS]
-    if testable.empty:
-        return ("cannot be tested here",
-                f"Too few paired runs for a test (at most {int(det['n_pairs'].max())} (dataset, seed) pairs; "
-                f"a one-sided Wilcoxon test needs {MIN_PAIRS})")
-    ev = "; ".join(f"vs {r.versus}: {r.mean_diff:+.3f} (p = {r.p_value:.3g}, {r.n_pairs} pairs)"
-                   for r in testable.itertuples())
-    untested = sorted(set(det["versus"]) - set(testable["versus"]))
-    note = f" Too few pairs to test: {', '.join(untested)}." if untested else ""
-    return (_overall(testable["holds"]),
-            f"Mean paired difference of scDMAC minus {what}, one-sided Wilcoxon signed-rank test over "
-            f"(dataset, seed) pairs, holding when p < {ALPHA}: {ev}.{note}")
+        return UNTESTABLE, f"Needs scDMAC and {what} on the same datasets and seeds.", {}
+    verdict = verdicts.verdict_of(det)
+    deciding = verdicts.deciding_row(det)
+    numbers = _numbers_of(deciding, f"scDMAC - {deciding['versus']}")
+    if verdict == UNTESTABLE:
+        return verdict, (f"Too few datasets: at most {int(det['n_datasets'].max())}, and an effect across datasets "
+                         f"needs {verdicts.MIN_DATASETS}."), numbers
+    lead = {HOLDS: "Every comparison excludes zero in the claimed direction",
+            CONTRADICTED: "The runs show the opposite for at least one comparison",
+            INCONCLUSIVE: (f"Not every comparison excludes zero; against {deciding['versus']} these runs could "
+                           f"detect an effect of about {deciding['detectable']:.3f} ({100 * POWER:.0f}% power)")}[verdict]
+    body = "; ".join(_comparison_text(r) for r in det.itertuples())
+    return verdict, (f"{lead}. Mean over datasets of scDMAC minus {what} (95% interval; seeds averaged within "
+                     f"each dataset): {body}."), numbers
 
 
-def _best_vs_baselines(frame: pd.DataFrame, metric: str) -> tuple[str, str, pd.DataFrame]:
+def implied_effects(metric: str, others: Sequence[str], *, ours: str = "scDMAC") -> dict[str, tuple[float, int]]:
+    """The effect the paper's tables imply for ``ours - other``: its mean over the paper's datasets where both
+    values were reported, with their number (Tables 2-4 by ``metric``; Table 5 for the ablation variants)."""
+    out = {}
+    for other in others:
+        table = _reported_table(metric, other)
+        if table is None or paper_method(ours) not in table.index or paper_method(other) not in table.index:
+            continue
+        diff = (table.loc[paper_method(ours)] - table.loc[paper_method(other)]).dropna()
+        if not diff.empty:
+            out[other] = (float(diff.mean()), int(diff.size))
+    return out
+
+
+def _reported_table(metric: str, method: str) -> pd.DataFrame | None:
+    try:
+        if method in ABLATIONS:
+            return load_reported(5).xs(metric, level="metric")
+        number = {"ari": 2, "nmi": 3, "silhouette": 4, SHARED_SILHOUETTE: 4}[metric]
+        return load_reported(number)
+    except (FileNotFoundError, KeyError):
+        return None
+
+
+def _collapsed_note(main: pd.DataFrame, methods: Sequence[str]) -> str:
+    """Which runs of ``methods`` collapsed (fewer non-empty clusters than half the types), when the frame says."""
+    if "collapsed" not in main.columns:
+        return ""
+    sub = main[main["method"].isin(methods) & main["collapsed"].fillna(False).astype(bool)]
+    if sub.empty:
+        return " No run of these methods collapsed (found fewer clusters than half the types)."
+    parts = [f"{m} on {catalogue.label(d)} ({len(g)} of {int((main['method'].eq(m) & main['dataset'].eq(d)).sum())} "
+             "seeds)" for (m, d), g in sub.groupby(["method", "dataset"], sort=False)]
+    return f" Runs that collapsed (fewer non-empty clusters than half the types): {'; '.join(parts)}."
+
+
+def _best_vs_baselines(frame: pd.DataFrame, metric: str) -> tuple[str, str, pd.DataFrame, dict[str, Any]]:
     main = main_rows(frame)
     if metric not in main.columns:
-        return "cannot be tested here", f"No {metric} column in the run frame", pd.DataFrame()
+        return UNTESTABLE, f"No {metric} column in the run frame.", pd.DataFrame(), {}
     baselines = [m for m in dict.fromkeys(main["method"]) if m not in SCDMAC_VARIANTS]
-    det = _paired(main, metric, baselines)
-    verdict, evidence = _paired_verdict(det, "each baseline")
+    det = verdicts.compare(main, metric, "scDMAC", baselines, reported=implied_effects(metric, baselines))
+    verdict, evidence, numbers = _comparison_verdict(det, "each baseline")
     means = main.groupby(["dataset", "method"])[metric].mean().unstack("method")
     if "scDMAC" in means.columns and baselines:
         base = means[[b for b in baselines if b in means.columns]].max(axis=1)
         best = (means["scDMAC"] > base).dropna()
         evidence += f" Per dataset (means over seeds) scDMAC is best on {int(best.sum())} of {len(best)}."
-    return verdict, evidence, det
+    return verdict, evidence + _collapsed_note(main, baselines), det, numbers
 
 
-def _ablation(frame: pd.DataFrame, metric: str = "ari") -> tuple[str, str, pd.DataFrame]:
-    det = _paired(main_rows(frame), metric, ABLATIONS)
-    verdict, evidence = _paired_verdict(det, "each ablation variant")
+def _ablation(frame: pd.DataFrame, metric: str = "ari") -> tuple[str, str, pd.DataFrame, dict[str, Any]]:
+    main = main_rows(frame)
+    det = verdicts.compare(main, metric, "scDMAC", ABLATIONS, reported=implied_effects(metric, ABLATIONS))
+    verdict, evidence, numbers = _comparison_verdict(det, "each ablation variant")
     missing = sorted(set(ABLATIONS) - set(det["versus"] if not det.empty else []))
     if missing and not det.empty:
         evidence += f" Not run: {', '.join(missing)}."
-    return verdict, evidence, det
-
-
-def _sweep_optimum(frame: pd.DataFrame, param: str) -> tuple[str, str, pd.DataFrame]:
-    lo, hi = SWEEPS[param]["optimum"]
-    summ = summarize_sweep(frame, param, metrics=("ari",))
-    if summ.empty:
-        return "cannot be tested here", f"The {SWEEPS[param]['label']} sweep was not run", pd.DataFrame()
-    values = np.sort(summ["sweep_value"].unique())
-    inside = values[(values >= lo - TOL) & (values <= hi + TOL)]
-    if inside.size == 0 or inside.size == values.size:
-        grid = ", ".join(f"{v:g}" for v in values)
-        return ("cannot be tested here",
-                f"The sweep grid ({grid}) needs a point at {format_range(lo, hi)} and one outside it", pd.DataFrame())
-    rows, flat = [], []
-    for d, g in summ.groupby("dataset", sort=False):
-        best = g["ari_mean"].max()
-        argmax = g.loc[(g["ari_mean"] - best).abs() <= TOL, "sweep_value"].tolist()
-        if len(argmax) == len(g):  # a flat curve (e.g. saturated at ARI 1) has no optimum to locate
-            flat.append(d)
-            continue
-        rows.append({"dataset": catalogue.label(d), "argmax": ", ".join(f"{v:g}" for v in argmax),
-                     "best_ari": float(best),
-                     "n_values": int(len(g)),
-                     "holds": all(lo - TOL <= v <= hi + TOL for v in argmax)})
-    det = pd.DataFrame(rows)
-    flat_note = f" Flat curve (no optimum to locate) on: {_labels(flat)}." if flat else ""
-    if det.empty:
-        return "cannot be tested here", f"ARI does not vary over the grid on any dataset.{flat_note}", det
-    ev = "; ".join(f"{r.dataset}: best ARI {r.best_ari:.3f} at {r.argmax}" for r in det.itertuples())
-    return (_overall(det["holds"]),
-            f"Optimum at {format_range(lo, hi)} on {_count(det['holds'])}. {ev}.{flat_note}", det)
+    return verdict, evidence, det, numbers
 
 
 def format_range(lo: float, hi: float) -> str:
@@ -152,27 +166,123 @@ def format_range(lo: float, hi: float) -> str:
     return f"{lo:g}" if abs(lo - hi) < TOL else f"{lo:g}-{hi:g}"
 
 
-def _seed_variance(frame: pd.DataFrame) -> tuple[str, str, pd.DataFrame]:
+def sweep_points(frame: pd.DataFrame, param: str) -> pd.DataFrame:
+    """Every (dataset, sweep point) against the dataset's best point, paired over seeds.
+
+    Columns: ``dataset, value, mean, best_value, gap`` (point minus best, mean over seeds), ``low, high``
+    (95% t interval of the gap), ``p_worse`` (one-sided paired t-test that the point is below the best),
+    ``p_holm`` (Holm over every point of the sweep), ``worse`` (``p_holm`` below the level), ``claimed``
+    (inside the paper's optimum), ``detectable`` (the gap these seeds would detect with 80% power), ``n_seeds``.
+    """
+    from scipy.stats import t
+
+    lo, hi = SWEEPS[param]["optimum"]
+    sub = frame[frame["sweep_param"] == param] if "sweep_param" in frame.columns else frame.iloc[0:0]
+    rows = []
+    for d, g in sub.groupby("dataset", sort=False):
+        wide = g.pivot_table(index="seed", columns="sweep_value", values="ari", aggfunc="mean").dropna()
+        if wide.empty:
+            continue
+        best = float(wide.mean().idxmax())
+        for value in wide.columns:
+            gap = wide[value] - wide[best]
+            n = len(gap)
+            se = gap.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            quantile = t.ppf(1 - ALPHA / 2, n - 1) if n > 1 else np.nan
+            rows.append({"dataset": d, "value": float(value), "mean": float(wide[value].mean()), "best_value": best,
+                         "gap": float(gap.mean()), "low": gap.mean() - quantile * se, "high": gap.mean() + quantile * se,
+                         "detectable": (quantile + t.ppf(POWER, n - 1)) * se if n > 1 else np.nan,
+                         "p_worse": np.nan if value == best else paired_t(-gap, "greater"),
+                         "claimed": bool(lo - TOL <= value <= hi + TOL), "n_seeds": n})
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out["p_holm"] = holm(out["p_worse"].to_numpy())
+    out["worse"] = out["p_holm"] < ALPHA
+    return out
+
+
+def _sweep_optimum(frame: pd.DataFrame, param: str) -> tuple[str, str, pd.DataFrame, dict[str, Any]]:
+    lo, hi = SWEEPS[param]["optimum"]
+    claimed_range = format_range(lo, hi)
+    points = sweep_points(frame, param)
+    if points.empty:
+        return UNTESTABLE, f"The {SWEEPS[param]['label']} sweep was not run.", points, {}
+    if not points["claimed"].any() or points["claimed"].all():
+        grid = ", ".join(f"{v:g}" for v in sorted(points["value"].unique()))
+        return (UNTESTABLE, f"The sweep grid ({grid}) needs a point at {claimed_range} and one outside it.",
+                points, {})
+    n_seeds = int(points["n_seeds"].min())
+    if n_seeds < 2:
+        return (UNTESTABLE, f"The sweep ran one seed per point: whether one point is better than another cannot "
+                "be told from seed noise.", points, {})
+    per_dataset = []
+    for d, g in points.groupby("dataset", sort=False):
+        inside, outside = g[g["claimed"]], g[~g["claimed"]]
+        per_dataset.append({"dataset": d, "claimed_in_optimum": bool((~inside["worse"]).any()),
+                            "claimed_worse": bool(inside["worse"].all()), "outside_worse": bool(outside["worse"].any()),
+                            "optimum": ", ".join(f"{v:g}" for v in g.loc[~g["worse"], "value"])})
+    per = pd.DataFrame(per_dataset)
+    if per["claimed_worse"].any():
+        verdict = CONTRADICTED
+    elif per["claimed_in_optimum"].all() and per["outside_worse"].any():
+        verdict = HOLDS
+    else:
+        verdict = INCONCLUSIVE
+    # the row: the best claimed point of each dataset, on the dataset where it falls furthest below the best
+    claimed = points[points["claimed"]].sort_values("gap").groupby("dataset", sort=False).tail(1)
+    worst = claimed.sort_values("gap").iloc[0]
+    numbers = {"compared": f"{SWEEPS[param]['label']} {worst['value']:g} - best ({catalogue.label(worst['dataset'])})",
+               "effect": worst["gap"], "low": worst["low"], "high": worst["high"],
+               "n_datasets": int(points["dataset"].nunique()), "n_seeds": n_seeds, "detectable": worst["detectable"]}
+    ev = "; ".join(f"{catalogue.label(r.dataset)}: points not significantly worse than the best: {r.optimum}"
+                   for r in per.itertuples())
+    lead = {HOLDS: f"A point at {claimed_range} is in the optimum on every dataset, and a point outside it is "
+                   "significantly worse somewhere",
+            CONTRADICTED: f"Every point at {claimed_range} is significantly worse than the best on some dataset",
+            INCONCLUSIVE: f"The optimum (the points not significantly worse than the best, Holm-corrected paired "
+                          f"t-tests over {n_seeds} seeds) does not single out {claimed_range}"}[verdict]
+    return verdict, f"{lead}. {ev}.", points.assign(dataset=points["dataset"].map(catalogue.label)), numbers
+
+
+def _seed_variance(frame: pd.DataFrame) -> tuple[str, str, pd.DataFrame, dict[str, Any]]:
     main = main_rows(frame)
     sub = main[main["method"] == "scDMAC"]
-    g = sub.groupby("dataset", sort=False)["ari"]
-    det = pd.DataFrame({"sd": g.std(ddof=1), "n_seeds": g.count()}).reset_index()
-    det = det[det["n_seeds"] >= MIN_SEEDS_FOR_SD].assign(dataset=lambda f: f["dataset"].map(catalogue.label))
-    if det.empty:
-        return ("cannot be tested here",
-                f"Needs scDMAC runs with at least {MIN_SEEDS_FOR_SD} seeds on a dataset", pd.DataFrame())
-    det["holds"] = det["sd"] < SEED_SD_LIMIT
-    ev = "; ".join(f"{r.dataset}: sd {r.sd:.4f} over {r.n_seeds} seeds" for r in det.itertuples())
-    return _overall(det["holds"]), f"Sd of ARI below {SEED_SD_LIMIT} on {_count(det['holds'])}. {ev}", det
+    rows = []
+    for d, g in sub.groupby("dataset", sort=False):
+        values = g["ari"].to_numpy(dtype=float)
+        low, high = sd_interval(values)
+        rows.append({"dataset": d, "sd": float(np.std(values, ddof=1)) if len(values) > 1 else np.nan,
+                     "low": low, "high": high, "n_seeds": len(values),
+                     "p_above": sd_above_p(values, SEED_SD_LIMIT), "p_below": sd_below_p(values, SEED_SD_LIMIT)})
+    det = pd.DataFrame(rows)
+    if det.empty or (det["n_seeds"] < MIN_SEEDS_FOR_SD).all():
+        return (UNTESTABLE, f"Needs scDMAC runs with at least {MIN_SEEDS_FOR_SD} seeds on a dataset.",
+                pd.DataFrame(), {})
+    det = det[det["n_seeds"] >= MIN_SEEDS_FOR_SD].reset_index(drop=True)
+    det["above"] = holm(det["p_above"].to_numpy()) < ALPHA
+    det["below"] = holm(det["p_below"].to_numpy()) < ALPHA
+    verdict = CONTRADICTED if det["above"].any() else HOLDS if det["below"].all() else INCONCLUSIVE
+    worst = det.loc[det["sd"].idxmax()]
+    numbers = {"compared": f"largest sd over seeds ({catalogue.label(worst['dataset'])})", "effect": worst["sd"],
+               "low": worst["low"], "high": worst["high"], "n_datasets": len(det), "n_seeds": int(det["n_seeds"].max())}
+    ev = "; ".join(f"{catalogue.label(r.dataset)}: sd {r.sd:.4f} [{r.low:.4f}, {r.high:.4f}]" for r in det.itertuples())
+    lead = (f"The sd over seeds is shown above {SEED_SD_LIMIT} on {int(det['above'].sum())} of {len(det)} datasets and "
+            f"below it on {int(det['below'].sum())} (chi-square tests, Holm over datasets; 95% intervals)")
+    return verdict, f"{lead}: {ev}.", det.assign(dataset=det["dataset"].map(catalogue.label)), numbers
 
 
-def _silhouette(frame: pd.DataFrame, against: Sequence[str] = ("PCA + k-means", "scDeepCluster-style")):
+def _silhouette(frame: pd.DataFrame) -> tuple[str, str, pd.DataFrame, dict[str, Any]]:
     main = main_rows(frame)
-    if "silhouette" not in main.columns:
-        return "cannot be tested here", "No silhouette column in the run frame", pd.DataFrame()
-    det = _paired(main, "silhouette", against)
-    verdict, evidence = _paired_verdict(det, "the baseline's silhouette")
-    return verdict, evidence, det
+    if SHARED_SILHOUETTE not in main.columns:
+        return (UNTESTABLE, "No silhouette in a space shared by the methods: each embedding's own silhouette is on "
+                "its own scale and does not rank methods.", pd.DataFrame(), {})
+    det = verdicts.compare(main, SHARED_SILHOUETTE, "scDMAC", SILHOUETTE_BASELINES,
+                           reported=implied_effects("silhouette", SILHOUETTE_BASELINES))
+    verdict, evidence, numbers = _comparison_verdict(det, "the baseline, on the silhouette of each method's "
+                                                     "labels in one space shared by all methods (the PCA of the "
+                                                     "standardized log input, where PCA + k-means is at home)")
+    return verdict, evidence + _collapsed_note(main, ["scDMAC", *SILHOUETTE_BASELINES]), det, numbers
 
 
 CLAIMS = (
@@ -183,19 +293,17 @@ CLAIMS = (
     (5, "The best reconstruction weight of masked genes is 0.7", "Section 3.3, Fig. 6"),
     (6, "The best mask-prediction loss weight is 0.65", "Section 3.3, Fig. 7"),
     (7, f"Seed-to-seed variation of scDMAC's ARI is below {SEED_SD_LIMIT} (sd over seeds)", "Section 3.3"),
-    (8, "scDMAC's embedding has a higher silhouette than PCA + k-means and scDeepCluster-style",
+    (8, "scDMAC's clusters are better separated (silhouette) than those of PCA + k-means and scDeepCluster-style",
      "Section 3.3, Table 4"),
 )
 
 
 def claim_verdicts(frame: pd.DataFrame) -> list[Verdict]:
-    """Every claim of the paper this project checks, with a computed verdict and its numbers.
+    """Every claim of the paper this project checks, with a verdict by :data:`scdmac_lib.report.verdicts.RULE`.
 
-    ``frame`` is a run frame (see the module docstring); rows with a non-null ``sweep_param`` are
-    sweep runs and count only for claims 4-6. Comparisons of two methods (claims 1-3, 8) are paired
-    on (dataset, seed) and hold when a one-sided Wilcoxon signed-rank test gives p < 0.05 against
-    every method compared; sweep optima (4-6) and the seed sd (7) hold when they hold on every
-    dataset where they can be tested.
+    ``frame`` is a run frame (``dataset, method, seed, ari``, ...); rows with a non-null ``sweep_param``
+    are sweep runs and count only for claims 4-6; claim 8 needs :data:`SHARED_SILHOUETTE`, and the
+    column ``collapsed`` (when present) marks runs that found fewer clusters than half the types.
     """
     needed = {"dataset", "method", "seed", "ari"}
     if missing := needed - set(frame.columns):
@@ -213,34 +321,44 @@ def claim_verdicts(frame: pd.DataFrame) -> list[Verdict]:
     }
     out = []
     for cid, text, source in CLAIMS:
-        verdict, evidence, details = results[cid]
+        verdict, evidence, details, numbers = results[cid]
         assert verdict in VERDICTS, verdict
-        out.append(Verdict(cid, text, source, verdict, evidence, details))
+        out.append(Verdict(cid, text, source, verdict, evidence, details, numbers))
     return out
 
 
-def claims_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:
-    """The verdicts as one row per claim."""
-    return pd.DataFrame([v.row() for v in verdicts], columns=["claim_id", "claim", "source", "verdict", "evidence"])
+def claims_table(claim_list: Sequence[Verdict]) -> pd.DataFrame:
+    """The verdicts as one row per claim: verdict, the deciding comparison's numbers, evidence."""
+    columns = ["claim_id", "claim", "source", "verdict", *NUMBER_COLUMNS, "evidence"]
+    return pd.DataFrame([v.row() for v in claim_list], columns=columns)
 
 
-def verdict_summary(verdicts: Sequence[Verdict], datasets: Sequence[str] | None = None) -> str:
+def comparisons_table(claim_list: Sequence[Verdict]) -> pd.DataFrame:
+    """Every comparison of the claims made of comparisons (1-3, 8), one row each, with its claim's id."""
+    parts = [v.details.assign(claim_id=v.claim_id) for v in claim_list
+             if not v.details.empty and "versus" in v.details.columns]
+    if not parts:
+        return pd.DataFrame(columns=["claim_id", "versus"])
+    table = pd.concat(parts, ignore_index=True)
+    if "reported_in_interval" in table.columns:
+        table["reported_in_interval"] = table["reported_in_interval"].map(_yes_no)
+    return table[["claim_id", *[c for c in table.columns if c != "claim_id"]]]
+
+
+def verdict_summary(claim_list: Sequence[Verdict], datasets: Sequence[str] | None = None) -> str:
     """A plain-language (markdown) paragraph generated from the verdicts."""
-    by = {k: [v for v in verdicts if v.verdict == k] for k in VERDICTS}
+    by = {k: [v for v in claim_list if v.verdict == k] for k in VERDICTS}
 
-    def _n(k: str, singular: str, plural: str) -> str:
+    def _n(k: str) -> str:
         ids = ", ".join(str(v.claim_id) for v in by[k])
         n = len(by[k])
-        return f"{n} {singular if n == 1 else plural}" + (f" (claim{'s' if n > 1 else ''} {ids})" if n else "")
+        return f"{n} {k}" + (f" (claim{'s' if n > 1 else ''} {ids})" if n else "")
 
-    untestable = "cannot be tested with these runs"
-    parts = [f"Of the {len(verdicts)} claims checked, {_n('holds', 'holds here', 'hold here')}, "
-             f"{_n('does not hold', 'does not hold', 'do not hold')}, and "
-             f"{_n('cannot be tested here', untestable, untestable)}."]
+    parts = [f"Of the {len(claim_list)} claims checked: {', '.join(_n(k) for k in VERDICTS)}."]
     if datasets is not None:
         parts.append(data_kinds_sentence(datasets))
-    for v in by["does not hold"]:
-        parts.append(f"Claim {v.claim_id} (\"{v.claim}\") does not hold: {v.evidence.split('. ')[0]}.")
+    for v in by[CONTRADICTED]:
+        parts.append(f"Claim {v.claim_id} (\"{v.claim}\") is contradicted: {v.evidence.split('. ')[0]}.")
     return " ".join(parts)
 
 

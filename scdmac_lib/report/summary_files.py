@@ -1,10 +1,21 @@
 """The reproducibility report's saved tables: the file format between the report and the landing page.
 
 The report (``notebooks/90_reproducibility.py``) computes the verdicts; the landing page
-(``notebooks/99_summary.py``) shows them without recomputing anything, from three CSVs under
+(``notebooks/99_summary.py``) shows them without recomputing anything, from these CSVs under
 ``results/tables/``:
 
-- ``90_reproducibility.csv``: one row per claim (:data:`CLAIMS_COLUMNS`);
+- ``90_reproducibility.csv``: one row per claim: its verdict (one of the four words of
+  :data:`scdmac_lib.report.verdicts.VERDICTS`), the effect of its deciding comparison with its 95%
+  interval, the numbers of datasets and seeds, the detectable effect and the paper's implied effect
+  (:data:`CLAIMS_COLUMNS`);
+- ``90_reproducibility_comparisons.csv``: every comparison of the claims made of comparisons
+  (:data:`COMPARISONS_COLUMNS`);
+- ``90_reproducibility_datasets.csv``: per dataset, scDMAC beside the best baseline and the runs that
+  collapsed (:data:`DATASETS_COLUMNS`);
+- ``90_reproducibility_selection.csv``: the method study's rule applied leaving one dataset out
+  (:data:`SELECTION_COLUMNS`);
+- ``90_reproducibility_facts.csv``: named numbers of the scope (budgets, mask AUC, the budget arm),
+  one per row with a number and its words (:data:`FACTS_COLUMNS`);
 - ``90_reproducibility_scdmac.csv``: scDMAC on each dataset and metric, ours beside the reported value,
   each dataset with its kind and label (:data:`SCDMAC_COLUMNS`);
 - ``90_reproducibility_provenance.csv``: one row saying which profile, datasets, seeds and runs the
@@ -25,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from scdmac_lib.data import catalogue
-from scdmac_lib.report.claims import VERDICTS
+from scdmac_lib.report.verdicts import VERDICTS
 from scdmac_lib.runtime import paths
 from scdmac_lib.runtime.files import atomic_path
 from scdmac_lib.runtime.provenance import commits_text
@@ -33,11 +44,26 @@ from scdmac_lib.runtime.provenance import commits_text
 REPORT = "90_reproducibility"
 
 #: Column -> dtype of each table ("str" columns keep empty strings, never NaN).
-CLAIMS_COLUMNS = {"claim_id": "int64", "claim": "str", "source": "str", "verdict": "str", "evidence": "str"}
+CLAIMS_COLUMNS = {"claim_id": "int64", "claim": "str", "source": "str", "verdict": "str", "compared": "str",
+                  "effect": "float64", "low": "float64", "high": "float64", "n_datasets": "int64", "n_seeds": "int64",
+                  "detectable": "float64", "reported_effect": "float64", "reported_in_interval": "str",
+                  "evidence": "str"}
+COMPARISONS_COLUMNS = {"claim_id": "int64", "versus": "str", "effect": "float64", "low": "float64",
+                       "high": "float64", "p_holm": "float64", "detectable": "float64", "p_wilcoxon": "float64",
+                       "n_datasets": "int64", "n_seeds": "int64", "outcome": "str", "reported_effect": "float64",
+                       "reported_n": "int64", "reported_in_interval": "str"}
+DATASETS_COLUMNS = {"dataset": "str", "kind": "str", "label": "str", "scdmac_ari": "float64", "best_baseline": "str",
+                    "best_baseline_ari": "float64", "scdmac_best": "str", "collapsed": "str"}
+SELECTION_COLUMNS = {"left_out": "str", "adopted": "str", "choice": "str", "scored_arm": "str",
+                     "ari_left_out": "float64", "ari_in_sample_choice": "float64", "ari_baseline": "float64"}
+FACTS_COLUMNS = {"fact": "str", "value": "float64", "text": "str"}
 SCDMAC_COLUMNS = {"dataset": "str", "kind": "str", "label": "str", "paper_dataset": "str", "metric": "str",
                   "ours_mean": "float64", "ours_sd": "float64", "ours_best": "float64", "n_seeds": "int64",
                   "reported": "float64", "reported_note": "str"}
-_SUFFIX = {"claims": "", "scdmac": "_scdmac", "provenance": "_provenance"}
+_SUFFIX = {"claims": "", "comparisons": "_comparisons", "datasets": "_datasets", "selection": "_selection",
+           "facts": "_facts", "scdmac": "_scdmac", "provenance": "_provenance"}
+_COLUMNS = {"claims": CLAIMS_COLUMNS, "comparisons": COMPARISONS_COLUMNS, "datasets": DATASETS_COLUMNS,
+            "selection": SELECTION_COLUMNS, "facts": FACTS_COLUMNS, "scdmac": SCDMAC_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -106,15 +132,27 @@ def scdmac_rows(side_by_side: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class ReportTables:
-    """The three tables of the report, as written and as read back."""
+    """The tables of the report, as written and as read back (columns: the module's ``*_COLUMNS``)."""
 
     claims: pd.DataFrame
+    comparisons: pd.DataFrame
+    datasets: pd.DataFrame
+    selection: pd.DataFrame
+    facts: pd.DataFrame
     scdmac: pd.DataFrame
     provenance: Provenance
 
+    def fact(self, name: str) -> tuple[float, str]:
+        """The named fact's number and words (:data:`FACTS_COLUMNS`)."""
+        rows = self.facts[self.facts["fact"] == name]
+        if rows.empty:
+            msg = f"the report's facts table has no {name!r} (it has {self.facts['fact'].tolist()})."
+            raise KeyError(msg)
+        return float(rows["value"].iloc[0]), str(rows["text"].iloc[0])
+
 
 def table_path(part: str, folder: Path | None = None) -> Path:
-    """Where the report's table ``part`` (``"claims"``, ``"scdmac"`` or ``"provenance"``) is saved."""
+    """Where the report's table ``part`` (a key of ``_SUFFIX``: ``"claims"``, ``"comparisons"``, ...) is saved."""
     if part not in _SUFFIX:
         msg = f"part must be one of {list(_SUFFIX)}, got {part!r}."
         raise ValueError(msg)
@@ -133,10 +171,9 @@ def _typed(frame: pd.DataFrame, columns: dict[str, str], what: str) -> pd.DataFr
 
 
 def write_report(tables: ReportTables, folder: Path | None = None) -> dict[str, Path]:
-    """Write the three tables (each atomically); returns part -> path."""
-    frames = {"claims": _typed(tables.claims, CLAIMS_COLUMNS, "claims"),
-              "scdmac": _typed(tables.scdmac, SCDMAC_COLUMNS, "scDMAC"),
-              "provenance": pd.DataFrame([tables.provenance.row()])}
+    """Write every table (each atomically, columns and dtypes checked first); returns part -> path."""
+    frames = {part: _typed(getattr(tables, part), columns, part) for part, columns in _COLUMNS.items()}
+    frames["provenance"] = pd.DataFrame([tables.provenance.row()])
     out = {}
     for part, frame in frames.items():
         out[part] = table_path(part, folder)
@@ -169,7 +206,8 @@ def read_report(profile: str, folder: Path | None = None) -> ReportTables:
         msg = (f"the reproducibility report's tables come from the {provenance.profile!r} profile, not {profile!r}: "
                f"run {command} first.")
         raise ValueError(msg)
-    return ReportTables(_read(found["claims"], CLAIMS_COLUMNS), _read(found["scdmac"], SCDMAC_COLUMNS), provenance)
+    return ReportTables(**{part: _read(found[part], columns) for part, columns in _COLUMNS.items()},
+                        provenance=provenance)
 
 
 def verdict_counts(claims: pd.DataFrame) -> dict[str, int]:
@@ -182,11 +220,10 @@ def verdict_counts(claims: pd.DataFrame) -> dict[str, int]:
 
 
 def verdict_sentence(counts: dict[str, int], origin: Provenance) -> str:
-    """``"Of **8** claims checked, **3** hold here, ..."`` (markdown) for :func:`verdict_counts`."""
-    hold, fail, untested = (counts[v] for v in VERDICTS)
-    return (f"Of **{sum(counts.values())}** claims checked, **{hold}** {'holds' if hold == 1 else 'hold'} here, "
-            f"**{fail}** {'does' if fail == 1 else 'do'} not hold, and **{untested}** cannot be tested with "
-            f"these runs (profile {origin.profile}, seeds {', '.join(map(str, origin.seeds))}).")
+    """``"Of **8** claims checked here: **1** holds, **2** contradicted, ..."`` (markdown) for :func:`verdict_counts`."""
+    parts = [f"**{n}** {v}" for v, n in counts.items()]
+    return (f"Of **{sum(counts.values())}** claims checked here: {', '.join(parts[:-1])} and {parts[-1]} "
+            f"(profile {origin.profile}, seeds {', '.join(map(str, origin.seeds))}).")
 
 
 def origin_sentence(origin: Provenance, recompute_command: str) -> str:
@@ -195,5 +232,6 @@ def origin_sentence(origin: Provenance, recompute_command: str) -> str:
              f"{origin.from_cache} computed earlier on the machine that built this book",
              f"{origin.computed} computed while it was built"]
     return (f"These numbers come from the reproducibility report's {origin.n_runs} runs: {', '.join(parts)} "
-            f"(computed at commit(s) {commits_text(origin.commits)} on {', '.join(origin.devices)}). To recompute "
+            f"(computed by the result code of commit(s) {commits_text(origin.commits)} on "
+            f"{', '.join(origin.devices)}). To recompute "
             f"every run instead of reading the archive: `{recompute_command}`.")

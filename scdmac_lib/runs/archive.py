@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 ARCHIVE_ENV = "SCDMAC_ARCHIVE"
 FORMAT = 1
-MAX_HISTORY_POINTS = 50  # per loss curve; the first and last steps are always kept
+MAX_HISTORY_POINTS = 25  # per loss curve; the first and last steps are always kept (the 10 MB budget)
 _OFF = {"off", "0", "false", "no", "none"}
 _INDEX_COLUMNS = ("key", "dataset", "method", "seed", "overrides", "ari", "nmi")
 
@@ -81,6 +81,21 @@ def thin_history(history: dict[str, dict[str, list[float]]], max_points: int = M
     return out
 
 
+def rethin_history(history: dict[str, dict[str, Any]], max_points: int = MAX_HISTORY_POINTS):
+    """An archived (already thinned) history at no more than ``max_points`` of its stored steps per stage,
+    spread evenly (first and last kept); a stage with fewer points is returned as it is."""
+    out = {}
+    for stage, curves in history.items():
+        steps = curves.get("step", [])
+        if len(steps) <= max_points:
+            out[stage] = curves
+            continue
+        keep = np.unique(np.round(np.linspace(0, len(steps) - 1, max_points)).astype(int))
+        out[stage] = {name: (values if name == "n_steps" else [values[i] for i in keep if i < len(values)])
+                      for name, values in curves.items()}
+    return out
+
+
 def _content_sha256(entry: dict[str, Any]) -> str:
     """sha256 of an entry's canonical JSON without its own checksum (any edit of any field changes it)."""
     body = {k: v for k, v in entry.items() if k != "sha256"}
@@ -90,7 +105,7 @@ def _content_sha256(entry: dict[str, Any]) -> str:
 def to_entry(result: RunResult, *, embedding_file: str | None) -> dict[str, Any]:
     """The archive's JSON of one run (see the module docstring)."""
     prov = {k: v for k, v in result.provenance.items() if k != "finished_at"}
-    history = result.history if result.origin == "archive" else thin_history(result.history)  # thinned once
+    history = rethin_history(result.history) if result.origin == "archive" else thin_history(result.history)
     entry = jsonable({
         "format": FORMAT, "key": result.spec.key(), "identity": result.spec.identity(), "spec": result.spec.as_dict(),
         "dataset_sha256": result.dataset_sha256,
@@ -299,7 +314,7 @@ the dataset has the same digest, and computes it otherwise.
 - `ARCHIVE.json`: profile, commit, device, threads, library versions and date of the computation.
 - `index.csv`: one row per run (key, dataset, method, seed, overrides, ARI, NMI).
 - `runs/<key>.json`: one run: identity, spec, metrics, timings (0.1 s), diagnostics, loss histories
-  thinned to at most 50 points per curve, provenance, the dataset's digest, the labels, and the
+  thinned to at most 25 points per curve, provenance, the dataset's digest, the labels, and the
   sha256 of all of it (and of the embedding file), so that any edit shows.
 - `embeddings/<key>.npy`: the embedding (float32, `numpy.load(..., allow_pickle=False)`), only for
   the runs a page plots.

@@ -90,12 +90,18 @@ def discard(spec: RunSpec, results: Path | None = None) -> None:
 
 def write_result(spec: RunSpec, out, metrics: dict, device: str, results: Path | None, threads: int,
                  dataset_sha256: str) -> None:
-    """Write one computed run into the cache folder of ``spec`` (atomically: a complete folder or none)."""
+    """Write one computed run into the cache folder of ``spec`` (atomically: a complete folder or none).
+
+    Its commit is marked dirty only when the result code (:func:`~scdmac_lib.runs.fingerprint.result_code_paths`)
+    has uncommitted changes.
+    """
+    from scdmac_lib.runs.fingerprint import result_code_paths
+
     with files.atomic_folder(run_dir(spec, results)) as tmp:
         np.save(tmp / "labels.npy", np.asarray(out.labels))
         np.save(tmp / "embedding.npy", np.asarray(out.embedding, dtype=np.float32))
         meta = {"schema": SCHEMA_VERSION, "identity": spec.identity(), "spec": spec.as_dict(), "metrics": metrics,
                 "timings": out.timings, "diagnostics": out.diagnostics, "history": out.history,
-                "config": out.config, "provenance": provenance(device, threads), "dataset_sha256": dataset_sha256,
+                "config": out.config, "provenance": provenance(device, threads, result_code_paths()), "dataset_sha256": dataset_sha256,
                 "sha256": {n: _sha256(tmp / f"{n}.npy") for n in ("labels", "embedding")}}
         (tmp / "result.json").write_text(json.dumps(jsonable(meta)))

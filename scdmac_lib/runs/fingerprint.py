@@ -159,6 +159,13 @@ def entry_modules(method: str) -> tuple[str, ...]:
     return entries
 
 
+def result_code_paths(root: Path | None = None) -> list[Path]:
+    """The source files of every method's result code and the scoring: a change in one of them changes what
+    some run computes (and its fingerprint); changes elsewhere do not."""
+    entries = [m for method in METHODS for m in entry_modules(method)]
+    return sorted(module_path(m, root) for m in closure([*entries, *SCORING], root))
+
+
 @functools.cache
 def method_fingerprint(method: str) -> str:
     """The fingerprint of the code a run of ``method`` executes (see the module docstring)."""

@@ -14,7 +14,7 @@ from typing import Any
 from scdmac_lib.data import simulate
 from scdmac_lib.data.paper import prefer_paper_data
 from scdmac_lib.method.config import VARIANTS, flat_dict, make_config
-from scdmac_lib.runs import specs, study
+from scdmac_lib.runs import selection_bias, specs, study
 from scdmac_lib.runs.methods import METHODS
 from scdmac_lib.runs.profiles import Profile, get_profile
 from scdmac_lib.runs.specs import RunSpec
@@ -172,11 +172,12 @@ def _flat_sweeps(profile: Profile, **params) -> list[RunSpec]:
 
 def _study_specs(profile: Profile, *, datasets: Sequence[str] | None = None,
                  seeds: Sequence[int] | None = None) -> list[RunSpec]:
-    """The study's arms, and rule 7's combination once the arms are cached (a second pass plans it)."""
+    """The study's arms and, once they are cached (a second pass plans them), rule 7's combination and the
+    combinations the rule adopts leaving one dataset out (:mod:`scdmac_lib.runs.selection_bias`)."""
 
     pairs = study_pairs(profile, datasets=datasets, seeds=seeds)
-    combined = study.combination_specs(profile, pairs, datasets=sorted({s.dataset for _, s in pairs}),
-                                       seeds=sorted({s.seed for _, s in pairs}))
+    combined = selection_bias.combination_specs(profile, pairs, datasets=sorted({s.dataset for _, s in pairs}),
+                                                seeds=sorted({s.seed for _, s in pairs}))
     return [spec for _, spec in pairs] + combined
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import platform
 import subprocess
 import time
+from collections.abc import Sequence
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,16 +15,26 @@ import numpy as np
 from scdmac_lib.runtime import paths
 
 
-def git_commit() -> str:
-    """The repository's commit, with ``-dirty`` when tracked files differ; ``unknown`` outside git."""
+def git_commit(code_paths: Sequence[Path] | None = None) -> str:
+    """The repository's commit, with ``-dirty`` when tracked files differ (only ``code_paths``, when given:
+    a run's commit is dirty only when the code that decides its result is); ``unknown`` outside git."""
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.REPO_ROOT, capture_output=True,
                              text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=paths.REPO_ROOT,
-                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return sha + ("-dirty" if dirty else "")
+    return sha + ("-dirty" if changed_files(code_paths) else "")
+
+
+def changed_files(code_paths: Sequence[Path] | None = None) -> list[str]:
+    """Tracked files (of ``code_paths`` when given) that differ from the commit, relative to the repository."""
+    pathspec = ["--", *(str(p) for p in code_paths)] if code_paths is not None else []
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", *pathspec],
+                             cwd=paths.REPO_ROOT, capture_output=True, text=True, check=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line[3:] for line in out.splitlines() if line.strip()]
 
 
 def commits_text(commits) -> str:
@@ -42,10 +54,11 @@ def versions() -> dict[str, str]:
             "sklearn": version("scikit-learn")}
 
 
-def provenance(device: str, threads: int | None = None) -> dict[str, Any]:
-    """Versions, commit, device and CPU threads (``threads``, default torch's count now) of this process."""
+def provenance(device: str, threads: int | None = None, code_paths: Sequence[Path] | None = None) -> dict[str, Any]:
+    """Versions, commit (dirty only for changes in ``code_paths``, when given), device and CPU threads
+    (``threads``, default torch's count now) of this process."""
     import torch
 
-    return {"commit": git_commit(), **versions(), "device": device,
+    return {"commit": git_commit(code_paths), **versions(), "device": device,
             "torch_threads": torch.get_num_threads() if threads is None else threads,
             "machine": platform.machine(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

@@ -59,14 +59,17 @@ def test_ours_table_with_one_seed_shows_means_only_and_refuses_other_frames():
         tables.ours_table(long.drop(columns=["ours_mean", "ours_best"]))
 
 
-def test_reported_table_lists_the_paper_methods_and_marks_lost_values():
+def test_reported_table_is_laid_out_like_ours_and_marks_lost_values():
+    """Issue 23: the reported tables put methods in rows, ours datasets: they could not be read side by side."""
     markup = tables.reported_table(_reported(), DATASETS, METHODS)
     frame = tables.reported_frame(_reported(), DATASETS, METHODS)
-    assert list(frame.columns) == ["Deng", "Pollen", "Zeisel", "run here"]
-    assert frame.loc["scDeepCluster", "run here"] == "scDeepCluster-style"
-    assert frame.loc["scCGC", "run here"] == ""
-    assert markup.count("<tr>") == 1 + len(_reported()) + 1  # header, methods, the dagger's note
-    assert tables.DAGGER in markup and reported.LOST in markup
+    ran = [m for m in METHODS if reported.paper_method(m) in _reported().index]
+    assert list(frame.columns) == [*ran, "best other (paper)", "its method"]
+    assert list(frame.index) == ["Deng (stand-in)", "Pollen (stand-in)", "Zeisel (stand-in)"]
+    others = _reported().drop(index=[reported.paper_method(m) for m in ran])
+    assert frame.loc["Deng (stand-in)", "best other (paper)"] == others["Deng"].max()
+    assert frame.loc["Deng (stand-in)", "its method"] == others["Deng"].idxmax()
+    assert markup.count("<tr>") == 1 + 3 + (1 if frame.isna().to_numpy().any() else 0)  # header, datasets, note
     assert tables.reported_table(None, DATASETS) == ""
     assert tables.reported_table(_reported(), ["worm_neuron"]) == ""
 
@@ -80,11 +83,13 @@ def test_text_table_formats_numbers_and_links():
 
 
 def test_claims_table_links_each_verdict_and_keeps_new_columns():
-    claims_frame = pd.DataFrame({"claim_id": [1, 2], "claim": ["best ARI", "best NMI"], "verdict": ["holds", "does not hold"],
-                           "evidence": ["long text", "long text"], "p_value": [0.01, 0.4]})
+    claims_frame = pd.DataFrame({"claim_id": [1, 2, 3], "claim": ["best ARI", "best NMI", "sd"],
+                                 "verdict": ["holds", "inconclusive", "contradicted"],
+                                 "evidence": ["long text"] * 3, "p_value": [0.01, 0.4, 0.5]})
     markup = tables.claims_table(claims_frame, evidence_page="90_reproducibility.html", drop=["evidence"])
     assert '<td class="text verdict-holds"><a href="90_reproducibility.html#claim-1">holds</a></td>' in markup
-    assert '<td class="text verdict-fails"><a href="90_reproducibility.html#claim-2">does not hold</a></td>' in markup
+    assert '<td class="text verdict-open"><a href="90_reproducibility.html#claim-2">inconclusive</a></td>' in markup
+    assert '<td class="text verdict-fails"><a href="90_reproducibility.html#claim-3">contradicted</a></td>' in markup
     assert "long text" not in markup and "<th>p_<wbr>value</th>" in markup and "0.400" in markup
     with pytest.raises(ValueError, match=r"lacks the columns \['verdict'\]"):
         tables.claims_table(claims_frame.drop(columns=["verdict"]))
@@ -97,3 +102,12 @@ def test_with_dataset_labels_names_each_dataset_with_its_kind():
     assert frame["dataset"].tolist() == ["deng", "synth-40x30x3"]  # the frame (and its CSV) keeps the names
     with pytest.raises(ValueError, match="unknown dataset 'nope'"):
         tables.with_dataset_labels(pd.DataFrame({"dataset": ["nope"]}))
+
+
+def test_a_cell_with_collapsed_runs_is_marked():
+    long = compare.side_by_side(full_size_runs(), None, "ari").assign(collapsed=0)
+    long.loc[(long["dataset"] == "pollen") & (long["method"] == "scziDesk-style"), "collapsed"] = 2
+    markup = tables.ours_table(long)
+    assert markup.count(f'<span class="collapsed">{tables.COLLAPSED} 2/3</span>') == 1
+    assert "2 of 3 runs collapsed" in markup
+    assert tables.COLLAPSED not in tables.ours_table(long.drop(columns="collapsed"))

@@ -153,104 +153,161 @@ def test_win_loss_statement():
 
 
 # --------------------------------------------------------------------------- verdicts
-def _paired_frame(ours: list[float], others: dict[str, list[float]], datasets=("deng", "pollen", "zeisel")):
-    """Run frame where scDMAC and each other method have one value per (dataset, seed), in order."""
+DATASETS7 = ("deng", "pollen", "zeisel", "worm_neuron", "mouse_bladder", "pbmc10x", "baron_human")
+
+
+def _per_dataset(effects: dict[str, list[float]], datasets=DATASETS7, base: float = 0.6) -> pd.DataFrame:
+    """scDMAC and other methods on ``datasets``: method -> scDMAC's lead over it on each dataset; per seed a small
+    deterministic wobble (three seeds)."""
+    wobble = (-0.004, 0.0, 0.004)
     values = {}
-    n_seeds = len(ours) // len(datasets)
     for i, d in enumerate(datasets):
-        values[(d, "scDMAC")] = ours[i * n_seeds:(i + 1) * n_seeds]
-        for m, vals in others.items():
-            values[(d, m)] = vals[i * n_seeds:(i + 1) * n_seeds]
-    return _frame(values)
+        values[(d, "scDMAC")] = [base + w for w in wobble]
+        for m, leads in effects.items():
+            values[(d, m)] = [base - leads[i] + w / 2 for w in wobble]
+    frame = _frame(values)
+    return frame.assign(silhouette_shared=frame["silhouette"])
 
 
-def test_verdicts_best_ari_nmi_are_paired_tests():
-    ours = [0.9, 0.8, 0.85, 0.7, 0.75, 0.95]
-    good = _paired_frame(ours, {"PCA + k-means": [v - 0.1 for v in ours],
-                                "scDMAC-Z": [v + 0.2 for v in ours]})  # ablations do not count as baselines
-    v = _verdict(good, 1)
-    assert v.verdict == "holds" and "vs PCA + k-means: +0.100 (p = 0.0156, 6 pairs)" in v.evidence
-    assert "best on 3 of 3" in v.evidence
-    assert list(v.details["versus"]) == ["PCA + k-means"]
-    assert _verdict(good, 2).verdict == "holds"
-    mixed = _paired_frame(ours, {"PCA + k-means": [v - 0.1 for v in ours],
-                                 "Leiden (Seurat-style)": [v + (0.05 if i % 2 else -0.05) for i, v in enumerate(ours)]})
-    v = _verdict(mixed, 1)
-    assert v.verdict == "does not hold" and "vs Leiden (Seurat-style): +0.000" in v.evidence
+def test_a_positive_difference_that_is_not_significant_is_inconclusive():
+    """Issue 22: a positive mean difference with p above the level "did not hold"; it is inconclusive."""
+    frame = _per_dataset({"PCA + k-means": [0.2, -0.15, 0.1, -0.05, 0.12, -0.08, 0.05]})
+    v = _verdict(frame, 1)
+    assert v.numbers["effect"] > 0 and v.numbers["low"] < 0 < v.numbers["high"]
+    assert v.verdict == "inconclusive"
+    assert v.numbers["n_datasets"] == 7 and v.numbers["n_seeds"] == 3
+    assert v.numbers["detectable"] > v.numbers["effect"]
+    assert "could detect an effect of about" in v.evidence
 
 
-def test_verdict_needs_enough_pairs():
-    few = _frame({("deng", "scDMAC"): [0.9, 0.9], ("deng", "PCA + k-means"): [0.5, 0.6]})
-    v = _verdict(few, 1)
-    assert v.verdict == "cannot be tested here" and "Too few paired runs" in v.evidence
+def test_a_consistent_lead_over_every_baseline_holds_and_a_deficit_contradicts():
+    frame = _per_dataset({"PCA + k-means": [0.1] * 7, "scDeepCluster-style": [0.05, 0.06, 0.04, 0.05, 0.07, 0.05, 0.06],
+                          "scDMAC-Z": [-0.2] * 7})  # ablations do not count as baselines
+    v = _verdict(frame, 1)
+    assert v.verdict == "holds" and list(v.details["versus"]) == ["PCA + k-means", "scDeepCluster-style"]
+    assert v.numbers["compared"] == "scDMAC - scDeepCluster-style"  # the weakest comparison is the row's
+    assert "best on 7 of 7" in v.evidence
+    assert (v.details["outcome"] == "supports").all() and (v.details["p_holm"] < 0.05).all()
+    worse = _per_dataset({"PCA + k-means": [0.1] * 7, "Leiden (Seurat-style)": [-0.05, -0.06, -0.04, -0.05, -0.07,
+                                                                                -0.05, -0.06]})
+    v = _verdict(worse, 1)
+    assert v.verdict == "contradicted" and v.numbers["compared"] == "scDMAC - Leiden (Seurat-style)"
+    assert v.numbers["high"] < 0
+
+
+def test_one_dataset_with_many_seeds_cannot_make_an_across_datasets_claim_hold():
+    """Issue 22: seeds of one dataset are not replicates of a claim about datasets."""
+    frame = _frame({("deng", "scDMAC"): [0.9, 0.91, 0.92, 0.9, 0.93, 0.9, 0.91, 0.92],
+                    ("deng", "PCA + k-means"): [0.5, 0.51, 0.5, 0.52, 0.5, 0.51, 0.5, 0.5]})
+    v = _verdict(frame, 1)
+    assert v.verdict == "cannot be tested here" and "Too few datasets" in v.evidence
+    assert v.numbers["n_datasets"] == 1 and v.numbers["n_seeds"] == 8
     assert _verdict(_frame({("deng", "scDMAC"): [0.9]}), 1).verdict == "cannot be tested here"
 
 
+def test_the_paper_implied_effect_is_compared_with_our_interval():
+    frame = _per_dataset({"PCA + k-means": [0.1] * 7})
+    v = _verdict(frame, 1)
+    paper = reported.load_reported(2)
+    implied = float((paper.loc["scDMAC"] - paper.loc["PCA + K-means"]).mean())
+    assert v.numbers["reported_effect"] == pytest.approx(implied)
+    assert v.numbers["reported_in_interval"] == ("yes" if v.numbers["low"] <= implied <= v.numbers["high"] else "no")
+    table = claims.comparisons_table(claims.claim_verdicts(frame))
+    assert set(table["reported_in_interval"]) <= {"yes", "no", ""}
+
+
 def test_verdict_ablation():
-    ours = [0.9, 0.8, 0.85, 0.7, 0.75, 0.95]
-    frame = _paired_frame(ours, {"scDMAC-Z": [v - 0.1 for v in ours], "scDMAC-W": [v - 0.05 for v in ours],
-                                 "scDMAC-P": [v - 0.2 for v in ours]})
+    frame = _per_dataset({"scDMAC-Z": [0.1] * 7, "scDMAC-W": [0.05] * 7, "scDMAC-P": [0.2] * 7})
     assert _verdict(frame, 3).verdict == "holds"
     frame.loc[frame["method"] == "scDMAC-W", "ari"] += 0.1
     v = _verdict(frame, 3)
-    assert v.verdict == "does not hold" and "vs scDMAC-W: -0.050" in v.evidence
-    partial = _paired_frame(ours, {"scDMAC-Z": [v - 0.1 for v in ours]})
+    assert v.verdict == "contradicted" and "vs scDMAC-W: -0.050" in v.evidence
+    partial = _per_dataset({"scDMAC-Z": [0.1] * 7})
     assert "Not run: scDMAC-P, scDMAC-W" in _verdict(partial, 3).evidence
     assert _verdict(_frame({("deng", "scDMAC"): [0.9]}), 3).verdict == "cannot be tested here"
 
 
-@pytest.mark.parametrize(("param", "points", "expected"), [
-    ("mae.mask_ratio", {0.1: 0.5, 0.3: 0.8, 0.5: 0.6}, "holds"),
-    ("mae.mask_ratio", {0.1: 0.9, 0.3: 0.8, 0.5: 0.6}, "does not hold"),
-    ("mae.mask_ratio", {0.1: 0.9, 0.5: 0.6}, "cannot be tested here"),  # no grid point in 0.2-0.3
-    ("mae.recon_weight", {0.6: 0.5, 0.7: 0.8, 0.8: 0.6}, "holds"),
-    ("mae.recon_weight", {0.6: 0.5, 0.7: 0.5, 0.8: 0.6}, "does not hold"),
-    ("mae.recon_weight", {0.6: 0.5, 0.8: 0.6}, "cannot be tested here"),
-    ("mae.mask_loss_weight", {0.5: 0.5, 0.65: 0.8, 0.8: 0.7}, "holds"),
-    ("mae.mask_loss_weight", {0.5: 0.5, 0.65: 0.8, 0.8: 0.8}, "does not hold"),  # a tie outside the optimum
-    ("mae.mask_loss_weight", {0.5: 1.0, 0.65: 1.0, 0.8: 1.0}, "cannot be tested here"),  # flat curve
-    ("mae.mask_loss_weight", {0.5: 0.9, 0.65: 0.8}, "does not hold"),
+def _sweep_seeds(param: str, points: dict[float, float], seeds: int = 3, dataset: str = "deng") -> pd.DataFrame:
+    """A sweep with ``seeds`` seeds per point: the point's ARI plus a small wobble shared by every point of a seed."""
+    rows = [{"dataset": dataset, "method": "scDMAC", "seed": s, "ari": a + 0.01 * s + 0.002 * (s * v % 1),
+             "nmi": a, "silhouette": 0.1, "sweep_param": param, "sweep_value": v}
+            for v, a in points.items() for s in range(seeds)]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(("param", "points", "seeds", "expected"), [
+    ("mae.mask_ratio", {0.1: 0.5, 0.3: 0.8, 0.5: 0.6}, 3, "holds"),
+    ("mae.mask_ratio", {0.1: 0.9, 0.3: 0.8, 0.5: 0.6}, 3, "contradicted"),
+    ("mae.mask_ratio", {0.1: 0.5, 0.3: 0.8, 0.5: 0.8}, 3, "holds"),  # a tie that includes the claimed point
+    ("mae.mask_ratio", {0.1: 0.5, 0.3: 0.8, 0.5: 0.6}, 1, "cannot be tested here"),  # one seed
+    ("mae.mask_ratio", {0.1: 0.9, 0.5: 0.6}, 3, "cannot be tested here"),  # no grid point in 0.2-0.3
+    ("mae.recon_weight", {0.6: 0.5, 0.7: 0.8, 0.8: 0.6}, 3, "holds"),
+    ("mae.recon_weight", {0.6: 0.5, 0.8: 0.6}, 3, "cannot be tested here"),
+    ("mae.mask_loss_weight", {0.5: 0.5, 0.65: 0.5, 0.8: 0.8}, 3, "contradicted"),
+    ("mae.mask_loss_weight", {0.5: 1.0, 0.65: 1.0, 0.8: 1.0}, 3, "inconclusive"),  # flat: nothing is worse
 ])
-def test_verdict_sweeps(param, points, expected):
+def test_verdict_sweeps(param, points, seeds, expected):
     cid = {"mae.mask_ratio": 4, "mae.recon_weight": 5, "mae.mask_loss_weight": 6}[param]
     main = _frame({("deng", "scDMAC"): [0.9]})
     main["sweep_param"] = None
-    frame = pd.concat([main, _sweep(param, points)], ignore_index=True)
+    frame = pd.concat([main, _sweep_seeds(param, points, seeds)], ignore_index=True)
     v = _verdict(frame, cid)
     assert v.verdict == expected
     # the sweep rows never leak into the main-table claims
     assert _verdict(frame, 1).verdict == "cannot be tested here"
 
 
+def test_a_tie_with_the_claimed_sweep_point_is_not_held_against_the_claim():
+    """Issue 22: "best ARI 0.400 at 0.3, 0.5" counted as "optimum at 0.2-0.3 on 0 of 2 datasets"."""
+    main = _frame({("deng", "scDMAC"): [0.9]}).assign(sweep_param=None)
+    frame = pd.concat([main, _sweep_seeds("mae.mask_ratio", {0.1: 0.4, 0.3: 0.4, 0.5: 0.4})], ignore_index=True)
+    v = _verdict(frame, 4)
+    assert v.verdict == "inconclusive"
+    assert set(v.details.loc[~v.details["worse"], "value"]) == {0.1, 0.3, 0.5}
+
+
 def test_verdict_sweep_absent():
-    assert _verdict(_frame({("deng", "scDMAC"): [0.9]}), 4).evidence.endswith("was not run")
+    assert _verdict(_frame({("deng", "scDMAC"): [0.9]}), 4).evidence.endswith("was not run.")
 
 
 def test_verdict_seed_variance():
-    assert _verdict(_frame({("deng", "scDMAC"): [0.9, 0.905, 0.9]}), 7).verdict == "holds"
+    assert _verdict(_frame({("deng", "scDMAC"): [0.9, 0.901, 0.9, 0.9005, 0.9]}), 7).verdict == "holds"
     v = _verdict(_frame({("deng", "scDMAC"): [0.9, 0.7, 0.8]}), 7)
-    assert v.verdict == "does not hold" and "sd 0.1000" in v.evidence
+    assert v.verdict == "contradicted" and "sd 0.1000" in v.evidence and v.numbers["low"] > claims.SEED_SD_LIMIT
+    assert _verdict(_frame({("deng", "scDMAC"): [0.9, 0.91, 0.9]}), 7).verdict == "inconclusive"
     assert _verdict(_frame({("deng", "scDMAC"): [0.9, 0.905]}), 7).verdict == "cannot be tested here"  # 2 seeds
 
 
-def test_verdict_silhouette():
-    ours = [0.9, 0.8, 0.85, 0.7, 0.75, 0.95]
-    frame = _paired_frame(ours, {"PCA + k-means": [v - 0.2 for v in ours], "scDeepCluster-style": [v - 0.1 for v in ours]})
+def test_verdict_silhouette_is_decided_in_the_shared_space():
+    frame = _per_dataset({"PCA + k-means": [0.1] * 7, "scDeepCluster-style": [0.2] * 7})
     assert _verdict(frame, 8).verdict == "holds"
-    frame.loc[frame["method"] == "PCA + k-means", "silhouette"] = 0.99
-    assert _verdict(frame, 8).verdict == "does not hold"
-    assert _verdict(_frame({("deng", "scDMAC"): [0.9]}), 8).verdict == "cannot be tested here"
+    frame.loc[frame["method"] == "PCA + k-means", "silhouette_shared"] = 0.99
+    assert _verdict(frame, 8).verdict == "contradicted"
+    own_only = frame.drop(columns="silhouette_shared")  # each embedding's own silhouette ranks nothing
+    assert _verdict(own_only, 8).verdict == "cannot be tested here"
+
+
+def test_collapsed_runs_are_marked():
+    frame = _per_dataset({"scziDesk-style": [0.3] * 7}).assign(collapsed=False)
+    frame.loc[(frame["method"] == "scziDesk-style") & (frame["dataset"] == "pollen") & (frame["seed"] < 2),
+              "collapsed"] = True
+    assert "scziDesk-style on Pollen (stand-in) (2 of 3 seeds)" in _verdict(frame, 1).evidence
+    from scdmac_lib.report import scope
+
+    table = scope.datasets_table(frame).set_index("dataset")
+    assert table.loc["pollen", "collapsed"] == "scziDesk-style 2/3" and table.loc["deng", "collapsed"] == ""
 
 
 def test_claims_table_and_summary():
     frame = _frame({("deng", "scDMAC"): [0.9, 0.7, 0.8, 0.95, 0.85], ("deng", "PCA + k-means"): [0.5] * 5})
-    verdicts = claims.claim_verdicts(frame)
-    table = claims.claims_table(verdicts)
-    assert table.shape == (8, 5)
+    claim_list = claims.claim_verdicts(frame)
+    table = claims.claims_table(claim_list)
+    assert list(table.columns) == ["claim_id", "claim", "source", "verdict", *claims.NUMBER_COLUMNS, "evidence"]
     assert set(table["verdict"]) <= set(claims.VERDICTS)
-    text = claims.verdict_summary(verdicts, ["deng"])
-    assert "Of the 8 claims checked, 3 hold here (claims 1, 2, 8), 1 does not hold (claim 7)" in text and "Deng (stand-in)" in text
-    assert "none is one of the paper's datasets" in text
+    text = claims.verdict_summary(claim_list, ["deng"])
+    assert text.startswith("Of the 8 claims checked: 0 holds, 1 contradicted (claim 7), 0 inconclusive, "
+                           "7 cannot be tested here (claims 1, 2, 3, 4, 5, 6, 8).")
+    assert "Deng (stand-in)" in text and "none is one of the paper's datasets" in text
     with pytest.raises(ValueError, match="lacks the columns"):
         claims.claim_verdicts(frame.drop(columns="ari"))
 
@@ -275,10 +332,10 @@ def test_claim_details_and_sweep_summaries_name_each_datasets_kind():
     frame = _frame({("deng", "scDMAC"): [0.9, 0.7, 0.8], ("worm_neuron", "scDMAC"): [0.5, 0.5, 0.5]})
     details = _verdict(frame, 7).details
     assert details["dataset"].tolist() == ["Deng (stand-in)", "worm_neuron (extra)"]
-    assert "Deng (stand-in): sd 0.1000 over 3 seeds" in _verdict(frame, 7).evidence
+    assert "Deng (stand-in): sd 0.1000 [" in _verdict(frame, 7).evidence
     main = _frame({("deng", "scDMAC"): [0.9]}).assign(sweep_param=None)
-    sweep = pd.concat([main, _sweep("mae.mask_ratio", {0.1: 0.5, 0.3: 0.8, 0.5: 0.6})], ignore_index=True)
-    assert _verdict(sweep, 4).details["dataset"].tolist() == ["Deng (stand-in)"]
+    sweep = pd.concat([main, _sweep_seeds("mae.mask_ratio", {0.1: 0.5, 0.3: 0.8, 0.5: 0.6})], ignore_index=True)
+    assert _verdict(sweep, 4).details["dataset"].tolist() == ["Deng (stand-in)"] * 3
     summ = compare.summarize_sweep(sweep, "mae.mask_ratio")
     assert list(summ.columns[:2]) == ["dataset", "kind"] and set(summ["kind"]) == {"stand-in"}
     assert "kind" in compare.summarize_sweep(sweep, "mae.recon_weight").columns  # empty, same columns

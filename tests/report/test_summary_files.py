@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
 import pytest
 
-from scdmac_lib.report import claims, compare, summary_files
+from scdmac_lib.report import claims, compare, scope, summary_files
 from scdmac_lib.runtime import provenance
 
 
@@ -31,10 +32,16 @@ def _provenance(profile: str = "quick") -> summary_files.Provenance:
 
 
 def _tables(profile: str = "quick") -> summary_files.ReportTables:
-    runs = _runs()
-    claims_frame = claims.claims_table(claims.claim_verdicts(runs.drop(index=[4, 5])))
-    long = compare.side_by_side(runs.drop(index=[4, 5]), None, "ari")
-    return summary_files.ReportTables(claims_frame, summary_files.scdmac_rows(long, "ari"), _provenance(profile))
+    runs = _runs().drop(index=[4, 5]).assign(collapsed=[False, False, False, True])
+    claim_list = claims.claim_verdicts(runs)
+    long = compare.side_by_side(runs, None, "ari")
+    lodo = pd.DataFrame([{"left_out": "deng", "adopted": "a, b", "choice": "a", "scored_arm": "a",
+                          "ari_left_out": 0.5, "ari_in_sample_choice": 0.6, "ari_baseline": float("nan")}])
+    facts = scope.facts_table(study_runs=pd.DataFrame(), mask_aucs=[0.5, 0.51], selection={}, scvi_note="",
+                              devices=("cpu",))
+    return summary_files.ReportTables(claims.claims_table(claim_list), claims.comparisons_table(claim_list),
+                                      scope.datasets_table(runs), lodo, facts, summary_files.scdmac_rows(long, "ari"),
+                                      _provenance(profile))
 
 
 def test_provenance_counts_each_run_once_by_origin():
@@ -55,13 +62,22 @@ def test_scdmac_rows_name_each_datasets_kind():
 def test_the_tables_read_back_as_written_with_their_dtypes(tmp_path):
     written = _tables()
     paths = summary_files.write_report(written, tmp_path)
-    assert sorted(p.name for p in paths.values()) == ["90_reproducibility.csv", "90_reproducibility_provenance.csv",
-                                                     "90_reproducibility_scdmac.csv"]
+    assert sorted(p.name for p in paths.values()) == [
+        "90_reproducibility.csv", "90_reproducibility_comparisons.csv", "90_reproducibility_datasets.csv",
+        "90_reproducibility_facts.csv", "90_reproducibility_provenance.csv", "90_reproducibility_scdmac.csv",
+        "90_reproducibility_selection.csv"]
     assert not list(tmp_path.glob(".*"))  # written atomically: no temporary file left
     read = summary_files.read_report("quick", tmp_path)
     assert read.provenance == written.provenance
     assert read.claims["claim_id"].dtype == "int64" and read.claims["claim_id"].tolist() == list(range(1, 9))
     pd.testing.assert_frame_equal(read.claims, written.claims.astype({"claim_id": "int64"}))
+    assert set(read.claims["verdict"]) <= set(claims.VERDICTS)
+    assert read.claims["n_datasets"].dtype == "int64" and read.claims["effect"].dtype == "float64"
+    assert read.datasets.set_index("dataset").loc["worm_neuron", "collapsed"] == "PCA + k-means 1/1"
+    assert read.selection["ari_left_out"].tolist() == [0.5]
+    assert read.fact("mask_auc") == (pytest.approx(0.505), "0.500-0.510 over 2 runs")
+    with pytest.raises(KeyError, match="has no 'nothing'"):
+        read.fact("nothing")
     scdmac = read.scdmac.set_index("dataset")
     assert scdmac["n_seeds"].dtype == "int64" and scdmac.loc["deng", "n_seeds"] == 2
     assert scdmac.loc["worm_neuron", "paper_dataset"] == ""  # an empty text stays text, not NaN
@@ -78,28 +94,29 @@ def test_tables_of_another_profile_or_missing_ones_are_refused(tmp_path):
         summary_files.read_report("quick", tmp_path)
     assert summary_files.read_report("smoke", tmp_path).provenance.profile == "smoke"
     with pytest.raises(ValueError, match=r"lacks the columns \['kind'"):
-        summary_files.write_report(summary_files.ReportTables(_tables().claims, _tables().scdmac.drop(columns="kind"),
-                                                              _provenance()), tmp_path)
+        summary_files.write_report(dataclasses.replace(_tables(), scdmac=_tables().scdmac.drop(columns="kind")),
+                                   tmp_path)
     with pytest.raises(ValueError, match="part must be one of"):
         summary_files.table_path("figures")
 
 
 def test_verdicts_are_counted_in_order_and_told_in_a_sentence():
-    frame = pd.DataFrame({"verdict": ["holds", "cannot be tested here", "holds", "does not hold"]})
+    frame = pd.DataFrame({"verdict": ["holds", "cannot be tested here", "holds", "inconclusive", "contradicted"]})
     counts = summary_files.verdict_counts(frame)
-    assert list(counts.items()) == [("holds", 2), ("does not hold", 1), ("cannot be tested here", 1)]
+    assert list(counts.items()) == [("holds", 2), ("contradicted", 1), ("inconclusive", 1),
+                                    ("cannot be tested here", 1)]
     assert summary_files.verdict_sentence(counts, _provenance()) == (
-        "Of **4** claims checked, **2** hold here, **1** does not hold, and **1** cannot be tested with these runs "
-        "(profile quick, seeds 0, 1).")
-    with pytest.raises(ValueError, match=r"unknown verdict\(s\) \['maybe'\]"):
-        summary_files.verdict_counts(pd.DataFrame({"verdict": ["maybe"]}))
+        "Of **5** claims checked here: **2** holds, **1** contradicted, **1** inconclusive and **1** cannot be tested "
+        "here (profile quick, seeds 0, 1).")
+    with pytest.raises(ValueError, match=r"unknown verdict\(s\) \['does not hold'\]"):
+        summary_files.verdict_counts(pd.DataFrame({"verdict": ["does not hold"]}))  # the old word is gone
 
 
 def test_the_landing_page_says_where_the_runs_came_from_and_how_to_recompute():
     text = summary_files.origin_sentence(_provenance(), "bash tools/book.sh quick --recompute")
     assert text.startswith("These numbers come from the reproducibility report's 5 runs: 2 read from the results "
                            "archive, 1 computed earlier on the machine that built this book, 2 computed while it was "
-                           "built (computed at commit(s) `abc1234def`, `fff0000aaa` on cpu, cuda).")
+                           "built (computed by the result code of commit(s) `abc1234def`, `fff0000aaa` on cpu, cuda).")
     assert text.endswith("To recompute every run instead of reading the archive: "
                          "`bash tools/book.sh quick --recompute`.")
 

@@ -141,7 +141,14 @@ def test_verify_recomputes_a_sample_and_names_a_run_that_differs(store, monkeypa
     assert frame.set_index("method").loc["PCA + k-means", "verdict"] == "DIFFERS"
 
 
-def test_refresh_rewrites_the_archive_from_the_plan_and_refuses_what_is_missing(store, monkeypatch):
+@pytest.fixture
+def clean_code(monkeypatch):
+    """The result code has no uncommitted changes and runs are recorded at a clean commit (as on a fresh clone)."""
+    monkeypatch.setattr(refresh, "changed_files", lambda paths: [])
+    monkeypatch.setattr(refresh, "git_commit", lambda paths=None: "c0ffee0000")
+
+
+def test_refresh_rewrites_the_archive_from_the_plan_and_refuses_what_is_missing(store, monkeypatch, clean_code):
     root, runs, _ = store
     monkeypatch.setattr(refresh, "profile_plan", lambda profile: runs)
     monkeypatch.setattr(refresh, "embedding_specs", lambda profile: runs[:1])
@@ -155,7 +162,7 @@ def test_refresh_rewrites_the_archive_from_the_plan_and_refuses_what_is_missing(
     assert archive.manifest()["runs"] == 2  # the refused refresh left the archive as it was
 
 
-def test_a_partial_refresh_stores_what_is_computed_and_counts_the_rest(store, monkeypatch):
+def test_a_partial_refresh_stores_what_is_computed_and_counts_the_rest(store, monkeypatch, clean_code):
     root, runs, _ = store
     missing = specs.make_spec(DATASET, "scDMAC", 1, TINY)
     monkeypatch.setattr(refresh, "profile_plan", lambda profile: [*runs, missing])
@@ -165,3 +172,49 @@ def test_a_partial_refresh_stores_what_is_computed_and_counts_the_rest(store, mo
     assert archive.holds(runs[0]) and archive.holds(runs[1]) and not archive.holds(missing)
     status = refresh.status("smoke").set_index("key")["state"]
     assert status[missing.key()] == "missing" and status[runs[0].key()] == "archived"
+
+
+def test_the_archive_refuses_uncommitted_result_code(store, monkeypatch):
+    """Issue 22: archived runs must name the commit whose code computed them."""
+    root, runs, _ = store
+    monkeypatch.setattr(refresh, "profile_plan", lambda profile: runs)
+    monkeypatch.setattr(refresh, "changed_files", lambda paths: ["scdmac_lib/method/zinb.py"])
+    with pytest.raises(ValueError, match=r"the result code has uncommitted changes \(scdmac_lib/method/zinb.py\)"):
+        refresh.refresh("smoke")
+
+
+def test_a_run_recorded_at_a_dirty_commit_is_refused_unless_its_fingerprint_vouches(store, monkeypatch, clean_code):
+    root, runs, _ = store
+    monkeypatch.setattr(refresh, "profile_plan", lambda profile: runs)
+    monkeypatch.setattr(refresh, "embedding_specs", lambda profile: runs[:1])
+    collect = refresh._collect
+
+    def dirty_first(specs_, results):
+        found, missing = collect(specs_, results)
+        found[0].provenance = {**found[0].provenance, "commit": "abc1234def-dirty"}
+        return found, missing
+
+    monkeypatch.setattr(refresh, "_collect", dirty_first)
+    with pytest.raises(ValueError, match=r"1 run\(s\) were recorded at a commit with uncommitted changes .*--by-finger"):
+        refresh.refresh("smoke")
+    refresh.refresh("smoke", by_fingerprint=True)
+    entry = json.loads(_entry_path(root, runs[0]).read_text())
+    assert entry["provenance"]["commit"] == "c0ffee0000" and entry["provenance"]["recorded_commit"] == "abc1234def-dirty"
+    assert archive.manifest()["commit"] == "c0ffee0000" and not archive.problems()
+
+
+def test_a_run_is_dirty_only_when_its_result_code_is(monkeypatch):
+    from scdmac_lib.runtime import provenance
+
+    code = fingerprint.result_code_paths()
+    assert any(p.name == "zinb.py" for p in code) and not any(p.name == "claims.py" for p in code)
+    monkeypatch.setattr(provenance, "changed_files", lambda paths=None: [] if paths is not None else ["README.md"])
+    assert not provenance.git_commit(code).endswith("-dirty") and provenance.git_commit().endswith("-dirty")
+
+
+def test_a_rewritten_archive_keeps_at_most_the_budgeted_history():
+    stored = {"mae": {"n_steps": 300, "step": list(range(0, 300, 6)), "loss": [float(i) for i in range(50)]}}
+    out = archive.rethin_history(stored, 25)["mae"]
+    assert len(out["step"]) == len(out["loss"]) == 25 and out["n_steps"] == 300
+    assert out["step"][0] == 0 and out["step"][-1] == 294
+    assert archive.rethin_history({"z": {"n_steps": 3, "step": [0, 1, 2], "loss": [1.0, 2.0, 3.0]}}, 25)["z"]["step"] == [0, 1, 2]

@@ -1,0 +1,124 @@
+"""The landing page's opening: plain sentences with numbers, generated from the report's saved tables.
+
+Each function takes :class:`scdmac_lib.report.summary_files.ReportTables` (or one of its frames) and
+returns markdown; nothing here computes a statistic, it only says what the saved tables hold, in the
+order a reader needs it: what the runs show first, then the scope they were run in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from scdmac_lib.data import catalogue
+
+NEAR_ZERO = 0.01  # an ablation effect (mean over datasets) smaller than this is called near zero
+CHANCE_AUC = (0.45, 0.55)  # a mask AUC inside this range is chance level
+
+
+def _interval(row) -> str:
+    if math.isnan(row.low):
+        return f"{row.effect:+.3f} (no interval: {row.n_datasets} dataset{'s' if row.n_datasets != 1 else ''})"
+    return f"{row.effect:+.3f} [{row.low:+.3f}, {row.high:+.3f}]"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _shown(row) -> str:
+    """What one comparison's interval shows, in words."""
+    return {"supports": "shown above zero", "opposes": "shown below zero",
+            "neither": "not shown to differ from zero", "too few datasets": "not testable (too few datasets)"}[row.outcome]
+
+
+def baselines_sentence(comparisons: pd.DataFrame, claims: pd.DataFrame, claim_id: int = 1) -> str:
+    """scDMAC's mean ARI difference to each baseline, with its interval and what it shows."""
+    sub = comparisons[comparisons["claim_id"] == claim_id]
+    if sub.empty:
+        return "scDMAC was not compared with any baseline on these runs."
+    n_datasets, n_seeds = int(sub["n_datasets"].max()), int(sub["n_seeds"].max())
+    parts = "; ".join(f"{r.versus} {_interval(r)}" for r in sub.itertuples())
+    shown = sorted({_shown(r) for r in sub.itertuples()})
+    verdict = claims.set_index("claim_id").loc[claim_id, "verdict"]
+    return (f"**scDMAC against the baselines.** Over {_plural(n_datasets, 'dataset')} ({_plural(n_seeds, 'seed')} "
+            "averaged within each), "
+            f"scDMAC's ARI minus each baseline's, with 95% intervals: {parts}. Each difference is "
+            f"{' or '.join(shown)} (claim {claim_id}: {verdict}).")
+
+
+def best_sentence(datasets: pd.DataFrame) -> str:
+    """On which datasets scDMAC has the best mean ARI, who is best elsewhere, and which runs collapsed."""
+    best = datasets[datasets["scdmac_best"] == "yes"]
+    others = datasets[datasets["scdmac_best"] != "yes"]
+    text = (f"scDMAC has the best mean ARI on {len(best)} of {len(datasets)} datasets"
+            + (f" ({', '.join(best['label'])})" if len(best) else "") + ".")
+    if len(others):
+        text += " Elsewhere the best is " + "; ".join(
+            f"{r.best_baseline} on {r.label} ({r.best_baseline_ari:.3f} against scDMAC's {r.scdmac_ari:.3f})"
+            for r in others.itertuples()) + "."
+    collapsed = datasets[datasets["collapsed"] != ""]
+    if len(collapsed):
+        text += (" Runs that collapsed (fewer non-empty clusters than half the types; seeds out of all): "
+                 + "; ".join(f"{r.collapsed} on {r.label}" for r in collapsed.itertuples()) + ".")
+    return text
+
+
+def ablations_sentence(comparisons: pd.DataFrame, claim_id: int = 3) -> str:
+    """Which ablation changes ARI most, and which change it by less than :data:`NEAR_ZERO`."""
+    rows = list(comparisons[comparisons["claim_id"] == claim_id].itertuples())
+    if not rows:
+        return "The ablations were not run."
+    big = max(rows, key=lambda r: abs(r.effect))
+    small = [r for r in rows if abs(r.effect) < NEAR_ZERO and r is not big]
+    text = (f"**Ablations.** The largest change comes from {big.versus}: full scDMAC minus it, {_interval(big)} ARI, "
+            f"{_shown(big)}.")
+    if small:
+        text += (f" The mean ARI of {', '.join(r.versus for r in small)} differs from the full model's by less than "
+                 f"{NEAR_ZERO}: " + "; ".join(f"{r.versus} {_interval(r)}" for r in small) + ".")
+    return text
+
+
+def mask_sentence(value: float, text: str) -> str:
+    """The mask predictor's AUC, and whether it is at chance."""
+    if math.isnan(value):
+        return ""
+    lo, hi = CHANCE_AUC
+    at_chance = lo <= value <= hi
+    return (f"**The mask predictor** tells masked from kept entries with a mean AUC of {value:.2f} ({text})"
+            + (": chance level, so it learns nothing and the scDMAC-P ablation, which removes it, tests nothing "
+               "about the paper's component." if at_chance else "."))
+
+
+def selection_sentence(value: float, text: str) -> str:
+    """How optimistic the defaults' in-sample ARI is (leave one dataset out)."""
+    if math.isnan(value):
+        return f"The defaults were chosen on these datasets; {text}, so how much that flatters them is not measured."
+    return (f"The defaults were chosen on these same datasets. Applying the method study's rule leaving one dataset "
+            f"out, their ARI is {text}: in-sample minus left-out {value:+.3f}.")
+
+
+def scope_items(tables, datasets: Sequence[str]) -> list[str]:
+    """The scope box: what every verdict of the book rests on, one item each."""
+    budgets = tables.fact("budgets")[1]
+    ratio, full = tables.fact("budget_arm_ratio")
+    arm_value, arm_text = tables.fact("budget_arm_effect")
+    kinds = {}
+    for d in datasets:
+        kinds.setdefault(catalogue.kind(d), []).append(catalogue.label(d))
+    items = [f"Training budgets: the library's defaults, {budgets}; the paper states no epochs, steps, batch size "
+             "or learning rate."]
+    if not math.isnan(arm_value):
+        items.append(f"Training {ratio:.1f}x longer ({full}) in the method study's budget arm changed ARI by "
+                     f"{arm_text}.")
+    items.append(f"Computed on: {tables.fact('devices')[1]}.")
+    data = "Data: " + "; ".join(f"{kind}: {', '.join(names)}" for kind, names in kinds.items()) + "."
+    if "paper's data" not in kinds:
+        data += " None is one of the paper's datasets, so no number here re-measures the paper's."
+    items.append(data)
+    if scvi := tables.fact("scvi")[1]:
+        items.append(scvi)
+    items.append(selection_sentence(*tables.fact("selection_optimism")))
+    return items

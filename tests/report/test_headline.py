@@ -1,0 +1,52 @@
+"""The landing page's opening sentences, generated from the report's saved tables (report.headline)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from scdmac_lib.report import headline
+
+
+def _comparisons() -> pd.DataFrame:
+    rows = [(1, "PCA + k-means", 0.038, -0.07, 0.14, "neither"), (1, "Leiden (Seurat-style)", 0.072, -0.1, 0.24, "neither"),
+            (3, "scDMAC-Z", 0.110, -0.085, 0.304, "neither"), (3, "scDMAC-W", 0.001, -0.008, 0.011, "neither"),
+            (3, "scDMAC-P", -0.005, -0.067, 0.056, "neither")]
+    frame = pd.DataFrame(rows, columns=["claim_id", "versus", "effect", "low", "high", "outcome"])
+    return frame.assign(n_datasets=7, n_seeds=3)
+
+
+def test_an_effect_without_an_interval_says_why():
+    one = _comparisons().assign(n_datasets=1, low=float("nan"), high=float("nan"), outcome="too few datasets")
+    text = headline.baselines_sentence(one, pd.DataFrame({"claim_id": [1], "verdict": ["cannot be tested here"]}))
+    assert "Over 1 dataset (3 seeds averaged within each)" in text
+    assert "PCA + k-means +0.038 (no interval: 1 dataset)" in text and "nan" not in text
+
+
+def test_the_baselines_sentence_gives_every_difference_with_its_interval():
+    claims = pd.DataFrame({"claim_id": [1], "verdict": ["inconclusive"]})
+    text = headline.baselines_sentence(_comparisons(), claims)
+    assert "Over 7 datasets (3 seeds averaged within each)" in text
+    assert "PCA + k-means +0.038 [-0.070, +0.140]; Leiden (Seurat-style) +0.072 [-0.100, +0.240]" in text
+    assert text.endswith("Each difference is not shown to differ from zero (claim 1: inconclusive).")
+
+
+def test_the_ablations_sentence_names_the_one_that_matters_and_those_near_zero():
+    text = headline.ablations_sentence(_comparisons())
+    assert "The largest change comes from scDMAC-Z: full scDMAC minus it, +0.110 [-0.085, +0.304] ARI" in text
+    assert "The mean ARI of scDMAC-W, scDMAC-P differs from the full model's by less than 0.01" in text
+
+
+def test_best_and_collapsed_and_mask_sentences():
+    datasets = pd.DataFrame({"label": ["Pollen (stand-in)", "Deng (stand-in)"], "scdmac_best": ["yes", "no"],
+                             "best_baseline": ["PCA + k-means", "scDeepCluster-style"],
+                             "best_baseline_ari": [0.7, 0.5], "scdmac_ari": [0.8, 0.3],
+                             "collapsed": ["scziDesk-style 3/3", ""]})
+    text = headline.best_sentence(datasets)
+    assert text.startswith("scDMAC has the best mean ARI on 1 of 2 datasets (Pollen (stand-in)).")
+    assert "scDeepCluster-style on Deng (stand-in) (0.500 against scDMAC's 0.300)" in text
+    assert "scziDesk-style 3/3 on Pollen (stand-in)" in text
+    assert "chance level" in headline.mask_sentence(0.5, "0.499-0.501 over 21 runs")
+    assert "chance" not in headline.mask_sentence(0.8, "0.7-0.9 over 21 runs")
+    assert headline.mask_sentence(math.nan, "") == ""
