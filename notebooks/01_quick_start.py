@@ -25,6 +25,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 dataset = None  # the dataset to cluster (None: the profile's walk-through dataset)
 
 # %% tags=["remove-input"]
+import os
 import shutil
 import sys
 import tempfile
@@ -36,7 +37,7 @@ from IPython.display import Markdown, display
 
 import anndata as ad
 
-from scdmac_lib.book import commands, glossary, page, summaries
+from scdmac_lib.book import commands, glossary, legibility, page, summaries
 from scdmac_lib.book import takeaways as tk
 from scdmac_lib.data import catalogue
 from scdmac_lib.evaluation import metrics
@@ -117,14 +118,15 @@ script = textwrap.dedent(f"""\
     sc.pp.neighbors(adata, use_rep="X_scdmac", random_state=0)
     sc.tl.umap(adata, random_state=0)
     colors = ["scdmac_cluster", "cell_type"]
-    fig = sc.pl.umap(adata, color=colors, return_fig=True)
+    fig = sc.pl.umap(adata, color=colors, ncols=1, return_fig=True)
     fig.savefig("umap.png", dpi=120, bbox_inches="tight")
     """)
 (workdir / "umap_plot.py").write_text(script)
 display(Markdown(f"```python\n{script}```"))
+os.environ["MPLBACKEND"] = legibility.BACKEND  # the script's PNG records its smallest text, for the book's check
 show_run([sys.executable, "umap_plot.py"])
 page.show_png(workdir / "umap.png", f"UMAP of scDMAC's embedding of {catalogue.label(DATASET)}, coloured by "
-              "scDMAC's clusters (left) and by the annotated cell types (right).")
+              "scDMAC's clusters (top) and by the annotated cell types (bottom).")
 clustered = ad.read_h5ad(workdir / out_name)
 found, types = clustered.obs["scdmac_cluster"], clustered.obs[catalogue.LABEL_KEY]
 page.show_takeaway(tk.clusters_against_types(found.nunique(), types.nunique(), metrics.ari(types, found),

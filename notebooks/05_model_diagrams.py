@@ -31,7 +31,7 @@ variant = "scDMAC"  # or an ablation: "scDMAC-Z", "scDMAC-W", "scDMAC-P"
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import diagrams, page, summaries
+from scdmac_lib.book import diagrams, page, summaries, takeaways
 from scdmac_lib.method.config import make_config
 
 NAME = "05_model_diagrams"
@@ -50,7 +50,8 @@ display(Markdown("Config overrides of the profile: "
 
 # %% tags=["hide-input"]
 fig = diagrams.flowchart(cfg)
-page.show_figure(fig, "fig1_flowchart", "Fig. 1: the scDMAC pipeline, each box with the settings of its stage.")
+page.show_figure(fig, "fig1_flowchart", "Fig. 1: the scDMAC pipeline, each box with the settings of its stage.",
+                 takeaway=takeaways.flowchart(cfg))
 
 # %% [markdown]
 # ## Fig. 2: the ZINB denoising autoencoder (Eq. 3-8)
@@ -63,7 +64,8 @@ page.show_figure(fig, "fig1_flowchart", "Fig. 1: the scDMAC pipeline, each box w
 # %% tags=["hide-input"]
 fig = diagrams.zinb_diagram(cfg)
 page.show_figure(fig, "fig2_zinb_autoencoder",
-                 "Fig. 2: the ZINB denoising autoencoder with its mean, dispersion and dropout heads.")
+                 "Fig. 2: the ZINB denoising autoencoder with its mean, dispersion and dropout heads.",
+                 takeaway=takeaways.zinb_diagram(cfg))
 
 # %% [markdown]
 # ## Fig. 3: the masked autoencoder and the mask predictor (Eq. 9-15)
@@ -80,9 +82,10 @@ page.show_figure(fig, "fig2_zinb_autoencoder",
 # %% tags=["hide-input"]
 fig = diagrams.mae_diagram(cfg)
 page.show_figure(fig, "fig3_masked_autoencoder",
-                 "Fig. 3: the masked autoencoder, its mask predictor and the decoder's inputs.")
+                 "Fig. 3: the masked autoencoder, its mask predictor and the decoder's inputs.",
+                 takeaway=takeaways.mae_diagram(cfg))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"markdown_format": "myst"}
 mc = cfg.mae
 display(Markdown(
     f"With this configuration: masking ratio $p = {mc.mask_ratio:g}$, "

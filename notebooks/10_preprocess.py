@@ -63,7 +63,7 @@ lib = summaries.library_sizes(adata.X)
 # ZINB mean of the denoising stage (Eq. 5).
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+fig, axes = plt.subplots(1, 2, figsize=(6.1, 3.0))
 plots_stages.plot_histogram(np.log10(lib), ax=axes[0], xlabel="log10 library size", title="library sizes")
 plots_stages.plot_size_factors(lib, prep.size_factors, ax=axes[1])
 fig.tight_layout()
@@ -93,7 +93,7 @@ page.show_takeaway(tk.hvg_share(int(is_hvg.sum()), adata.n_vars, summaries.varia
 # ## log1p (Eq. 2)
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+fig, axes = plt.subplots(1, 2, figsize=(6.1, 3.0))
 hvg_norm = normalized[:, prep.genes].toarray()
 plots_stages.plot_histogram(hvg_norm[hvg_norm > 0], ax=axes[0], bins=50, xlabel="normalized value (non-zero)",
                          title="before log1p")
@@ -116,7 +116,7 @@ space = preprocess.standardized_pcs(prep.lognorm, seed=cfg.seed)
 dist = summaries.knn_cosine_distances(space, prep.knn)
 agreement = summaries.knn_label_agreement(prep.knn, adata.obs["cell_type"])
 chance = summaries.chance_agreement(adata.obs["cell_type"])
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
+fig, axes = plt.subplots(3, 1, figsize=(6.1, 7.2))
 plots_stages.plot_histogram(dist, ax=axes[0], xlabel="cosine distance to a neighbour", title="neighbour distances")
 plots_stages.plot_histogram(summaries.knn_in_degree(prep.knn), ax=axes[1], bins=20,
                          xlabel="times chosen as a neighbour", title=f"in-degree (out-degree = {prep.knn.shape[1]})")

@@ -78,7 +78,7 @@ page.show_takeaway(tk.loss_trend(den.history[loss_key], "ZINB negative log-likel
 zeros = summaries.zero_fraction_summary(prep.counts, den.mean, den.dispersion, den.dropout)
 page.show_table(zeros, "Fraction of zero entries: raw counts, and the denoised model read two ways.",
                 csv=page.save_table(zeros, NAME))
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, axes = plt.subplots(2, 1, figsize=(5.0, 6.8))
 plots_stages.plot_bars(dict(zip(zeros["quantity"], zeros["fraction"], strict=True)), ax=axes[0],
                     ylabel="fraction of entries", title="zeros: raw vs denoised",
                     colors=[plots_stages.RAW_COLOR, plots_stages.HVG_COLOR, plots_stages.DENOISED_COLOR, "#e6b0aa"],
@@ -99,7 +99,7 @@ page.show_takeaway(tk.zero_fit(observed, predicted, mean_pi, rounded, float(np.m
 
 # %% tags=["hide-input"]
 raw_log = summaries.lognormalize(prep.counts, cfg.preprocess.target_sum)
-fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True, sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(6.1, 3.2), sharex=True, sharey=True)
 m_raw, v_raw = summaries.gene_mean_variance(raw_log)
 m_den, v_den = summaries.gene_mean_variance(den.denoised)
 plots_stages.plot_mean_variance(m_raw, v_raw, ax=axes[0], title="raw (log1p normalized)", poisson_line=False)

@@ -71,7 +71,8 @@ display(Markdown(f"Fitted on `{res.device}`; stage times (s): {summaries.stage_t
 cells, genes = summaries.sample_block(x_in.shape, n_show_cells, n_show_genes, seed=seed)
 parts = summaries.corruption_parts(x_in, p, seed=seed)
 blocks = {t: v[cells][:, genes] for t, v in parts.items()}
-fig, axes = plt.subplots(1, 4, figsize=(16, 3.4), layout="constrained")
+fig, axes = plt.subplots(2, 2, figsize=(6.1, 5.0), layout="constrained")
+axes = axes.ravel()
 plots_stages.plot_matrix_blocks({t: v for t, v in blocks.items() if not t.startswith("M")}, axes=axes[[0, 1, 3]],
                              cmap="RdBu_r", vmin=-3, vmax=3)
 plots_stages.plot_matrix_blocks({"M (1 = masked)": blocks["M (1 = masked)"]}, axes=[axes[2]], cmap="Greys",
@@ -107,7 +108,7 @@ page.show_takeaway(tk.masking_rates(stats["p"], stats["masked_fraction"], stats[
 # %% tags=["hide-input"]
 hist = res.history["mae"]
 h_p = summaries.bernoulli_entropy(p)
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+fig, axes = plt.subplots(2, 1, figsize=(6.1, 5.6))
 plots_stages.plot_loss_curves(hist, keys=["reconstruction"], ax=axes[0], title="weighted reconstruction MSE")
 if "mask_bce" in hist:
     plots_stages.plot_loss_curves(hist, keys=["mask_bce"], ax=axes[1], title="mask predictor BCE",
@@ -130,7 +131,7 @@ page.show_takeaway(tk.mask_bce(summaries.tail_mean(hist["mask_bce"], 20), h_p) i
 
 # %% tags=["hide-input"]
 diag = res.diagnostics
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+fig, axes = plt.subplots(1, 2, figsize=(6.1, 3.0))
 plots_stages.plot_bars({"masked entries": diag["mse_masked"], "kept entries": diag["mse_kept"]}, ax=axes[0],
                     colors=[plots_stages.DENOISED_COLOR, plots_stages.RAW_COLOR], ylabel="MSE",
                     title="reconstruction error")

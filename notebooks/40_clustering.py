@@ -110,7 +110,7 @@ page.show_takeaway(tk.q_and_p(float(q.max(axis=1).mean()), float(p.max(axis=1).m
 # %% tags=["hide-input"]
 hist = res.history["cluster"]
 terms = [t for t in ("loss", "reconstruction", "mask_bce", "weighted_kmeans", "kl") if t in hist]
-fig, axes = plt.subplots(1, len(terms), figsize=(3.4 * len(terms), 3.2))
+fig, axes = style.panel_grid(len(terms), panel=(style.COLUMN_INCHES / 2, 2.4))
 for ax, term in zip(np.ravel(axes), terms, strict=True):
     plots_stages.plot_loss_curves(hist, keys=[term], ax=ax, title=term, window=10)
     ax.get_legend().remove()
@@ -129,14 +129,14 @@ page.show_takeaway(tk.loss_terms(summaries.term_changes(hist, terms)))
 # %% tags=["hide-input"]
 coords_pre = projection.embed_2d(res.pretrained_embedding, embedding_2d, seed=seed)
 coords_fin = projection.embed_2d(clu.embedding, embedding_2d, seed=seed)
-fig, axes = plt.subplots(2, 2, figsize=(11, 9))
+fig, axes = plt.subplots(2, 2, figsize=(6.1, 8.0))
+for ax in axes.ravel():
+    ax.set_xlabel(f"{embedding_2d} 1")
+    ax.set_ylabel(f"{embedding_2d} 2")
 style.plot_labelled_scatter(coords_pre, truth, ax=axes[0, 0], point_size=8.0, title="pretrained Z: annotated type")
 style.plot_labelled_scatter(coords_pre, clu.initial_labels, ax=axes[0, 1], point_size=8.0, title="pretrained Z: initial k-means")
 style.plot_labelled_scatter(coords_fin, truth, ax=axes[1, 0], point_size=8.0, title="final Z: annotated type")
 style.plot_labelled_scatter(coords_fin, clu.labels, ax=axes[1, 1], point_size=8.0, title="final Z: scDMAC clusters")
-for ax in axes.ravel():
-    ax.set_xlabel(f"{embedding_2d} 1")
-    ax.set_ylabel(f"{embedding_2d} 2")
 fig.tight_layout()
 page.show_figure(fig, NAME, f"The pretrained and the final embedding in 2-D ({embedding_2d}), coloured "
                  "by annotated type and by cluster.")

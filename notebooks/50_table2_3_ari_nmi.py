@@ -31,7 +31,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_results, tables
+from scdmac_lib.book import page, plots_results, tables, takeaways
 from scdmac_lib.report import compare, reported, shared_space
 from scdmac_lib.runs import execute, page_runs
 
@@ -97,7 +97,8 @@ for metric in ("ari", "nmi"):
 for metric, long in tables_long.items():
     fig = plots_results.plot_ours_vs_reported_grid(long, metric=metric.upper())
     page.show_figure(fig, f"{NAME}_{metric}", f"{metric.upper()} per dataset: each method's mean over seeds "
-                     "(sd whiskers) beside the paper's reported value, where the paper has one.")
+                     "(sd whiskers) beside the paper's reported value, where the paper has one.",
+                     takeaway=takeaways.ours_vs_reported(long, metric.upper()))
 
 # %% [markdown]
 # ## Where scDMAC wins and loses

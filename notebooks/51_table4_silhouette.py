@@ -33,7 +33,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_results, tables
+from scdmac_lib.book import page, plots_results, tables, takeaways
 from scdmac_lib.report import claims, compare, reported, shared_space
 from scdmac_lib.runs import execute, page_runs
 
@@ -65,7 +65,8 @@ else:
 # %% tags=["hide-input"]
 fig = plots_results.plot_ours_vs_reported_grid(long, metric="silhouette")
 page.show_figure(fig, NAME, "Silhouette per dataset: each method's mean over seeds (sd whiskers) beside "
-                 "the paper's reported value, where the paper has one.")
+                 "the paper's reported value, where the paper has one.",
+                 takeaway=takeaways.ours_vs_reported(long, "silhouette"))
 
 # %% [markdown]
 # ## On a common scale: every method's clusters in one space

@@ -31,7 +31,8 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 # %% tags=["hide-input"]
 from IPython.display import display
 
-from scdmac_lib.book import page, plots_results, projection
+from scdmac_lib.book import page, plots_results, projection, takeaways
+from scdmac_lib.data import catalogue
 
 NAME = "60_fig4_tsne"
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seed=seed,
@@ -44,9 +45,11 @@ page.show_table(summary, "The runs shown: scores of scDMAC's clusters on each da
                 csv=page.save_table(summary, NAME))
 
 # %% tags=["hide-input"]
-fig = plots_results.plot_embedding_panels(panels, method="t-SNE")
-page.show_figure(fig, NAME, "Fig. 4: t-SNE of scDMAC's final embedding on each dataset, coloured by "
-                 "the annotated types (left) and by scDMAC's clusters (right).")
+for p in panels:  # one figure per dataset, so that each shows at the column's width
+    fig = plots_results.plot_embedding_pair(p, method="t-SNE")
+    page.show_figure(fig, f"{NAME}_{p.dataset}", f"Fig. 4, {catalogue.label(p.dataset)}: t-SNE of scDMAC's final "
+                     "embedding, coloured by the annotated types (left) and by scDMAC's clusters (right).",
+                     takeaway=takeaways.embedding(p))
 
 # %% [markdown]
 # ## Session info

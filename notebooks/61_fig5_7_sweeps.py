@@ -33,7 +33,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 import pandas as pd
 from IPython.display import Markdown, display
 
-from scdmac_lib.book import page, plots_results, tables
+from scdmac_lib.book import page, plots_results, tables, takeaways
 from scdmac_lib.report import claims, compare, reported
 from scdmac_lib.runs import execute, page_runs
 
@@ -71,7 +71,8 @@ for cid, (param, grid) in zip((4, 5, 6), GRIDS.items(), strict=True):
     display(Markdown(f"### {info['figure']}: {info['label']}"))
     fig = plots_results.plot_sweep_grid(summ, param)
     page.show_figure(fig, f"{NAME}_{param.split('.')[-1]}", f"{info['figure']}: our ARI and NMI against the "
-                     f"{info['label']} on each sweep dataset, with the paper's optimum and its quoted values.")
+                     f"{info['label']} on each sweep dataset, with the paper's optimum and its quoted values.",
+                     takeaway=takeaways.sweep(summ, param))
     page.show_table(tables.with_dataset_labels(summ), f"{info['figure']}: mean and sd over seeds at each "
                     f"{info['label']}.", csv=summ_csv)
     v = verdicts[cid]

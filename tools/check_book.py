@@ -1,6 +1,7 @@
 """Check the built book in a real browser: every page renders, offline.
 
-Usage: .venv/bin/python tools/check_book.py [--html _build/html] [--shots _build/screenshots]
+Usage: .venv/bin/python tools/check_book.py [--html _build/html] [--shots _build/screenshots] [PAGE ...]
+(PAGE: a page's path under the HTML folder, e.g. executed/05_model_diagrams.html; all pages by default)
 
 For every HTML page of the built book (``_build/html``, without ``_static``/``_sources``) it
 
@@ -15,9 +16,16 @@ For every HTML page of the built book (``_build/html``, without ``_static``/``_s
   attribute or in the ``href`` of a ``<link>`` (plain ``<a href>`` links are fine, and so is
   sphinx-thebe's ``THEBE_JS_URL`` constant inside an inline script, loaded only on a launch click);
 - checks that no code input shows by default (every notebook cell's input sits in a closed
-  ``<details>``: the ``hide-input`` tag), that every image of the article is in a ``<figure>``
-  whose caption says what it shows (at least four words), and that every link of the article to
-  this book leads to a page that exists and, with a ``#fragment``, to an element with that id;
+  ``<details>``: the ``hide-input`` tag), that every image of the article has alternative text
+  (``alt``) and is in a ``<figure>`` whose caption says what it shows (at least four words), that
+  every link of the article to this book leads to a page that exists and, with a ``#fragment``, to
+  an element with that id, and that no text outside code and typeset math still reads as ``$...$``
+  TeX;
+- checks that every figure can be read: each image carries its legibility record (the smallest
+  text in pixels of the PNG and the legends that cover data, written when the figure is saved:
+  ``scdmac_lib.book.legibility``), no legend covers data, and the smallest text as drawn in the
+  page, the record's scaled by the image's drawn width over its natural width (measured in
+  Chromium), is at least ``MIN_TEXT_PX`` (9 CSS px); each page's line reports that smallest size;
 - measures the layout at ``--width`` (1280 px) in the browser: the page and the article column are
   no wider than the viewport, and nothing inside the article is cut off or scrolls sideways (an
   element whose ``scrollWidth`` exceeds its ``clientWidth`` under ``overflow-x: auto|scroll|hidden``,
@@ -25,8 +33,9 @@ For every HTML page of the built book (``_build/html``, without ``_static``/``_s
   scroll inside the column, as code does, but not pass its edge). The measurement runs in a copy of the page with a
   ``<base>`` pointing at the original and a script that writes the numbers into the DOM it dumps.
 
-Without Chromium it says so, skips the browser (screenshots, rendered-math check, layout) and still
-runs the checks on the static HTML, except under ``CI=true``, where a missing browser fails the check
+The screenshots are of the whole page (as tall as it is, up to ``MAX_SHOT_HEIGHT`` px).
+Without Chromium it says so, skips the browser (screenshots, rendered-math check, layout, the
+figures' drawn size) and still runs the checks on the static HTML, except under ``CI=true``, where a missing browser fails the check
 (CI must measure the pages). Install it with ``apt-get update && apt-get install -y chromium``.
 Exit status: 0 when every page passes, 1 otherwise (failing pages listed), 2 when there is no book.
 """
@@ -34,7 +43,9 @@ Exit status: 0 when every page passes, 1 otherwise (failing pages listed), 2 whe
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -44,6 +55,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from bs4 import BeautifulSoup
+
+from scdmac_lib.book import legibility
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MATHJAX = "_static/mathjax/tex-chtml.js"
@@ -55,6 +68,11 @@ CHROMIUM_FLAGS = [
 
 
 MIN_CAPTION_WORDS = 4
+MIN_TEXT_PX = 9.0  # the smallest text of a figure as the reader sees it, in CSS pixels
+MAX_SHOT_HEIGHT = 16000  # a full-page screenshot of a longer page is cut here
+#: $...$ left as text: a dollar, no space after it, anything but a dollar or a line break, no space
+#: before the closing dollar (a price or a shell variable has no closing dollar on its line)
+RAW_MATH = re.compile(r"(?<![\\$\w])\$(?=[^\s$])[^$\n]*[^\s$\\]\$(?![\w$])|(?<![\\$])\$\$[^$]+\$\$")
 LAYOUT_ATTR = "data-scdmac-layout"
 #: Injected into a copy of each page: after load (fonts, MathJax), measure the article and write the
 #: result into an attribute of <body> that --dump-dom returns.
@@ -87,6 +105,10 @@ window.addEventListener('load', () => setTimeout(() => {
                      room: Math.round(scrolls ? el.clientWidth : box.right - r.left), text: text});
     }
   }
+  // every image of the article, in document order: its natural width and the width it is drawn at
+  out.images = Array.from(art.querySelectorAll('img'), img => ({natural: img.naturalWidth,
+      shown: Math.round(img.getBoundingClientRect().width * 10) / 10}));
+  out.height = doc.scrollHeight;
   document.body.setAttribute('""" + LAYOUT_ATTR + """', JSON.stringify(out));
 }, 300));
 </script>"""
@@ -129,14 +151,84 @@ def presentation_problems(soup: BeautifulSoup) -> list[str]:
         first = " ".join(shown[0].get_text(" ", strip=True).split())[:60]
         problems.append(f"{len(shown)} code input(s) visible by default (tag the cell hide-input), first: {first!r}")
     for img in article.find_all("img"):
+        if not img.get("alt", "").strip():
+            problems.append(f"image {_short(img.get('src', ''))} has no alternative text (alt)")
         figure = img.find_parent("figure")
         caption = figure.find("figcaption") if figure is not None else None
         words = caption.get_text(" ", strip=True).split() if caption is not None else []
         if len(words) < MIN_CAPTION_WORDS:
-            src = img.get("src", "")
-            src = src[:40] + "..." if src.startswith("data:") else src
-            problems.append(f"image {src} has no caption saying what it shows ({' '.join(words) or 'none'})")
+            problems.append(f"image {_short(img.get('src', ''))} has no caption saying what it shows "
+                            f"({' '.join(words) or 'none'})")
     return problems
+
+
+def _short(src: str) -> str:
+    return src[:40] + "..." if src.startswith("data:") else src
+
+
+def image_bytes(page: Path, src: str) -> bytes | None:
+    """The bytes of an image of ``page``: decoded from a ``data:`` URI or read from its file."""
+    if src.startswith("data:"):
+        header, _, payload = src.partition(",")
+        return base64.b64decode(payload) if header.endswith(";base64") else None
+    target = local_target(page, src)
+    return target.read_bytes() if target is not None and target.is_file() else None
+
+
+def _figure_name(img) -> str:
+    figure = img.find_parent("figure")
+    caption = figure.find("figcaption") if figure is not None else None
+    text = " ".join(caption.get_text(" ", strip=True).split()) if caption is not None else img.get("alt", "")
+    return repr(text[:50] + ("..." if len(text) > 50 else ""))
+
+
+def figure_problems(page: Path, soup: BeautifulSoup, shown: list[dict] | None) -> tuple[list[str], float | None]:
+    """Figures that cannot be read in the column, and the smallest text of the page's figures as shown (px).
+
+    Each image of the article must carry its legibility record (:mod:`scdmac_lib.book.legibility`,
+    written by ``page.show_figure``); no legend may cover data; with ``shown`` (the widths Chromium
+    drew the images at, from :data:`MEASURE_SCRIPT`, in document order) its smallest text as drawn,
+    the record's smallest text scaled by the drawn width over the image's width, must be at least
+    :data:`MIN_TEXT_PX`. Images not drawn (inside a closed ``<details>``) are not measured.
+    """
+    article = soup.select_one("article.bd-article") or soup.select_one("main") or soup
+    images = article.find_all("img")
+    if shown is not None and len(shown) != len(images):
+        return [f"{len(images)} images in the page but {len(shown)} measured"], None
+    problems, smallest = [], None
+    for i, img in enumerate(images):
+        name = _figure_name(img)
+        data = image_bytes(page, img.get("src", ""))
+        record = legibility.read(data) if data else None
+        if record is None:
+            problems.append(f"figure {name} has no legibility record (show it with page.show_figure)")
+            continue
+        problems += [f"figure {name}: {cover}" for cover in record.legend_covers]
+        if shown is None or shown[i]["shown"] <= 0:
+            continue
+        if shown[i]["natural"] != record.width_px:
+            problems.append(f"figure {name}: its record is of a {record.width_px} px wide image, "
+                            f"the image is {shown[i]['natural']} px")
+            continue
+        px = record.displayed_text_px(shown[i]["shown"])
+        smallest = px if smallest is None else min(smallest, px)
+        if px < MIN_TEXT_PX:
+            problems.append(f"figure {name}: smallest text {px:.1f} px as shown ({record.text!r}, "
+                            f"{record.text_px:.1f} px in a {record.width_px} px image drawn {shown[i]['shown']:g} px "
+                            f"wide), below {MIN_TEXT_PX:g} px")
+    return problems, smallest
+
+
+def raw_math_problems(soup: BeautifulSoup) -> list[str]:
+    """Text of the article (not code, not typeset math) that still reads as ``$...$`` TeX."""
+    article = soup.select_one("article.bd-article") or soup.select_one("main") or soup
+    skip = ("pre", "code", "script", "style", "mjx-container", "textarea")
+    found = []
+    for node in article.find_all(string=True):
+        if any(parent.name in skip or "math" in (parent.get("class") or []) for parent in node.parents):
+            continue
+        found += RAW_MATH.findall(str(node))
+    return [f"raw TeX shows as text: {', '.join(repr(m) for m in found[:3])}"] if found else []
 
 
 _IDS: dict[Path, set[str]] = {}
@@ -261,7 +353,7 @@ def check_html(page: Path, html: str, *, rendered: bool) -> list[str]:
     for err in soup.select("div.output.traceback, div.cell_output .traceback, .output.error"):
         first = err.get_text(" ", strip=True)[:120]
         problems.append(f"error output in a notebook cell: {first}")
-    return problems + presentation_problems(soup) + link_problems(page, soup)
+    return problems + presentation_problems(soup) + link_problems(page, soup) + raw_math_problems(soup)
 
 
 def pages_of(html_dir: Path) -> list[Path]:
@@ -275,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shots", type=Path, default=REPO_ROOT / "_build" / "screenshots")
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=2400)
+    parser.add_argument("pages", nargs="*", help="check only these pages (paths under --html)")
     args = parser.parse_args(argv)
 
     html_dir = args.html.resolve()
@@ -295,18 +388,29 @@ def main(argv: list[str] | None = None) -> int:
     failures: dict[str, list[str]] = {}
     widths: dict[str, dict] = {}
     pages = pages_of(html_dir)
+    if args.pages:
+        unknown = sorted(set(args.pages) - {p.relative_to(html_dir).as_posix() for p in pages})
+        if unknown:
+            sys.stderr.write(f"check_book: no such page(s) in {html_dir}: {', '.join(unknown)}\n")
+            return 2
+        pages = [p for p in pages if p.relative_to(html_dir).as_posix() in args.pages]
     for page in pages:
         rel = page.relative_to(html_dir).as_posix()
         static = page.read_text(encoding="utf-8")
+        soup = BeautifulSoup(static, "html.parser")
         problems = check_html(page, static, rendered=False)
-        if binary is not None and not is_redirect(BeautifulSoup(static, "html.parser")):
+        smallest = None
+        if binary is None or is_redirect(soup):
+            problems += figure_problems(page, soup, None)[0]
+        else:
             url = page.as_uri()
             shot = args.shots / (rel.replace("/", "__").removesuffix(".html") + ".png")
             with tempfile.TemporaryDirectory() as profile_dir:
                 try:
                     dom, layout = measure_layout(binary, page, width=args.width, height=args.height,
                                                  profile_dir=profile_dir)
-                    snap = chromium(binary, [f"--screenshot={shot}", f"--window-size={args.width},{args.height}"],
+                    height = min(max(args.height, (layout or {}).get("height", 0)), MAX_SHOT_HEIGHT)
+                    snap = chromium(binary, [f"--screenshot={shot}", f"--window-size={args.width},{height}"],
                                     url, profile_dir)
                 except subprocess.TimeoutExpired:
                     problems.append("chromium timed out")
@@ -320,13 +424,17 @@ def main(argv: list[str] | None = None) -> int:
                         else:
                             problems += layout_problems(layout)
                             widths[rel] = layout
+                        found, smallest = figure_problems(page, BeautifulSoup(dom, "html.parser"),
+                                                          None if layout is None else layout["images"])
+                        problems += found
                     if snap.returncode != 0 or not shot.is_file() or shot.stat().st_size == 0:
                         problems.append(f"no screenshot (exit {snap.returncode})")
         status = "ok" if not problems else "FAIL"
         measured = ""
         if rel in widths:
             lay = widths[rel]
-            measured = f" [article {lay['article'][0]}/{lay['article'][1]} px, page {lay['page']}/{lay['viewport']} px]"
+            text = "" if smallest is None else f", smallest figure text {smallest:.1f} px"
+            measured = f" [article {lay['article'][0]}/{lay['article'][1]} px, page {lay['page']}/{lay['viewport']} px{text}]"
         print(f"{status:4s} {rel}{measured}" + ("" if not problems else ": " + "; ".join(problems)))
         if problems:
             failures[rel] = problems

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import html
-import struct
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from scdmac_lib.book import style, tables
+from scdmac_lib.book import legibility, style, tables
 from scdmac_lib.data import catalogue
 from scdmac_lib.data.paper import prefer_paper_data
 from scdmac_lib.method.devices import resolve_device
@@ -52,6 +51,7 @@ p.scdmac-provenance {font-size: 0.85rem; color: #444c56; background: #f6f8fa; bo
 figure.scdmac-figure {margin: 0.6rem 0 1rem 0}
 figure.scdmac-figure img {max-width: 100%; height: auto}
 figure.scdmac-figure figcaption, p.scdmac-caption {font-size: 0.88rem; color: #444c56; margin: 0.3rem 0}
+p.scdmac-takeaway {margin: -0.4rem 0 1.2rem 0}
 </style>"""
 
 
@@ -212,8 +212,10 @@ def show_table(table: str | pd.DataFrame, caption: str, *, csv: Path | str | Non
     _display(table_markup(table, caption, csv=csv))
 
 
-def show_figure(fig, name: str, caption: str, *, results: Path | None = None) -> None:
-    """Save ``fig`` to ``results/figures/NAME.png``, show it with its caption, and close it."""
+def show_figure(fig, name: str, caption: str, *, takeaway: str = "", results: Path | None = None) -> None:
+    """Save ``fig`` to ``results/figures/NAME.png`` (:func:`save_figure`), show it with its caption and, under
+    it, the ``takeaway`` (what the reader should see, computed from the numbers shown:
+    :mod:`scdmac_lib.book.takeaways`), and close it."""
     import matplotlib as mpl
     import matplotlib.pyplot as plt
 
@@ -222,25 +224,23 @@ def show_figure(fig, name: str, caption: str, *, results: Path | None = None) ->
     screen_dpi = fig.dpi  # the size Jupyter's inline backend shows it at; the file has savefig.dpi
     plt.close(fig)
     saved_dpi = mpl.rcParams["savefig.dpi"]
-    show_png(path, caption, scale=screen_dpi / saved_dpi if isinstance(saved_dpi, (int, float)) else 1.0)
+    show_png(path, caption, scale=screen_dpi / saved_dpi if isinstance(saved_dpi, (int, float)) else 1.0,
+             takeaway=takeaway)
 
 
-def _png_width(data: bytes) -> int:
-    """Width in pixels from a PNG's header (the IHDR chunk)."""
-    return struct.unpack(">I", data[16:20])[0]
-
-
-def show_png(path: Path | str, caption: str, *, scale: float = 1.0) -> None:
-    """Show the PNG file at ``path`` in a ``<figure>`` with its caption (embedded: the page needs no file).
+def show_png(path: Path | str, caption: str, *, scale: float = 1.0, takeaway: str = "") -> None:
+    """Show the PNG file at ``path`` in a ``<figure>`` with its caption, which is also the image's
+    alternative text, and the ``takeaway`` under it (embedded: the page needs no file).
 
     ``scale`` sets the shown width as a fraction of the file's pixel width (never wider than the column).
     """
     text = _check_caption(caption)
     data = Path(path).read_bytes()
     uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-    width = round(_png_width(data) * scale)
+    width = round(legibility.png_width(data) * scale)
+    after = f'<p class="scdmac-takeaway"><b>What to see:</b> {_esc(takeaway)}</p>' if takeaway.strip() else ""
     _display(f'{_STYLE}<figure class="scdmac-figure"><img src="{uri}" alt="{_esc(text)}" width="{width}">'
-             f"<figcaption>{_esc(text)}</figcaption></figure>")
+             f"<figcaption>{_esc(text)}</figcaption></figure>{after}")
 
 
 
@@ -269,10 +269,11 @@ def save_table(frame: pd.DataFrame, name: str, *, results: Path | None = None) -
 
 
 def save_figure(fig, name: str, *, results: Path | None = None) -> Path:
-    """Save ``fig`` to ``results/figures/NAME.png`` atomically; return the path."""
+    """Save ``fig`` to ``results/figures/NAME.png`` atomically, with its legibility record (its smallest
+    text in pixels and the data its legends cover: :mod:`scdmac_lib.book.legibility`); return the path."""
     final = Path(results or paths.results_dir()) / "figures" / f"{name}.png"
     with atomic_path(final) as tmp:
-        fig.savefig(tmp)
+        fig.savefig(tmp, format="png", backend=legibility.BACKEND)
     return final
 
 

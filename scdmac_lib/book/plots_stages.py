@@ -39,12 +39,12 @@ HVG_COLOR = METHOD_COLORS["Leiden (Seurat-style)"]
 
 def plot_sparsity_library(matrices: Mapping[str, object], axes=None):
     """Two panels: fraction of zeros per dataset (bars) and library-size distributions (log10)."""
-    fig, (ax_zero, ax_lib) = style.panel_grid(2, axes, panel=(max(3.6, 0.9 * len(matrices) + 1.5), 3.2))
+    fig, (ax_zero, ax_lib) = style.panel_grid(2, axes, panel=(style.COLUMN_INCHES, 2.8))  # one above the other
     names = list(matrices)
     zeros = [count_summary(matrices[n])["zero_fraction"] for n in names]
     ax_zero.bar(names, zeros, color=RAW_COLOR)
     for i, z in enumerate(zeros):
-        ax_zero.text(i, z, f"{z:.2f}", ha="center", va="bottom", fontsize=8)
+        ax_zero.text(i, z, f"{z:.2f}", ha="center", va="bottom", fontsize=style.SMALL)
     ax_zero.set_ylim(0, 1.05)
     ax_zero.set_ylabel("fraction of zeros")
     ax_zero.set_title("sparsity")
@@ -93,7 +93,7 @@ def plot_mean_variance(
     ax.set_xlabel("gene mean")
     ax.set_ylabel("gene variance")
     ax.set_title(title)
-    ax.legend(fontsize=7, markerscale=2)
+    style.place_legend(ax, fontsize=style.SMALL, markerscale=2)
     return ax
 
 
@@ -106,10 +106,11 @@ def plot_histogram(values, *, ax=None, bins: int = 30, xlabel: str = "", title: 
     ax.hist(v, bins=bins, color=color, alpha=0.85)
     if mark_mean and v.size:
         ax.axvline(v.mean(), color="k", lw=1, ls="--", label=f"mean {v.mean():.3g}")
-        ax.legend(fontsize=7)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("count")
     ax.set_title(title)
+    if mark_mean and v.size:
+        style.place_legend(ax, fontsize=style.SMALL)
     return ax
 
 
@@ -172,7 +173,7 @@ def plot_loss_curves(history: Mapping[str, Sequence[float]], *, keys: Sequence[s
     ax.set_ylabel("loss")
     ax.set_title(title)
     if keys or reference:
-        ax.legend(fontsize=7)
+        style.place_legend(ax, fontsize=style.SMALL)
     return ax
 
 
@@ -188,7 +189,7 @@ def plot_zero_calibration(counts, mu: np.ndarray, theta: np.ndarray, pi: np.ndar
     ax.set_xlabel("observed zero fraction (raw)")
     ax.set_ylabel("zero fraction after denoising / model")
     ax.set_title("zeros per gene")
-    ax.legend(fontsize=7, markerscale=2)
+    style.place_legend(ax, fontsize=style.SMALL, markerscale=2)
     return ax
 
 
@@ -208,7 +209,7 @@ def plot_gene_scatter(raw: np.ndarray, denoised: np.ndarray, genes: Sequence[int
 
 def plot_zinb_parameters(mu: np.ndarray, theta: np.ndarray, pi: np.ndarray, axes=None, *, bins: int = 50):
     """Histograms of log10 mu, log10 theta and pi over all cell x gene entries (three panels)."""
-    fig, axs = style.panel_grid(3, axes, panel=(3.6, 3.0))
+    fig, axs = style.panel_grid(3, axes, panel=(style.COLUMN_INCHES / 2, 2.6))
     parts = [("log10 mean $\\mu$", np.log10(np.maximum(np.asarray(mu).ravel(), 1e-8))),
              ("log10 dispersion $\\theta$", np.log10(np.maximum(np.asarray(theta).ravel(), 1e-8))),
              ("dropout $\\pi$", np.asarray(pi).ravel())]
@@ -228,7 +229,7 @@ def plot_masking_statistics(stats: pd.DataFrame, ax=None):
     ax.set_xlabel("masking ratio p")
     ax.set_ylabel("fraction of entries")
     ax.set_title("masking statistics")
-    ax.legend(fontsize=7)
+    style.place_legend(ax, fontsize=style.SMALL)
     return ax
 
 
@@ -242,11 +243,11 @@ def plot_bars(values: Mapping[str, float], *, ax=None, ylabel: str = "", title: 
     ax.bar(names, heights, color=colors or [METHOD_COLORS.get(n, RAW_COLOR) for n in names])
     for i, h in enumerate(heights):
         if np.isfinite(h):
-            ax.text(i, h, fmt.format(h), ha="center", va="bottom", fontsize=8)
+            ax.text(i, h, fmt.format(h), ha="center", va="bottom", fontsize=style.SMALL)
     if reference is not None:
         ax.axhline(reference, color="k", lw=1, ls="--", label=reference_label or None)
         if reference_label:
-            ax.legend(fontsize=7)
+            style.place_legend(ax, fontsize=style.SMALL)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.set_xticks(range(len(names)), names, rotation=rotation, ha="right" if rotation else "center")
@@ -280,5 +281,5 @@ def plot_cluster_sizes(initial, final, n_clusters: int, *, ax=None):
     ax.set_xlabel("cluster")
     ax.set_ylabel("cells")
     ax.set_title("cluster sizes")
-    ax.legend(fontsize=7)
+    style.place_legend(ax, fontsize=style.SMALL)
     return ax

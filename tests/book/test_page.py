@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scdmac_lib.book import page
+from scdmac_lib.book import legibility, page
 from scdmac_lib.data import catalogue
 from scdmac_lib.runs import archive, execute, page_runs, specs
 from scdmac_lib.runs.cache import RunResult
@@ -64,10 +64,25 @@ def test_show_figure_saves_and_shows_at_screen_size(tmp_path, monkeypatch):
         page.show_figure(fig, "line", "A straight line from zero to one.", results=tmp_path)
     png = tmp_path / "figures" / "line.png"
     assert png.is_file() and not plt.get_fignums()  # saved, and closed
-    assert page._png_width(png.read_bytes()) == 800
+    assert legibility.png_width(png.read_bytes()) == 800
     (markup,) = shown
     assert 'width="400"' in markup  # shown at the figure's own dpi, not the file's
     assert "<figcaption>A straight line from zero to one.</figcaption>" in markup
+    assert 'alt="A straight line from zero to one."' in markup  # the caption is the alternative text
+    assert markup.endswith("</figure>")  # no takeaway given: none shown
+    assert legibility.read(png.read_bytes()).width_px == 800  # the record travels with the file
+
+
+def test_show_figure_writes_the_takeaway_under_the_figure(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr(page, "_display", shown.append)
+    fig, ax = plt.subplots()
+    ax.set_title("t")
+    page.show_figure(fig, "t", "A title and nothing else.", takeaway="ours < theirs: 0.70 vs 0.30", results=tmp_path)
+    (markup,) = shown
+    assert markup.endswith('</figure><p class="scdmac-takeaway"><b>What to see:</b> ours &lt; theirs: 0.70 vs 0.30</p>')
 
 
 # --------------------------------------------------------------------------- open_page and run origins

@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from scdmac_lib.book import page, plots_stages, projection, style, summaries
+from scdmac_lib.book import legibility, page, plots_stages, projection, style, summaries
 from scdmac_lib.method.masking import corrupt
 
 
@@ -132,10 +132,68 @@ def test_multi_panel_helpers(counts):
     fig = plots_stages.plot_matrix_blocks({"a": counts[:5, :4], "b": counts[5:10, :4]})
     assert fig.axes[0].get_title() == "a"
     fig = plots_stages.plot_zinb_parameters(counts + 1, np.ones_like(counts), np.full_like(counts, 0.2))
-    assert len(fig.axes) == 3
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 3
     log = summaries.lognormalize(counts[:, 1:])
     fig = plots_stages.plot_gene_scatter(log, log, summaries.pick_genes(counts[:, 1:], 2))
     assert len(fig.axes) == 2
+
+
+def test_a_grid_wraps_to_the_column_and_its_legend_takes_the_spare_panel():
+    fig, axes = style.panel_grid(5, panel=(3.0, 2.0))  # two 3-inch panels fit the column, five do not
+    assert fig.get_size_inches()[0] <= style.COLUMN_INCHES
+    assert (len(axes), len(fig.axes)) == (5, 6) and not fig.axes[5].get_visible()
+    for i, ax in enumerate(axes):
+        ax.plot([0, 1], [0, i], label=f"series {i % 2}")
+    legend = style.shared_legend(fig, axes)
+    assert legend.axes is fig.axes[5] and fig.axes[5].get_visible()  # in the spare panel, not on data
+    assert [t.get_text() for t in legend.get_texts()] == ["series 0", "series 1"]
+    fig, axes = style.panel_grid(2, panel=(3.0, 2.0), layout="constrained")
+    axes[0].plot([0, 1], label="a")
+    axes[1].plot([0, 1], label="b")
+    assert style.shared_legend(fig, axes) in fig.legends  # no spare panel: above the panels
+
+
+def test_a_legend_goes_where_it_covers_no_data():
+    fig, ax = plt.subplots(figsize=(3, 2.4))
+    ax.bar(np.arange(10), np.linspace(0.1, 1.0, 10), label="rising")  # the upper right is full
+    ax.axhline(0.5, color="k", label="a reference line")
+    legend = style.place_legend(ax, fontsize=style.SMALL)
+    renderer = fig.canvas.get_renderer()
+    assert legend._loc != 1 and legibility.covered(legend, renderer) == []  # not "upper right"
+    fig, ax = plt.subplots(figsize=(3, 2.4))
+    ax.bar(np.arange(10), np.ones(10), label="full")  # no free corner: room is made at the top
+    top = ax.get_ylim()[1]
+    legend = style.place_legend(ax, fontsize=style.SMALL)
+    assert ax.get_ylim()[1] > top and legibility.covered(legend, fig.canvas.get_renderer()) == []
+
+
+def test_a_legend_of_several_columns_reads_row_by_row():
+    fig, axes = style.panel_grid(2, panel=(3.0, 2.0), layout="constrained")
+    for label in "abcde":
+        axes[0].plot([0, 1], label=label)
+    legend = style.shared_legend(fig, axes, ncols=2)
+    # matplotlib fills a legend's columns top to bottom: a, c, e | b, d reads a b / c d / e
+    assert [t.get_text() for t in legend.get_texts()] == ["a", "c", "e", "b", "d"]
+
+
+def test_helper_figures_fit_the_column_with_readable_text(tmp_path, counts):
+    """Every multi-panel helper wraps into the column, so its smallest text shows at its own size: 12 px."""
+    with matplotlib.rc_context():
+        style.set_style()
+        _check_helper_figures(tmp_path, counts)
+
+
+def _check_helper_figures(tmp_path, counts):
+    log = summaries.lognormalize(counts[:, 1:])
+    figures = [plots_stages.plot_zinb_parameters(counts + 1, np.ones_like(counts), np.full_like(counts, 0.2)),
+               plots_stages.plot_gene_scatter(log, log, [0, 1, 2, 3]),
+               plots_stages.plot_matrix_blocks({t: counts[:5, :4] for t in "abcd"}),
+               plots_stages.plot_sparsity_library({"a": counts, "b": counts})]
+    for i, fig in enumerate(figures):
+        record = legibility.read(page.save_figure(fig, f"f{i}", results=tmp_path).read_bytes())
+        shown = min(record.width_px * style.SCREEN_DPI / style.SAVE_DPI, style.COLUMN_PX)
+        assert record.displayed_text_px(shown) >= 12 - 1e-6, (i, record)
+        assert record.legend_covers == ()
 
 
 def test_axes_too_few_fails():

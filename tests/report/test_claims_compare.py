@@ -397,11 +397,12 @@ def test_plot_sweep():
     summ = compare.summarize_sweep(frame, "mae.recon_weight")
     ax = plots_results.plot_sweep(summ, "mae.recon_weight", "deng")
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert any("reported (Deng, paper)" in t for t in labels)
+    assert "ARI reported by the paper" in labels and ax.get_title() == "Deng (stand-in)"
     fig = plots_results.plot_sweep_grid(summ, "mae.recon_weight")
-    assert fig._suptitle.get_text().startswith("Fig. 6")
+    assert [ax.get_title() for ax in fig.axes] == ["Deng (stand-in)", "pbmc10x (extra)"]
+    assert [ax.get_legend() for ax in fig.axes] == [None, None] and len(fig.legends) == 1  # one legend, above
     ax = plots_results.plot_sweep(compare.summarize_sweep(frame, "mae.recon_weight"), "mae.recon_weight", "pbmc10x")
-    assert not any("reported" in t.get_text() and "paper)" in t.get_text() for t in ax.get_legend().get_texts())
+    assert not any("reported by the paper" in t.get_text() for t in ax.get_legend().get_texts())
     plt.close("all")
 
 
@@ -432,11 +433,11 @@ def test_run_panels_project_a_stored_run_and_name_the_dataset_kind(tmp_path, mon
     assert table.to_dict("records") == [{"dataset": "synth-60x40x3 (simulated)", "cells shown": 25,
                                          "ARI": stored.metrics["ari"], "NMI": stored.metrics["nmi"],
                                          "silhouette": stored.metrics["silhouette"]}]
-    fig = plots_results.plot_embedding_panels([panel, panel])
-    titles = [ax.get_title() for ax in fig.axes]
-    assert titles[:2] == ["synth-60x40x3 (simulated): annotated types (t-SNE)",
-                          f"synth-60x40x3 (simulated): scDMAC clusters (ARI {stored.metrics['ari']:.2f})"]
-    assert len(titles) == 4
+    fig = plots_results.plot_embedding_pair(panel)
+    assert fig.get_suptitle() == "synth-60x40x3 (simulated): t-SNE of scDMAC's embedding"
+    n_clusters = len(set(panel.labels))
+    assert [ax.get_title() for ax in fig.axes] == [
+        "annotated types (3)", f"scDMAC clusters ({n_clusters}), ARI {stored.metrics['ari']:.2f}"]
     plt.close("all")
 
 
