@@ -4,7 +4,7 @@ Snakemake's own console output (its banner, "Select jobs to execute...", every j
 log file; this module reads it line by line as it is written and prints instead, for each step that
 ends::
 
-    [12/19] Tables 2 and 3 (ARI and NMI) ... 31 s, 96 runs from the results archive
+    [12/19] Tables 2 and 3: ARI and NMI ... 31 s, 96 runs from the results archive
     [3/40] train scDMAC on Zeisel (stand-in), seed 0 ... 45 s; 37 runs left to compute
 
 It relies on the ``message`` of each rule of the ``Snakefile``, written ``ID: TEXT`` (the job's
@@ -185,9 +185,9 @@ class Reporter:
 
 
 def page_origins(profile: str) -> Callable[[str], str]:
-    """For a notebook name, where its runs are now: ``"96 runs from the results archive"``, or with
-    ``", 6 computed on this machine"`` (the cache, which this build's jobs write), or ``""`` when the
-    page reads no runs. The same order as the pages read them: this machine's cache first."""
+    """For a notebook name, where its runs are now: ``"96 runs from the results archive"``, ``"96 runs: 90
+    from the results archive, 6 computed on this machine"`` (the cache, which this build's jobs write),
+    or ``""`` when the page reads no runs. The same order as the pages read them: the cache first."""
 
     def origins(name: str) -> str:
         from scdmac_lib.runs import archive, cache, page_runs
@@ -198,9 +198,12 @@ def page_origins(profile: str) -> Callable[[str], str]:
         local = sum((cache.run_dir(s) / "result.json").is_file() for s in specs)
         archived = sum(archive.holds(s) for s in specs if not (cache.run_dir(s) / "result.json").is_file())
         missing = len(specs) - local - archived
-        parts = [f"{archived} from the results archive" if archived else "",
-                 f"{local} computed on this machine" if local else "", f"{missing} missing" if missing else ""]
-        return f"{len(specs)} run{'' if len(specs) == 1 else 's'}: " + ", ".join(p for p in parts if p)
+        parts = [(n, where) for n, where in ((archived, "from the results archive"), (local, "computed on this machine"),
+                                              (missing, "missing")) if n]
+        runs = f"{len(specs)} run{'' if len(specs) == 1 else 's'}"
+        if len(parts) == 1:
+            return f"{runs} {parts[0][1]}"
+        return f"{runs}: " + ", ".join(f"{n} {where}" for n, where in parts)
 
     return origins
 
