@@ -224,6 +224,9 @@ def plot_scaling(frame: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     sim = frame[(frame["kind"] == "simulated") & (frame["status"] == "ok")]
+    if sim.empty:
+        msg = f"no simulated case is stored, so there is nothing to plot against cells: run `{REFRESH_COMMAND}`."
+        raise ValueError(msg)
     fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.0))
     for command, label in COMMANDS.items():
         grp = sim[sim["command"] == command].sort_values("n_cells")

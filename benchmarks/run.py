@@ -189,10 +189,10 @@ def run_case(name: str, command: str, *, box: dict, timeout: float) -> dict:
     from scdmac_lib.runtime.provenance import git_commit
 
     path = input_path(name)
-    obs = ad.read_h5ad(path, backed="r")
-    n_cells, n_genes = obs.shape
-    n_types = int(obs.obs[LABEL_KEY].nunique())
-    obs.file.close()
+    adata = ad.read_h5ad(path, backed="r")  # the labels, without reading the counts
+    n_cells, n_genes = adata.shape
+    n_types = int(adata.obs[LABEL_KEY].nunique())
+    adata.file.close()
     case = {"input": name, "kind": "simulated" if name.startswith("sim-") else "real", "command": command,
             "n_cells": n_cells, "n_genes": n_genes, "n_types": n_types}
     before = conditions_now()

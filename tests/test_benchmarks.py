@@ -173,10 +173,13 @@ def test_the_stored_results_cover_what_the_page_shows():
 def test_the_plot_has_both_commands(tmp_path):
     import matplotlib.pyplot as plt
 
-    fig = records.plot_scaling(_stored(tmp_path))
+    frame = _stored(tmp_path)
+    fig = records.plot_scaling(frame)
     assert [len(ax.lines) for ax in fig.axes] == [2, 2]
     assert [ax.get_legend() for ax in fig.axes] == [None, None] and len(fig.legends) == 1  # outside the data
     plt.close(fig)
+    with pytest.raises(ValueError, match="no simulated case is stored"):
+        records.plot_scaling(frame[frame["kind"] == "real"])
 
 
 threads = _load("threads")
@@ -211,3 +214,27 @@ def test_known_answer_summary_pairs_seeds_against_the_first_value():
     text = known.summarise(frame)
     assert "False - True: mean -0.200, sd 0.071, 6 pairs, two-sided Wilcoxon p = 0.0312" in text
     assert text.splitlines()[0].split() == ["mean", "std", "count"]
+
+
+@pytest.mark.slow
+def test_the_performance_page_fills_every_section_from_the_stored_records(tmp_path):
+    """Issue 23: on a fresh clone the page said "No benchmark results yet" and its "Per case" and "Targets"
+    sections were empty. It reads the committed records now: every section shows something."""
+    import nbformat
+
+    from scdmac_lib.book import runner
+
+    executed = runner.run_notebook("95_performance", profile="smoke", executed_dir=tmp_path / "executed")
+    nb = nbformat.read(executed, as_version=4)
+    sections: dict[str, int] = {}
+    current = None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            current = cell.source.splitlines()[0].removeprefix("## ")
+            sections[current] = 0
+        elif cell.cell_type == "code" and current is not None:
+            sections[current] += len(cell.get("outputs", []))
+    assert {"Per case", "Targets"} <= set(sections)
+    assert all(sections.values()), sections
+    text = json.dumps(nb)
+    assert "No benchmark results yet" not in text and "Traceback" not in text
