@@ -10,7 +10,7 @@ A case is one command (:data:`COMMANDS`) run as a whole process on one input fil
                  "versions": {...}},
      "conditions": {"before": {"matmul_gflops", "load_1min", "at"}, "after": {...}, "commit"}}
 
-lives in ``benchmarks/results/INPUT.COMMAND.json``. :func:`load_frame` reads a folder of them into one
+lives in ``benchmarks/performance/INPUT.COMMAND.json``. :func:`load_frame` reads a folder of them into one
 row per case; the tables, targets, figure and sentences of the performance page are computed from
 that frame here, so that the page shows only what the stored records hold.
 """
@@ -29,7 +29,7 @@ from scdmac_lib.runtime import paths
 from scdmac_lib.runtime.files import write_text
 
 SCHEMA = 1
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent / "performance"  # committed (git ignores folders named results/)
 REFRESH_COMMAND = ".venv/bin/python benchmarks/run.py"
 #: command key -> how the page names it
 COMMANDS = {"scdmac": "scDMAC default command", "scanpy": "scanpy Leiden pipeline"}

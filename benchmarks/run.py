@@ -22,7 +22,7 @@ model, memory, device, library versions), the fp32 matmul rate measured just bef
 1-minute load average before and after it (other work on the machine slows every process; the ratio
 of two commands measured side by side is the figure that travels), the commit and the time.
 
-Each case is written, as soon as it ends, to ``benchmarks/results/FILE.COMMAND.json`` (atomically; a
+Each case is written, as soon as it ends, to ``benchmarks/performance/FILE.COMMAND.json`` (atomically; a
 stopped run keeps the cases it finished). The performance page (``notebooks/95_performance.py``) reads
 those files through :mod:`records`; the book never reruns the benchmark.
 """

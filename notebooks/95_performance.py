@@ -17,14 +17,14 @@
 # memory it needs, beside scanpy's Leiden pipeline on the same file, both timed as whole processes
 # (start-up, imports, reading and writing the files included) on the same machine, on Zeisel
 # (stand-in) and on simulated count matrices of growing size. The numbers
-# come from the benchmark's stored records (`benchmarks/results/`, one file per case, committed with
+# come from the benchmark's stored records (`benchmarks/performance/`, one file per case, committed with
 # the source, each with the machine and the conditions it was measured under); the book never reruns
 # the benchmark. The command that measures them again is named below.
 
 # %% tags=["parameters", "hide-input"]
 profile = "quick"
 device = "auto"
-results_dir = None  # folder of the benchmark's records (None: benchmarks/results)
+results_dir = None  # folder of the benchmark's records (None: benchmarks/performance)
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
 # %% tags=["hide-input"]

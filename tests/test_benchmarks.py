@@ -154,7 +154,7 @@ def test_targets_and_sentences_come_from_the_records(tmp_path):
 
 
 def test_the_stored_results_cover_what_the_page_shows():
-    """The performance page reads benchmarks/results/ (committed): both commands on Zeisel and on
+    """The performance page reads benchmarks/performance/ (committed): both commands on Zeisel and on
     simulations from 1k to 100k cells, each with the machine and conditions it ran under."""
     frame = records.load_frame()
     ok = frame[frame["status"] == "ok"]
