@@ -116,6 +116,16 @@ def timed_process(argv: list[str], *, timeout: float, env: dict | None = None) -
             "exit_code": code, "timed_out": wall >= timeout and code != 0, "output_tail": tail}
 
 
+def without_machine_paths(text: str, named: dict[str, str]) -> str:
+    """``text`` with this machine's folders replaced by names (``named``, the environment, the repository):
+    a stored record holds no absolute path."""
+    from scdmac_lib.runtime import paths
+
+    for folder, name in {**named, sys.prefix: "<venv>", str(paths.REPO_ROOT): "."}.items():
+        text = text.replace(folder, name)
+    return text
+
+
 def command_argv(command: str, path: Path, n_types: int, out: Path) -> list[str]:
     """The command line of ``command`` (a key of :data:`records.COMMANDS`) on ``path``."""
     if command == "scdmac":
@@ -209,6 +219,8 @@ def run_case(name: str, command: str, *, box: dict, timeout: float) -> dict:
             del result["output_tail"]
         else:
             result["status"] = "timed out" if result["timed_out"] else "failed"
+            result["output_tail"] = without_machine_paths(result["output_tail"],
+                                                          {tmp: "<tmp>", str(path.parent): "<data>"})
     return {"schema": records.SCHEMA, "case": case, "result": result, "machine": box,
             "conditions": {"before": before, "after": after, "commit": git_commit()}}
 

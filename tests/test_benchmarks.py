@@ -44,6 +44,12 @@ def test_timed_process_measures_the_childs_own_time_memory_and_failure():
     assert failed["exit_code"] == 1 and "no such file" in failed["output_tail"]
 
 
+def test_a_failed_cases_output_keeps_no_machine_path():
+    text = f"File {sys.prefix}/lib/x.py\n{paths.REPO_ROOT}/scdmac_lib/a.py\n/tmp/abc/out.h5ad: KeyError"
+    assert run.without_machine_paths(text, {"/tmp/abc": "<tmp>"}) == (
+        "File <venv>/lib/x.py\n./scdmac_lib/a.py\n<tmp>/out.h5ad: KeyError")
+
+
 def test_timed_process_stops_a_process_at_its_timeout():
     done = run.timed_process([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5)
     assert done["timed_out"] and done["wall_s"] < 20
