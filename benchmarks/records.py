@@ -156,13 +156,15 @@ def comparison(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         a, b = by.loc["scdmac"], by.loc["scanpy"]
         same = a["machine"] == b["machine"]
-        rows.append({"input": name, "file": benchmark_label(name), "kind": a["kind"], "cells": int(a["n_cells"]), "genes": int(a["n_genes"]),
+        rows.append({"input": name, "file": benchmark_label(name), "kind": a["kind"], "cells": int(a["n_cells"]),
+                     "genes": int(a["n_genes"]),
                      "scDMAC s": a["wall_s"], "scanpy s": b["wall_s"],
                      "time ratio": a["wall_s"] / b["wall_s"] if same else math.nan,
                      "scDMAC GiB": a["peak_rss_gib"], "scanpy GiB": b["peak_rss_gib"],
                      "memory ratio": a["peak_rss_gib"] / b["peak_rss_gib"] if same else math.nan,
                      "scDMAC ARI": a["ari"], "scanpy ARI": b["ari"], "scanpy clusters": int(b["n_clusters"]),
-                     "types": int(a["n_types"]), "machine": a["machine"] if same else f"{a['machine']}, {b['machine']}"})
+                     "types": int(a["n_types"]),
+                     "machine": a["machine"] if same else f"{a['machine']}, {b['machine']}"})
     return pd.DataFrame(rows)
 
 
@@ -185,7 +187,8 @@ def cases(frame: pd.DataFrame) -> pd.DataFrame:
                  "load_before", "load_after", "matmul_gflops", "machine", "finished"]].copy()
     out["finished"] = out["finished"].map(_when)
     return out.rename(columns={"label": "command", "n_cells": "cells", "wall_s": "seconds", "cpu_s": "CPU s",
-                               "peak_rss_gib": "peak GiB", "ari": "ARI", "n_clusters": "clusters", "load_before": "load before",
+                               "peak_rss_gib": "peak GiB", "ari": "ARI", "n_clusters": "clusters",
+                               "load_before": "load before",
                                "load_after": "load after", "matmul_gflops": "matmul GFLOP/s",
                                "finished": "finished (UTC)"})
 
@@ -195,7 +198,8 @@ def _value(frame: pd.DataFrame, name: str, command: str, column: str) -> float:
     return float(sel[column].iloc[0]) if len(sel) else math.nan
 
 
-def targets(frame: pd.DataFrame, *, real: str = "zeisel", small: str = "sim-10000", big: str = "sim-100000") -> pd.DataFrame:
+def targets(frame: pd.DataFrame, *, real: str = "zeisel", small: str = "sim-10000",
+            big: str = "sim-100000") -> pd.DataFrame:
     """The project's performance targets, each with its measured value and verdict (PASS, FAIL, or n/a
     when the case that decides it is not stored); ``info`` rows are context, not targets."""
     t_real = _value(frame, real, "scdmac", "wall_s")
@@ -271,7 +275,7 @@ def comparison_sentence(table: pd.DataFrame) -> str:
     text = []
     real = table[table["kind"] == "real"]
     for _, r in real.iterrows():
-        text.append(f"On {r['file']} ({_cells(r['cells'])} cells) the default command took {r['scDMAC s']:.0f} s, "
+        text.append(f"On {r['file']}, {_cells(r['cells'])} cells, the default command took {r['scDMAC s']:.0f} s, "
                     f"{r['time ratio']:.1f} times scanpy's Leiden pipeline ({r['scanpy s']:.0f} s), with "
                     f"{r['scDMAC GiB']:.2f} GiB peak memory against {r['scanpy GiB']:.2f} GiB, and ARI "
                     f"{r['scDMAC ARI']:.2f} against {r['scanpy ARI']:.2f} (scanpy found {r['scanpy clusters']} "
@@ -307,7 +311,8 @@ def scaling_sentence(frame: pd.DataFrame) -> str:
                if (steps.nunique() == 1).all() else
                f"run {steps.sum(axis=1).min()} to {steps.sum(axis=1).max()} optimizer steps in all")
         text += (f" scDMAC's training stages {how} and take {train.iloc[0]:.0%} of its time at "
-                 f"{_cells(shares['cells'].iloc[0])} cells, {train.iloc[-1]:.0%} at {_cells(shares['cells'].iloc[-1])}.")
+                 f"{_cells(shares['cells'].iloc[0])} cells, {train.iloc[-1]:.0%} at "
+                 f"{_cells(shares['cells'].iloc[-1])}.")
     return text
 
 

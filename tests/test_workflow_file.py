@@ -78,5 +78,6 @@ def test_every_job_of_the_workflow_tells_a_reader_what_it_is(tmp_path):
     texts = {m[2]: m[3] for m in parsed}
     assert {name: texts[name] for name in NOTEBOOKS} == {name: info["paper_item"] for name, info in NOTEBOOKS.items()}
     assert texts["book"] == "the book's HTML (Jupyter Book)"
-    verbs = {text.split(" on ")[0].split(" of ")[0] for ident, text in texts.items() if re.fullmatch("[0-9a-f]{16}", ident)}
+    verbs = {text.split(" on ")[0].split(" of ")[0] for ident, text in texts.items()
+             if re.fullmatch("[0-9a-f]{16}", ident)}
     assert {"train scDMAC", "compute PCA + k-means", "shared denoising stage"} <= verbs

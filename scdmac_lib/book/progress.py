@@ -198,8 +198,8 @@ def page_origins(profile: str) -> Callable[[str], str]:
         local = sum((cache.run_dir(s) / "result.json").is_file() for s in specs)
         archived = sum(archive.holds(s) for s in specs if not (cache.run_dir(s) / "result.json").is_file())
         missing = len(specs) - local - archived
-        parts = [(n, where) for n, where in ((archived, "from the results archive"), (local, "computed on this machine"),
-                                              (missing, "missing")) if n]
+        counted = ((archived, "from the results archive"), (local, "computed on this machine"), (missing, "missing"))
+        parts = [(n, where) for n, where in counted if n]
         runs = f"{len(specs)} run{'' if len(specs) == 1 else 's'}"
         if len(parts) == 1:
             return f"{runs} {parts[0][1]}"
@@ -231,7 +231,8 @@ def run(command: list[str], *, log: Path, reporter: Reporter, verbose: bool = Fa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--log", type=Path, required=True, help="where Snakemake's own output goes")
-    parser.add_argument("--profile", default=None, help="the run profile: notebooks' lines say where their runs came from")
+    parser.add_argument("--profile", default=None,
+                        help="the run profile: notebooks' lines say where their runs came from")
     parser.add_argument("--verbose", action="store_true", help="print Snakemake's own output too")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the Snakemake command")
     args = parser.parse_args(argv)

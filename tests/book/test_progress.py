@@ -110,8 +110,9 @@ def test_error_line_prefers_the_line_that_names_the_failure(tmp_path):
 
 def test_run_text_names_the_run_and_only_the_settings_it_changes():
     spec = make_spec("zeisel", "scDMAC", 1, {"mae.mask_ratio": 0.2, "zinb.train.max_steps": 30, "n_threads": 1})
-    assert progress.run_text(spec) == "scDMAC on Zeisel (stand-in), seed 1 (mae.mask_ratio=0.2, zinb.train.max_steps=30)"
-    assert progress.run_text(spec, {"zinb.train.max_steps": 30}) == "scDMAC on Zeisel (stand-in), seed 1 (mae.mask_ratio=0.2)"
+    named = "scDMAC on Zeisel (stand-in), seed 1"
+    assert progress.run_text(spec) == f"{named} (mae.mask_ratio=0.2, zinb.train.max_steps=30)"
+    assert progress.run_text(spec, {"zinb.train.max_steps": 30}) == f"{named} (mae.mask_ratio=0.2)"
     many = make_spec("zeisel", "scDMAC", 0, {"mae.mask_ratio": 0.2, "mae.latent": 8, "cluster.inflation": 3.0,
                                              "zinb.bottleneck": 16})
     assert progress.run_text(many).endswith("and 1 more)")
@@ -131,7 +132,10 @@ rule notebook:
     output: "book/executed/{name}.ipynb"
     message: "{wildcards.name}: Page {wildcards.name}"
     log: "_build/logs/{name}.log"
-    shell: "if [ {wildcards.name} = broken ]; then echo 'scdmac: failed: notebook broken: KeyError: x' > {log}; exit 1; fi; echo ok > {output}"
+    shell:
+        "if [ {wildcards.name} = broken ]; then "
+        "echo 'scdmac: failed: notebook broken: KeyError: x' > {log}; exit 1; fi; "
+        "echo ok > {output}"
 
 rule book:
     input: expand("book/executed/{name}.ipynb", name=["a", "broken"])
@@ -166,7 +170,8 @@ def test_page_origins_counts_where_a_pages_runs_are(tmp_path, monkeypatch):
     origins = progress.page_origins("smoke")
     assert origins("00_data") == ""  # reads no runs
     text = origins("50_table2_3_ari_nmi")
-    assert re.fullmatch(r"\d+ runs (from the results archive|missing)|\d+ runs: \d+ from the results archive, \d+ missing",
+    assert re.fullmatch(r"\d+ runs (from the results archive|missing)"
+                        r"|\d+ runs: \d+ from the results archive, \d+ missing",
                         text), text
 
 
