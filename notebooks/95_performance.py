@@ -72,8 +72,8 @@ page.show_table(tables.text_table(machines.set_index("machine").T.rename_axis("m
 # On every input file, the benchmark ran one command and then the other, each as a process of its
 # own, and timed it from its start to its exit, with its peak resident memory (the process's own,
 # from the operating system). An absolute time says as much about the machine as about the method;
-# the ratio of the two commands, measured on one machine a minute apart, is the figure that carries
-# over to another machine. scanpy's pipeline is given no number of clusters (Leiden at its default
+# the ratio of the two commands, measured on one machine one after the other, is the figure that
+# carries over to another machine. scanpy's pipeline is given no number of clusters (Leiden at its default
 # resolution); scDMAC is given the number of labelled cell types.
 
 # %% tags=["hide-input"]

@@ -150,8 +150,9 @@ def test_targets_and_sentences_come_from_the_records(tmp_path):
     text = records.comparison_sentence(records.comparison(frame))
     assert "On Zeisel (stand-in), 3,005 cells, the default command took 100 s, 5.0 times scanpy's" in text
     assert "from 10.0 at 1,000 cells to 2.0 at 100,000 cells" in text
+    assert "(20 s; in CPU seconds 150 against 30, 5.0 times)" in text
     scaling = records.scaling_sentence(frame)
-    assert "scDMAC default command: 8.0 times the time (50 to 400 s)" in scaling
+    assert "scDMAC default command, 50 s to 400 s (8.0 times) and 0.05 to 5.00 GiB peak memory" in scaling
     assert "stages run the same optimizer steps at every size (300, 300, 100) and take 80% of its time" in scaling
     frame.loc[frame["input"] == "sim-1000", "mae_steps"] = 200
     assert "run 600 to 700 optimizer steps in all" in records.scaling_sentence(frame)
@@ -186,6 +187,8 @@ def test_the_plot_has_both_commands(tmp_path):
     fig = records.plot_scaling(frame)
     assert [len(ax.lines) for ax in fig.axes] == [2, 2]
     assert [ax.get_legend() for ax in fig.axes] == [None, None] and len(fig.legends) == 1  # outside the data
+    fig.canvas.draw()
+    assert "100,000" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
     plt.close(fig)
     with pytest.raises(ValueError, match="no simulated case is stored"):
         records.plot_scaling(frame[frame["kind"] == "real"])
