@@ -55,9 +55,9 @@ _stamp = f"profile={PROFILE} recompute={RECOMPUTE}\n"
 if not Path(PROFILE_STAMP).is_file() or Path(PROFILE_STAMP).read_text() != _stamp:
     Path(PROFILE_STAMP).parent.mkdir(parents=True, exist_ok=True)
     Path(PROFILE_STAMP).write_text(_stamp)  # newer than every executed notebook: they are rerun
-# The landing page (99_summary) reads the tables of the reports and of the stage diagnosis, so it runs
+# The landing page (99_summary) reads the tables of the reports, the method study and the stage diagnosis, so it runs
 # after them; every other notebook waits only for the runs it reads.
-REPORTS = [n for n in NAMES if (n[:1] == "9" or n == "75_stage_diagnosis") and n != LANDING_PAGE]
+REPORTS = [n for n in NAMES if (n[:1] == "9" or n in ("70_method_study", "75_stage_diagnosis")) and n != LANDING_PAGE]
 PROSE = [f"book/{p}.md" for p in ("intro", "methods", "data", "reproducibility", "performance", "own-data", "rerun")]
 try:  # outputs relative to the working directory when the results folder is inside it
     RESULTS = paths.results_dir().relative_to(Path.cwd()).as_posix()

@@ -139,7 +139,7 @@ display(Markdown(reconstruction.tests_takeaway(comparison.tests)))
 answer = reconstruction.reconstruction_answer(real)
 evidence = answer.evidence.assign(**{c: answer.evidence[c].str.join(", ") for c in (
     "higher", "lower", "mean_higher", "mean_lower")})
-page.save_table(evidence, f"{NAME}_reconstruction")
+page.save_table(evidence.assign(answer=answer.answer), f"{NAME}_reconstruction")  # the landing page reads it
 display(Markdown(reconstruction.rule_statement()))
 display(Markdown(answer.statement))
 display(Markdown(reconstruction.first_rule_sentence(real)))

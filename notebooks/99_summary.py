@@ -16,7 +16,8 @@
 # This book is the reproducible companion to scDMAC (Xu et al., 2026, Frontiers in Bioinformatics,
 # doi:10.3389/fbinf.2026.1758257), a deep clustering method for single-cell RNA-seq data. This page
 # says first what our runs show, then what they rest on, then the verdict on each of the paper's
-# claims. Everything on it is read from the tables the [reproducibility report](90_reproducibility.ipynb)
+# claims. Everything on it is read from the tables the [reproducibility report](90_reproducibility.ipynb),
+# the [method study](70_method_study.ipynb) and the [stage diagnosis](75_stage_diagnosis.ipynb)
 # computed and saved (each section names the page whose numbers it shows).
 
 # %% tags=["parameters", "hide-input"]
@@ -26,8 +27,18 @@ device = "auto"
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
+import pandas as pd
+
 from scdmac_lib.book import page, plots_results, tables
 from scdmac_lib.report import compare, headline, reconstruction, summary_files
+from scdmac_lib.runs import study
+from scdmac_lib.runtime import paths
+
+
+def saved_table(name: str) -> pd.DataFrame | None:
+    """A table another page saved in this build (``results/tables/NAME.csv``), or None."""
+    path = paths.results_dir() / "tables" / f"{name}.csv"
+    return pd.read_csv(path) if path.is_file() else None
 
 report = summary_files.read_report(profile)  # refuses tables of another profile
 prov = report.provenance
@@ -48,16 +59,19 @@ display(Markdown("\n\n".join([
     headline.ablations_sentence(report.comparisons),
     headline.mask_sentence(*report.fact("mask_auc")),
 ])))
-display(Markdown(f"**Where scDMAC loses.** The [stage diagnosis](75_stage_diagnosis.html) follows the cell types "
-                 "through each stage of scDMAC, beside scziDesk-style (which clusters the ZINB autoencoder's "
-                 f"bottleneck instead), and answers [{reconstruction.QUESTION}]"
-                 f"(75_stage_diagnosis.html#{reconstruction.ANCHOR})"))  # a code cell's output: links as built
+display(Markdown(headline.stage_sentence(saved_table("75_stage_diagnosis_reconstruction"),
+                                         f"75_stage_diagnosis.html#{reconstruction.ANCHOR}")))  # links as built
 
 # %% [markdown]
 # ## What these results rest on
 
 # %% tags=["hide-input"]
-display(Markdown("\n".join(f"> - {item}" for item in headline.scope_items(report, prov.datasets))))
+check, arms = saved_table("70_method_study_defaults"), saved_table("70_method_study_summary")
+defaults = (study.undetermined_sentence(check, dict(zip(arms["arm"], arms["status"])))
+            if check is not None and arms is not None and "status" in arms else
+            "The method study's tables are not saved on this build, so which defaults rest on arms it leaves "
+            "undetermined is not said here.")
+display(Markdown("\n".join(f"> - {item}" for item in headline.scope_items(report, prov.datasets, defaults))))
 
 # %% [markdown]
 # ## Do the paper's claims hold?

@@ -50,3 +50,17 @@ def test_best_and_collapsed_and_mask_sentences():
     assert "chance level" in headline.mask_sentence(0.5, "0.499-0.501 over 21 runs")
     assert "chance" not in headline.mask_sentence(0.8, "0.7-0.9 over 21 runs")
     assert headline.mask_sentence(math.nan, "") == ""
+
+
+def test_the_stage_sentence_reads_the_saved_answer_and_its_heterogeneity():
+    evidence = pd.DataFrame({"comparison": ["counterfactual", "stages"], "effect": [-0.012, 0.0],
+                             "low": [-0.09, -0.05], "high": [0.066, 0.05], "n_datasets": [7, 7],
+                             "het_p": [0.001, 0.4], "higher": ["deng", ""], "lower": ["pollen, zeisel", ""],
+                             "answer": ["depends on the dataset"] * 2})
+    text = headline.stage_sentence(evidence, "75_stage_diagnosis.html#a")
+    assert "answers *depends on the dataset*" in text and "(75_stage_diagnosis.html#a)" in text
+    assert "-0.012 ARI over 7 datasets, 95% interval [-0.090, +0.066]" in text
+    assert "the difference differs (one-way ANOVA p = 0.001)" in text
+    assert "shown higher on Deng (stand-in), lower on Pollen (stand-in), Zeisel (stand-in)" in text
+    assert "not saved" in headline.stage_sentence(None, "x") and "not saved" in headline.stage_sentence(
+        evidence.drop(columns="answer"), "x")
