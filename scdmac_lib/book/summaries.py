@@ -507,11 +507,6 @@ def label_scores(dataset: str, truth, labelings: Mapping[str, tuple[np.ndarray, 
     return pd.DataFrame(rows)
 
 
-def change_word(delta: float) -> str:
-    """``raised``, ``lowered`` or ``left`` (unchanged), for a sentence about a change of ``delta``."""
-    return "raised" if delta > 0 else "lowered" if delta < 0 else "left"
-
-
 # --------------------------------------------------------------------------- the own-data page
 def result_keys_table(adata, key: str = "scdmac") -> pd.DataFrame:
     """Where :func:`scdmac_lib.api.cluster.scdmac` wrote its results in ``adata``: place, key and what it holds."""
