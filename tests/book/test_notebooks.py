@@ -238,6 +238,7 @@ def test_every_notebook_runs_on_smoke_and_the_book_builds(tmp_path, monkeypatch)
         assert out.is_file()
         text = out.read_text()
         assert str(paths.REPO_ROOT) not in text and str(tmp_path) not in text, f"{name} shows an absolute path"
+    _landing_counts_are_the_claims_csvs(book / "executed", tmp_path / "results" / "tables")
     # the notebooks computed exactly the runs the workflow plans for them (scdmac_lib.runplan)
     planned = plan.plan("smoke", runner.NOTEBOOKS)
     assert {p.name for p in (tmp_path / "results" / "runs").iterdir()} == set(planned.runs)
@@ -250,6 +251,21 @@ def test_every_notebook_runs_on_smoke_and_the_book_builds(tmp_path, monkeypatch)
     check = subprocess.run([sys.executable, str(paths.REPO_ROOT / "tools" / "check_book.py"), "--html", str(html),
                             "--shots", str(tmp_path / "shots")], capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-2000:]
+
+
+def _landing_counts_are_the_claims_csvs(executed, tables):
+    """The landing page's verdict counts are those of the claims CSV it reads (issue 22)."""
+    import nbformat
+
+    from scdmac_lib.report import summary_files
+
+    report = summary_files.read_report("smoke", tables)
+    nb = nbformat.read(executed / f"{build.LANDING_PAGE}.ipynb", as_version=4)
+    shown = [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+             if "text/markdown" in o.get("data", {})]
+    counts = summary_files.verdict_counts(report.claims)
+    assert summary_files.verdict_sentence(counts, report.provenance) in shown
+    assert sum(counts.values()) == len(report.claims) > 0
 
 
 @pytest.mark.slow
