@@ -18,17 +18,17 @@
 # masked autoencoder with mask predictor, weighted soft k-means with Student-t self-training);
 # Fig. 2, the ZINB denoising autoencoder with its three output heads; Fig. 3, the masked autoencoder,
 # its mask predictor and its two losses. Unlike the paper's drawings these are drawn from this
-# project's actual configuration (`scdmac_lib.config`) with the chosen profile's overrides, so every
+# project's actual configuration (`scdmac_lib.config`) with the chosen [profile](#term-profile)'s overrides, so every
 # layer size and loss weight written on a box is the one the other notebooks train with.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 n_clusters = 10  # k written on the flowchart (a config field: the paper sets it to the number of cell types)
 variant = "scDMAC"  # or an ablation: "scDMAC-Z", "scDMAC-W", "scDMAC-P"
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 from IPython.display import Markdown, display
 
 from scdmac_lib.book import diagrams, page, summaries, takeaways
@@ -38,6 +38,8 @@ NAME = "05_model_diagrams"
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, note=f"variant {variant}, k = {n_clusters}")
 overrides = pg.profile.config_overrides()
 cfg = make_config(n_clusters, variant=variant, **overrides)
+
+# %% tags=["hide-input"]
 display(Markdown("Config overrides of the profile: "
                  + (", ".join(f"`{k} = {v}`" for k, v in overrides.items()) or "none") + "."))
 
@@ -70,7 +72,7 @@ page.show_figure(fig, "fig2_zinb_autoencoder",
 # %% [markdown]
 # ## Fig. 3: the masked autoencoder and the mask predictor (Eq. 9-15)
 #
-# The denoised matrix $X_z$ is corrupted to $X_M = M \odot X' + (1 - M) \odot X_z$ with $X'$ the
+# The denoised matrix [$X_z$](#term-x-z) is corrupted to $X_M = M \odot X' + (1 - M) \odot X_z$ with $X'$ the
 # gene-wise shuffled matrix and $M_{ij} \sim \mathrm{Bernoulli}(p)$. The loss mixes the weighted
 # reconstruction error and the mask predictor's binary cross-entropy:
 #

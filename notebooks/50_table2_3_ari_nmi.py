@@ -15,20 +15,20 @@
 #
 # Regenerates the paper's main benchmark (Xu et al., 2026, Section 3.3, Tables 2 and 3): every
 # method this project runs (scDMAC and the "-style" re-implementations of the baselines) on every
-# dataset of the profile, over the profile's seeds. Our numbers (mean ± sd over seeds, and the best
+# dataset of the [profile](#term-profile), over the profile's seeds. Our numbers (mean ± sd over seeds, and the best
 # seed, since the paper reports a best configuration) stand beside the paper's reported values. The
-# paper's Deng, Pollen and Zeisel are represented by reduced stand-ins (fewer cells, genes or types),
+# paper's Deng, Pollen and Zeisel are represented by reduced [stand-ins](#term-stand-in) (fewer cells, genes or types),
 # so the two sides are not a like-for-like re-measurement; the other datasets have no paper column.
 # The paper's baselines we do not re-implement appear in the reported tables only.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 from IPython.display import Markdown, display
 
 from scdmac_lib.book import page, plots_results, tables, takeaways
@@ -39,6 +39,8 @@ NAME = "50_table2_3_ari_nmi"
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds)
 DATASETS, SEEDS = list(pg.datasets), list(pg.seeds)  # those of the runs the workflow plans for this page
 methods, scvi_note = page_runs.benchmark_methods(pg.profile)
+
+# %% tags=["hide-input"]
 display(Markdown(f"Methods run: {', '.join(methods)}." + (f" **Note:** {scvi_note}" if scvi_note else "")))
 page.show_table(compare.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 

@@ -17,20 +17,20 @@
 # silhouette coefficient of each method's embedding under its own predicted clusters (no labels).
 # The runs are the same specs as the Table 2-3 notebook, so they come from the run cache. The paper
 # reports PCA + K-means, scDeepCluster, scDCCA and scDMAC; we show every method we run, beside the
-# reported values where the paper has them (stand-in datasets only). Silhouettes of different
+# reported values where the paper has them ([stand-in](#term-stand-in) datasets only). Silhouettes of different
 # embeddings (PCA, autoencoder bottlenecks of different sizes) are not on a common scale: read them
 # as a property of each embedding, not as a ranking of clusterings. To compare methods, the second
 # part scores every method's clusters in one space shared by all of them, and the paper's claim is
 # decided there.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 from IPython.display import Markdown, display
 
 from scdmac_lib.book import page, plots_results, tables, takeaways
@@ -41,6 +41,8 @@ NAME = "51_table4_silhouette"
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds)
 DATASETS, SEEDS = list(pg.datasets), list(pg.seeds)  # those of the runs (the specs of Tables 2-3)
 methods, scvi_note = page_runs.benchmark_methods(pg.profile)
+
+# %% tags=["hide-input"]
 if scvi_note:
     display(Markdown(f"**Note:** {scvi_note}"))
 page.show_table(compare.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")

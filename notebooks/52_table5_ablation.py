@@ -16,17 +16,17 @@
 # Regenerates the paper's ablation (Xu et al., 2026, Section 3.4, Table 5): the full scDMAC against
 # scDMAC-Z (no ZINB denoising stage: the masked autoencoder runs on the log-normalized counts),
 # scDMAC-W (unweighted reconstruction, lambda = 0.5) and scDMAC-P (no mask predictor), on every
-# dataset of the profile over its seeds. The full-model runs are the same specs as Tables 2-3 (read
-# from the cache); the stand-ins are reduced versions of the paper's datasets.
+# dataset of the [profile](#term-profile) over its seeds. The full-model runs are the same specs as Tables 2-3 (read
+# from the cache); the [stand-ins](#term-stand-in) are reduced versions of the paper's datasets.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 from IPython.display import Markdown, display
 
 from scdmac_lib.book import page, plots_results, tables
@@ -38,6 +38,8 @@ NAME = "52_table5_ablation"
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds)
 DATASETS, SEEDS = list(pg.datasets), list(pg.seeds)  # those of the runs: scDMAC and its ablations
 VARIANTS = ["scDMAC", *page_runs.ABLATIONS]
+
+# %% tags=["hide-input"]
 page.show_table(compare.dataset_table(DATASETS), "The datasets, and the paper datasets the stand-ins replace.")
 display(Markdown(claims.data_kinds_sentence(DATASETS)))
 
@@ -79,7 +81,7 @@ for metric, long in tables_long.items():
 # with a t interval), Holm's correction runs over the three variants, and "on every dataset" is
 # checked dataset by dataset. Each effect is recomputed leaving each dataset out in turn, to show how
 # much of it rests on one dataset. Removing the mask predictor (scDMAC-P) tests the paper's component
-# only if the full model's predictor learned something: while its mask AUC is at chance, that
+# only if the full model's predictor learned something: while its [mask AUC](#term-mask-auc) is at chance, that
 # comparison cannot be tested here (`scdmac_lib.report.ablations`).
 
 # %% tags=["hide-input"]

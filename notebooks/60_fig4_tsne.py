@@ -15,11 +15,11 @@
 #
 # Regenerates the paper's visualization (Xu et al., 2026, Section 3.3, Fig. 4): a two-dimensional
 # t-SNE (scikit-learn, fixed random state) of scDMAC's final embedding on each dataset of the
-# profile, coloured once by the ground-truth cell types and once by scDMAC's clusters. The
+# [profile](#term-profile), coloured once by the ground-truth cell types and once by scDMAC's clusters. The
 # embeddings are those of the cached Table 2-3 runs (the profile's first seed); t-SNE is only a
 # picture of the embedding, and distances between far-apart groups in it carry little meaning.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
@@ -28,7 +28,7 @@ tsne_random_state = 0
 max_cells = 5000  # t-SNE on at most this many cells (a fixed random subset beyond it)
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 from IPython.display import display
 
 from scdmac_lib.book import page, plots_results, projection, takeaways

@@ -17,19 +17,19 @@
 # p (Fig. 5; paper: best at 0.2-0.3), the weight lambda of the masked genes in the reconstruction
 # loss (Fig. 6; paper: peak at 0.7) and the weight gamma_m of the mask-prediction loss (Fig. 7;
 # paper: peak at 0.65). Each is a one-parameter sweep of scDMAC, all other settings at their
-# defaults, over the profile's sweep datasets and sweep seeds; ARI and NMI are means over seeds.
+# defaults, over the [profile](#term-profile)'s sweep datasets and sweep seeds; ARI and NMI are means over seeds.
 # The paper gives no full curves in its text, only the optimum and, for Figs. 6 and 7, the peak
-# values on some datasets: these are drawn as stars for the matching stand-in dataset, labelled
+# values on some datasets: these are drawn as stars for the matching [stand-in](#term-stand-in) dataset, labelled
 # "reported". A sweep point equal to the default is the Table 2-3 run itself (read from the cache).
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's sweep datasets (None: the profile's)
 seeds = None  # list of seeds overriding the profile's sweep seeds (None: the profile's)
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -41,6 +41,8 @@ NAME = "61_fig5_7_sweeps"
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds)
 DATASETS = list(pg.datasets)  # those of the runs the workflow plans for this page
 GRIDS = page_runs.sweep_grids(pg.profile)
+
+# %% tags=["hide-input"]
 grids = pd.DataFrame({"parameter": list(GRIDS), "figure": [reported.SWEEPS[p]["figure"] for p in GRIDS],
                       "grid": [", ".join(f"{v:g}" for v in g) for g in GRIDS.values()],
                       "paper's optimum": [claims.format_range(*reported.SWEEPS[p]["optimum"]) for p in GRIDS]})

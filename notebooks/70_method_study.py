@@ -17,15 +17,15 @@
 # network's input is scaled, what the mask predictor of Eq. 12 reads, how Eq. 15 mixes its two
 # losses, whether Eq. 17 updates the centres in closed form, what the inflation "default 1" means,
 # the size of the embedding. The methods page lists them; this page makes each one a switch and
-# compares it, one change at a time, with the readings this project used before the study (the
-# *baseline*), on every dataset of the profile with several seeds. The rule that turns the
-# comparison into new defaults was written and committed before any arm was run; it is shown as
+# compares it, one change at a time, with the [readings](#term-reading) this project used before the study (the
+# *baseline*), on every dataset of the [profile](#term-profile) with several seeds. The rule that turns the
+# comparison into new defaults was written and committed before any [arm](#term-arm) was run; it is shown as
 # registered, its decisions stay in their own column, and the changes made to it afterwards are
 # dated beside it. A sensitivity analysis added after the runs (dated) asks how strong each arm's
 # evidence is, with the dataset as the unit, and what the same rule decides on that evidence. Every
 # number and every statement of what the study decided is computed from the stored runs.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
@@ -33,7 +33,7 @@ seeds = None  # list of seeds overriding the profile's study seeds (None: the pr
 run_missing = None  # compute runs missing from the cache (None: only on the smoke profile)
 n_threads = None  # CPU threads of this kernel (None: $SCDMAC_THREADS, else the cores it may use); each run pins 1
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -49,6 +49,8 @@ RUN_MISSING = page_runs.computes_missing(NAME, profile) if run_missing is None e
 pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=datasets, seeds=seeds,
                     computes_missing=RUN_MISSING,
                     note="every arm is scDMAC with the profile's training budgets, one CPU thread per run")
+
+# %% tags=["hide-input"]
 page.show_table(compare.dataset_table(list(pg.datasets)), "The datasets of the study and what each stands for.")
 display(Markdown(study.datasets_takeaway(list(pg.datasets))))
 
@@ -78,7 +80,7 @@ display(Markdown(study.POST_HOC))
 # ## The arms
 #
 # Each arm changes the keys shown from the baseline, which pins the readings used before the study.
-# `paper rank` orders the readings of a group by how closely they follow the paper's text (0 =
+# [`paper rank`](#term-paper-rank) orders the readings of a group by how closely they follow the paper's text (0 =
 # closest; the baseline's rank in that group beside it).
 
 # %% tags=["hide-input"]
@@ -133,7 +135,7 @@ else:
 # the test ranked (it drops zero differences). Then the sensitivity analysis: the mean over
 # datasets of each dataset's mean paired difference, its 95% and 90% t intervals, the two-sided
 # p-value Holm-adjusted over all arms, the smallest difference the design could detect, the numbers
-# of datasets and seeds, and the status. The CSV holds both, with NMI and the mask AUC.
+# of datasets and seeds, and the status. The CSV holds both, with NMI and the [mask AUC](#term-mask-auc).
 
 # %% tags=["hide-input"]
 effects = study.arm_effects(frame) if not summary.empty else pd.DataFrame()

@@ -17,20 +17,21 @@
 # and which one loses it, every scDMAC run also clusters each stage's output the same way, with
 # k-means at the run's k and seed: the PCA of the log-normalized input (this is the PCA + k-means
 # baseline), the ZINB autoencoder's bottleneck (what scziDesk clusters), the PCA of its reconstruction
-# X_z (what the paper feeds to the masked stage), the pretrained embedding Z, and the fine-tuned labels.
-# A counterfactual run, which is not the paper's method, feeds the bottleneck to the masked stage
-# instead of X_z, to answer whether the reconstruction is where cell types are lost. Two simulated
-# datasets with very unequal cluster sizes, one of them with dominant marker genes, test the two
-# failure modes seen on real data; and one fit is opened up to examine why a stage might lose.
+# [X_z](#term-x-z) (what the paper feeds to the masked stage), the pretrained embedding [Z](#term-z),
+# and the fine-tuned labels. A [counterfactual](#term-counterfactual) run, which is not the paper's
+# method, feeds the bottleneck to the masked stage instead of X_z, to answer whether the
+# reconstruction is where cell types are lost. Two simulated datasets with very unequal cluster
+# sizes, one of them with dominant marker genes, test the two failure modes seen on real data; and
+# one fit is opened up to examine why a stage might lose.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
 seeds = None  # list of seeds overriding the profile's (None: the profile's)
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
@@ -50,6 +51,8 @@ pg = page.open_page(NAME, profile, device, n_threads=n_threads, datasets=dataset
 SIMS = [d for d in pg.datasets if d in simulate.PRESETS]
 DATASETS = [d for d in pg.datasets if d not in simulate.PRESETS]
 SEEDS = list(pg.seeds)
+
+# %% tags=["hide-input"]
 truths = {d: catalogue.load_dataset(d).obs[catalogue.LABEL_KEY].to_numpy() for d in pg.datasets}
 runs = reconstruction.run_frame([execute.run(s, device=device) for s in pg.runs], truths)
 real = runs[runs["dataset"].isin(DATASETS)]
@@ -86,7 +89,7 @@ page.show_table(reconstruction.stage_changes_display(scdmac_runs),
 display(Markdown(reconstruction.stage_change_lines(scdmac_runs)))
 
 # %% [markdown]
-# Label-free checks of the same runs (means over seeds): the mask predictor's AUC on fresh masks,
+# Label-free checks of the same runs (means over seeds): the [mask predictor's AUC](#term-mask-auc) on fresh masks,
 # the number of non-empty clusters and the smallest cluster; and, with the labels, the recall of the
 # smallest annotated type under the best one-to-one matching of clusters to types.
 

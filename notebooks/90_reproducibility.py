@@ -19,10 +19,10 @@
 # runs are too few or too noisy to tell, and the row gives the smallest effect they could have seen.
 # The runs are exactly the specs of the Table 2-3, Table 4, Table 5 and Fig. 5-7 pages, so they come
 # from the results archive or the run cache (anything missing is computed). Which datasets are the
-# paper's own and which are stand-ins or extras, and what that makes of the verdicts, is stated
-# under the verdicts. The landing page reads the tables this page saves.
+# paper's own and which are [stand-ins](#term-stand-in) or [extras](#term-extra), and what that makes
+# of the verdicts, is stated under the verdicts. The landing page reads the tables this page saves.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 datasets = None  # list of dataset names overriding the profile's (None: the profile's)
@@ -31,7 +31,7 @@ sweep_datasets = None  # overrides the profile's sweep datasets (None: the profi
 sweep_seeds = None  # overrides the profile's sweep seeds (None: the profile's)
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 

@@ -16,18 +16,18 @@
 # Not a paper item: how long `scdmac cluster` takes with every setting at its default, and how much
 # memory it needs, beside scanpy's Leiden pipeline on the same file, both timed as whole processes
 # (start-up, imports, reading and writing the files included) on the same machine, on Zeisel
-# (stand-in) and on simulated count matrices of growing size. The numbers
+# ([stand-in](#term-stand-in)) and on simulated count matrices of growing size. The numbers
 # come from the benchmark's stored records (`benchmarks/performance/`, one file per case, committed with
 # the source, each with the machine and the conditions it was measured under); the book never reruns
 # the benchmark. The command that measures them again is named below.
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 results_dir = None  # folder of the benchmark's records (None: benchmarks/performance)
 n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kernel may use)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 import sys
 from pathlib import Path
 
@@ -39,6 +39,8 @@ from scdmac_lib.runtime import paths
 NAME = "95_performance"
 pg = page.open_page(NAME, profile, device, n_threads=n_threads,
                     note="every number here comes from the benchmark's stored records, not from the profile")
+
+# %% tags=["hide-input"]
 sys.path.insert(0, str(paths.REPO_ROOT / "benchmarks"))  # the benchmark's own modules
 import records  # noqa: E402  (benchmarks/records.py: reading the records, the tables and sentences below)
 

@@ -20,11 +20,11 @@
 # the [method study](70_method_study.ipynb) and the [stage diagnosis](75_stage_diagnosis.ipynb)
 # computed and saved (each section names the page whose numbers it shows).
 
-# %% tags=["parameters", "hide-input"]
+# %% tags=["parameters", "remove-input"]
 profile = "quick"
 device = "auto"
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 from IPython.display import Markdown, display
 
 import pandas as pd
@@ -43,6 +43,8 @@ def saved_table(name: str) -> pd.DataFrame | None:
 report = summary_files.read_report(profile)  # refuses tables of another profile
 prov = report.provenance
 pg = page.open_page("99_summary", profile, device, datasets=prov.datasets, seeds=prov.seeds)
+
+# %% tags=["hide-input"]
 display(Markdown(summary_files.origin_sentence(prov, page.RECOMPUTE_COMMAND)))
 
 # %% [markdown]
@@ -113,14 +115,14 @@ page.show_table(compare.dataset_table(list(prov.datasets)), "Each dataset of the
 # ## What else is here
 #
 # - [Quick start](01_quick_start.ipynb): three commands from install to a UMAP of the clusters.
-# - [The method](../methods.md), stage by stage, with every reading of an unclear equation stated;
+# - [The method](../methods.md), stage by stage, with every [reading](#term-reading) of an unclear equation stated;
 #   the executed walk-throughs of each stage follow it.
 # - [Tables 2-5 and Figures 4-7](50_table2_3_ari_nmi.ipynb), regenerated beside the reported values.
 # - [Using scDMAC on your own data](80_own_data.ipynb): the command on real `.h5ad` files, `-k auto`,
 #   label-free diagnostics and every error message.
 # - [Rerunning a page or the whole book](../rerun.md).
 #
-# Every page states the profile (`smoke`: synthetic data in seconds; `quick`: the default, the
+# Every page states the [profile](#term-profile) (`smoke`: synthetic data in seconds; `quick`: the default, the
 # library's default training budgets; `paper`: the paper's datasets where present, five seeds,
 # every sweep point and longer budgets of this project's choosing, since the paper states none),
 # seeds, datasets (by kind), device and commit its numbers came from, and where its runs came from
