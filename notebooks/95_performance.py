@@ -103,11 +103,12 @@ display(Markdown("The commands, as run on each file (`FILE` the input, `K` its n
 display(Markdown(
     f"Simulated inputs: {', '.join(f'{n:,}' for n in sorted(sim['n_cells'].unique()))} cells, each with "
     f"{', '.join(f'{n:,}' for n in sorted(sim['n_genes'].unique()))} genes and "
-    f"{', '.join(str(n) for n in sorted(sim['n_types'].unique()))} clusters. " + records.scaling_sentence(frame)))
+    f"{', '.join(str(n) for n in sorted(sim['n_types'].unique()))} clusters."))
 page.show_figure(records.plot_scaling(frame), NAME,
                  "Whole-process seconds (left) and peak memory (right) of each command against the number of "
                  "cells of the simulated inputs, both axes logarithmic; machine "
-                 + ", ".join(sorted(sim["machine"].unique())) + " of the table above.")
+                 + ", ".join(sorted(sim["machine"].unique())) + " of the table above.",
+                 takeaway=records.scaling_sentence(frame))
 
 # %% [markdown]
 # ## Where scDMAC's time goes

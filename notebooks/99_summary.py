@@ -29,7 +29,7 @@ from IPython.display import Markdown, display
 
 import pandas as pd
 
-from scdmac_lib.book import page, plots_results, tables
+from scdmac_lib.book import page, plots_results, tables, takeaways
 from scdmac_lib.report import compare, headline, reconstruction, summary_files
 from scdmac_lib.runs import study
 from scdmac_lib.runtime import paths
@@ -102,7 +102,8 @@ page.show_table(tables.claims_table(tables.verdict_frame(report.claims),
 display(Markdown(compare.reported_comparison_note(list(prov.datasets))))
 fig = plots_results.plot_scdmac_vs_reported(report.scdmac)
 page.show_figure(fig, "99_summary_scdmac_vs_reported", "scDMAC's ARI and NMI on each dataset: our mean over "
-                 "seeds (bars, sd whiskers) and the paper's reported value (diamonds) where the paper has one.")
+                 "seeds (bars, sd whiskers) and the paper's reported value (diamonds) where the paper has one.",
+                 takeaway=takeaways.scdmac_vs_reported(report.scdmac))
 
 # %% [markdown]
 # ## The datasets: what each one is

@@ -430,6 +430,23 @@ def ours_vs_reported(long: pd.DataFrame, metric: str, *, method: str = "scDMAC")
     return text
 
 
+def scdmac_vs_reported(rows: pd.DataFrame) -> str:
+    """Per metric, on how many datasets our scDMAC is below the paper's reported value, and by how much.
+
+    ``rows`` has the columns of :data:`scdmac_lib.report.summary_files.SCDMAC_COLUMNS` (the landing page's figure).
+    """
+    parts = []
+    for metric, group in rows.groupby("metric", sort=False):
+        paired = group.dropna(subset=["reported"])
+        if paired.empty:
+            parts.append(f"The paper reports no {metric} for these datasets.")
+            continue
+        gap = paired["ours_mean"] - paired["reported"]
+        parts.append(f"{metric}: ours is below the paper's value on {int((gap < 0).sum())} of the {len(paired)} "
+                     f"datasets it reports (ours minus reported: {_range(gap)}).")
+    return " ".join(parts)
+
+
 # --------------------------------------------------------------------------- Figs. 5-7
 def sweep(summary: pd.DataFrame, param: str, *, metric: str = "ari") -> str:
     """Where our ``metric`` peaks on each dataset of one sweep against the paper's optimum, how much it moves,

@@ -229,3 +229,11 @@ def test_diagram_takeaways_follow_the_config():
     assert "a fresh 25% of the entries" in tk.mae_diagram(cfg) and "0.8 on those entries" in tk.mae_diagram(cfg)
     assert "(no denoising)" in tk.flowchart(make_config(7, variant="scDMAC-Z"))
     assert tk.mae_diagram(make_config(7, variant="scDMAC-P")).endswith("there is no mask predictor (scDMAC-P).")
+
+
+def test_scdmac_against_reported_counts_the_datasets_below_per_metric():
+    rows = pd.DataFrame({"metric": ["ARI", "ARI", "ARI", "NMI"], "ours_mean": [0.5, 0.9, 0.4, 0.7],
+                         "reported": [0.8, 0.85, float("nan"), float("nan")]})
+    text = tk.scdmac_vs_reported(rows)
+    assert text.startswith("ARI: ours is below the paper's value on 1 of the 2 datasets it reports")
+    assert text.endswith("The paper reports no NMI for these datasets.")
