@@ -19,8 +19,9 @@ For every HTML page of the built book (``_build/html``, without ``_static``/``_s
   ``<details>``: the ``hide-input`` tag), that every image of the article has alternative text
   (``alt``) and is in a ``<figure>`` whose caption says what it shows (at least four words), that
   every link of the article to this book leads to a page that exists and, with a ``#fragment``, to
-  an element with that id, and that no text outside code and typeset math still reads as ``$...$``
-  TeX;
+  an element with that id, that no text outside code and typeset math still reads as ``$...$``
+  TeX, and that no section is empty (a heading and nothing under it) and no placeholder such as "No
+  benchmark results yet" shows;
 - checks that every figure can be read: each image carries its legibility record (the smallest
   text in pixels of the PNG and the legends that cover data, written when the figure is saved:
   ``scdmac_lib.book.legibility``), no legend covers data, and the smallest text as drawn in the
@@ -294,6 +295,27 @@ def is_redirect(soup: BeautifulSoup):
     return soup.find("meta", attrs={"http-equiv": lambda v: v and v.lower() == "refresh"})
 
 
+#: Text a finished page never shows: a placeholder left where results should be.
+PLACEHOLDERS = ("No benchmark results yet",)
+
+
+def empty_section_problems(soup: BeautifulSoup) -> list[str]:
+    """Sections of the article with a heading and nothing else (no text, image or table under it, its
+    subsections included), and placeholder text (:data:`PLACEHOLDERS`)."""
+    article = soup.select_one("article.bd-article") or soup
+    problems = []
+    for section in article.find_all("section"):
+        heading = section.find(["h1", "h2", "h3", "h4", "h5", "h6"])
+        if heading is None:
+            continue
+        rest = section.get_text(" ", strip=True).replace(heading.get_text(" ", strip=True), "", 1).strip(" #¶")
+        if not rest and section.find(["img", "table", "svg", "iframe"]) is None:
+            problems.append(f"section {heading.get_text(' ', strip=True).strip(' #¶')!r} is empty")
+    text = article.get_text(" ")
+    problems += [f"shows the placeholder {p!r}" for p in PLACEHOLDERS if p in text]
+    return problems
+
+
 def check_html(page: Path, html: str, *, rendered: bool) -> list[str]:
     """Problems of one page, from its HTML (``rendered``: the DOM after scripts ran)."""
     soup = BeautifulSoup(html, "html.parser")
@@ -353,7 +375,8 @@ def check_html(page: Path, html: str, *, rendered: bool) -> list[str]:
     for err in soup.select("div.output.traceback, div.cell_output .traceback, .output.error"):
         first = err.get_text(" ", strip=True)[:120]
         problems.append(f"error output in a notebook cell: {first}")
-    return problems + presentation_problems(soup) + link_problems(page, soup) + raw_math_problems(soup)
+    return (problems + presentation_problems(soup) + link_problems(page, soup) + raw_math_problems(soup)
+            + empty_section_problems(soup))
 
 
 def pages_of(html_dir: Path) -> list[Path]:

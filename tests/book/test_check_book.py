@@ -234,3 +234,13 @@ def test_the_tables_2_3_grid_as_it_was_fails_the_legibility_check_and_the_new_on
     (old_problem,), old_px = found[0]
     assert "below 9 px" in old_problem and old_px < 6, old_problem
     assert found[1][0] == [] and found[1][1] >= 10
+
+
+def test_an_empty_section_and_a_placeholder_are_reported():
+    check = _check_book()
+    html = ('<article class="bd-article"><section id="a"><h2>Per case<a class="headerlink">#</a></h2></section>'
+            '<section id="b"><h2>Targets</h2><section id="c"><h3>Inner</h3><p>text</p></section></section>'
+            '<section id="d"><h2>Figure</h2><img src="x.png" alt="x"></section>'
+            '<p>No benchmark results yet</p></article>')
+    assert check.empty_section_problems(BeautifulSoup(html, "html.parser")) == [
+        "section 'Per case' is empty", "shows the placeholder 'No benchmark results yet'"]
