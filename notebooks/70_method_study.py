@@ -121,7 +121,9 @@ if frame.empty:
 else:
     read = pd.concat([frame, combo_frame], ignore_index=True) if combo_frame is not None else frame
     commits = sorted(set(read["commit"]))
-    display(Markdown(f"{study.runs_read_text(len(pg.runs), frame, combo_frame)}; computed at commit(s) "
+    planned = len(page_runs.specs_for(NAME, pg.profile, datasets=datasets, seeds=seeds))  # now the arms are stored
+    display(Markdown(f"{study.runs_read_text(planned, frame, combo_frame, n_opened=len(pg.runs))}; computed at "
+                     "commit(s) "
                      f"{provenance.commits_text(commits)}; this page was executed at commit "
                      f"`{provenance.git_commit()[:10]}`."))
     runs_csv = page.save_table(frame, f"{NAME}_runs")

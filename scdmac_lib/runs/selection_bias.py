@@ -112,7 +112,8 @@ def combination_specs(profile, pairs, *, datasets, seeds, in_sample: bool = True
     frame, missing = study.collect(pairs, run_missing=False)
     if missing or frame.empty:
         return []
-    return [spec for arms in adopted_sets(frame, in_sample=in_sample)
+    testable = study.budget_testable(profile)
+    return [spec for arms in adopted_sets(frame, budget_testable=testable, in_sample=in_sample)
             for _, spec in study.study_specs(profile, [study.combination(arms)], datasets=datasets, seeds=seeds)]
 
 
@@ -121,7 +122,7 @@ def rule_7_specs(profile, pairs, *, datasets, seeds) -> list:
     frame, missing = study.collect(pairs, run_missing=False)
     if missing or frame.empty:
         return []
-    adopted = _adopted(frame[~frame["arm"].str.startswith(COMBINATION)], None, True)
+    adopted = _adopted(frame[~frame["arm"].str.startswith(COMBINATION)], None, study.budget_testable(profile))
     if len(adopted) < 2:
         return []
     return [spec for _, spec in study.study_specs(profile, [study.combination(adopted)], datasets=datasets,
@@ -137,7 +138,7 @@ def study_frame(profile, pairs) -> pd.DataFrame:
         return pd.DataFrame()
     datasets, seeds = sorted({s.dataset for _, s in pairs}), sorted({s.seed for _, s in pairs})
     parts = [frame]
-    for arms in adopted_sets(frame):
+    for arms in adopted_sets(frame, budget_testable=study.budget_testable(profile)):
         combo = study.study_specs(profile, [study.combination(arms)], datasets=datasets, seeds=seeds)
         rows, missing = study.collect(combo, run_missing=False)
         if not missing and not rows.empty:

@@ -865,10 +865,13 @@ def shipped_sentence(effects: pd.DataFrame | None, choice: Sequence[str] | None,
     return f"{text} {note}".strip()
 
 
-def runs_read_text(n_page: int, frame: pd.DataFrame, combination_frame: pd.DataFrame | None = None) -> str:
-    """The page's one run count: ``n_page`` (the runs of the line under the title), split into the arms'
-    runs (``frame``) and rule 7's combination runs (the ``"combination"`` rows of ``combination_frame``),
-    and those not stored. A split that adds up to more than ``n_page`` is a page that counts two ways."""
+def runs_read_text(n_page: int, frame: pd.DataFrame, combination_frame: pd.DataFrame | None = None, *,
+                   n_opened: int | None = None) -> str:
+    """The page's one run count: ``n_page`` (the runs the page plans, as in the line under the title), split
+    into the arms' runs (``frame``) and rule 7's combination runs (the ``"combination"`` rows of
+    ``combination_frame``), and those not stored. A split that adds up to more than ``n_page`` is a page that
+    counts two ways. ``n_opened``, the count of the line under the title, differs from ``n_page`` only when
+    the page computed the arms itself (rule 7's combination is planned once they are stored): then it says so."""
     n_arms = len(frame)
     n_combo = 0 if combination_frame is None or combination_frame.empty else int(
         (combination_frame["arm"] == "combination").sum())
@@ -883,7 +886,10 @@ def runs_read_text(n_page: int, frame: pd.DataFrame, combination_frame: pd.DataF
         parts.append(f"{n_combo} of rule 7's combination")
     if n_missing:
         parts.append(f"{n_missing} not stored")
-    return f"{n_page} runs (the count in the line under the title): " + "; ".join(parts)
+    where = ("the count in the line under the title" if n_opened in (None, n_page) else
+             f"{n_opened} in the line under the title, planned before this page computed the study's arms; rule "
+             "7's combination is planned once they are stored")
+    return f"{n_page} runs ({where}): " + "; ".join(parts)
 
 
 def arms_takeaway() -> str:

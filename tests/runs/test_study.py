@@ -453,6 +453,9 @@ def test_the_page_states_one_run_count():
     assert text == ("12 runs (the count in the line under the title): 8 of the baseline and its 1 arms; 4 of rule 7's "
                     "combination")
     assert study.runs_read_text(10, frame).endswith("8 of the baseline and its 1 arms; 2 not stored")
+    assert study.runs_read_text(12, frame, combo, n_opened=12).startswith("12 runs (the count in the line under")
+    assert study.runs_read_text(12, frame, combo, n_opened=8).startswith(
+        "12 runs (8 in the line under the title, planned before this page computed the study's arms")
     with pytest.raises(ValueError, match="reads 12 runs but plans 8"):
         study.runs_read_text(8, frame, combo)
     quick = get_profile("quick")
