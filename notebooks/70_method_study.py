@@ -122,10 +122,10 @@ else:
     read = pd.concat([frame, combo_frame], ignore_index=True) if combo_frame is not None else frame
     commits = sorted(set(read["commit"]))
     planned = len(page_runs.specs_for(NAME, pg.profile, datasets=datasets, seeds=seeds))  # now the arms are stored
-    display(Markdown(f"{study.runs_read_text(planned, frame, combo_frame, n_opened=len(pg.runs))}; computed at "
-                     "commit(s) "
-                     f"{provenance.commits_text(commits)}; this page was executed at commit "
-                     f"`{provenance.git_commit()[:10]}`."))
+    shared = len(pairs) - len({spec for _, spec in pairs})  # arms that are the same run on this profile
+    count = study.runs_read_text(planned, frame, combo_frame, n_opened=len(pg.runs), n_shared=shared)
+    display(Markdown(f"{count}; computed at commit(s) {provenance.commits_text(commits)}; this page was executed "
+                     f"at commit `{provenance.git_commit()[:10]}`."))
     runs_csv = page.save_table(frame, f"{NAME}_runs")
     display(HTML(f"Every run of the study: {page.download_link(runs_csv)}"))
 

@@ -866,13 +866,15 @@ def shipped_sentence(effects: pd.DataFrame | None, choice: Sequence[str] | None,
 
 
 def runs_read_text(n_page: int, frame: pd.DataFrame, combination_frame: pd.DataFrame | None = None, *,
-                   n_opened: int | None = None) -> str:
+                   n_opened: int | None = None, n_shared: int = 0) -> str:
     """The page's one run count: ``n_page`` (the runs the page plans, as in the line under the title), split
     into the arms' runs (``frame``) and rule 7's combination runs (the ``"combination"`` rows of
     ``combination_frame``), and those not stored. A split that adds up to more than ``n_page`` is a page that
     counts two ways. ``n_opened``, the count of the line under the title, differs from ``n_page`` only when
-    the page computed the arms itself (rule 7's combination is planned once they are stored): then it says so."""
-    n_arms = len(frame)
+    the page computed the arms itself (rule 7's combination is planned once they are stored): then it says so.
+    ``n_shared`` counts the arms' rows that are the same run as another arm's (an arm whose change is the
+    baseline's value on this profile): read once per arm, counted once."""
+    n_arms = len(frame) - n_shared
     n_combo = 0 if combination_frame is None or combination_frame.empty else int(
         (combination_frame["arm"] == "combination").sum())
     n_missing = n_page - n_arms - n_combo
@@ -881,7 +883,8 @@ def runs_read_text(n_page: int, frame: pd.DataFrame, combination_frame: pd.DataF
                "(page_runs.specs_for).")
         raise ValueError(msg)
     arms = frame["arm"].nunique() - int("baseline" in set(frame["arm"])) if n_arms else 0
-    parts = [f"{n_arms} of the baseline and its {arms} arms"]
+    parts = [f"{n_arms} of the baseline and its {arms} arms"
+             + (f" ({n_shared} of them read for two arms: the same run on this profile)" if n_shared else "")]
     if n_combo:
         parts.append(f"{n_combo} of rule 7's combination")
     if n_missing:

@@ -456,6 +456,8 @@ def test_the_page_states_one_run_count():
     assert study.runs_read_text(12, frame, combo, n_opened=12).startswith("12 runs (the count in the line under")
     assert study.runs_read_text(12, frame, combo, n_opened=8).startswith(
         "12 runs (8 in the line under the title, planned before this page computed the study's arms")
+    assert "7 of the baseline and its 1 arms (1 of them read for two arms" in study.runs_read_text(11, frame, combo,
+                                                                                                   n_shared=1)
     with pytest.raises(ValueError, match="reads 12 runs but plans 8"):
         study.runs_read_text(8, frame, combo)
     quick = get_profile("quick")
