@@ -230,7 +230,7 @@ def _sweep_optimum(frame: pd.DataFrame, param: str) -> tuple[str, str, pd.DataFr
                 points, {})
     n_seeds = int(points["n_seeds"].min())
     if n_seeds < 2:
-        return (UNTESTABLE, f"The sweep ran one seed per point: whether one point is better than another cannot "
+        return (UNTESTABLE, "The sweep ran one seed per point: whether one point is better than another cannot "
                 "be told from seed noise.", points, {})
     per_dataset = []
     for d, g in points.groupby("dataset", sort=False):
