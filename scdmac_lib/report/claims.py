@@ -73,9 +73,11 @@ def _numbers_of(row: pd.Series, compared: str) -> dict[str, Any]:
 
 
 def _comparison_text(r) -> str:
+    if pd.isna(r.low):  # fewer datasets than an interval needs
+        return f"vs {r.versus}: {r.effect:+.3f} (no interval), {r.n_datasets} datasets x {r.n_seeds} seeds"
     text = (f"vs {r.versus}: {r.effect:+.3f} [{r.low:+.3f}, {r.high:+.3f}], Holm p = {r.p_holm:.2g}, "
             f"{r.n_datasets} datasets x {r.n_seeds} seeds")
-    if "reported_effect" in r._fields and not np.isnan(r.reported_effect):
+    if "reported_effect" in r._fields and not pd.isna(r.reported_effect) and not pd.isna(r.reported_in_interval):
         inside = "inside" if r.reported_in_interval else "outside"
         text += f"; the paper's {r.reported_effect:+.3f} ({r.reported_n} of its datasets) is {inside} it"
     return text

@@ -227,6 +227,19 @@ def test_verdict_ablation():
     assert _verdict(_frame({("deng", "scDMAC"): [0.9]}), 3).verdict == "cannot be tested here"
 
 
+def test_claim_3_with_the_mask_aucs_leaves_sc_dmac_p_untested_at_chance_and_checks_every_dataset():
+    frame = _per_dataset({"scDMAC-Z": [0.1] * 7, "scDMAC-W": [0.05] * 7, "scDMAC-P": [0.2] * 7})
+    at_chance = next(v for v in claims.claim_verdicts(frame, [0.5] * 21) if v.claim_id == 3)
+    assert at_chance.verdict == "cannot be tested here"
+    assert "vs scDMAC-P" in at_chance.evidence and "mask predictor is at chance" in at_chance.evidence
+    assert next(v for v in claims.claim_verdicts(frame, [0.8] * 21) if v.claim_id == 3).verdict == "holds"
+    frame.loc[(frame["method"] == "scDMAC-W") & (frame["dataset"] == frame["dataset"].iloc[0]), "ari"] += 0.06
+    one_below = next(v for v in claims.claim_verdicts(frame, [0.8] * 21) if v.claim_id == 3)
+    assert one_below.verdict == "inconclusive" and "not on every dataset" in one_below.evidence
+    one = _frame({("deng", "scDMAC"): [0.9, 0.8], ("deng", "scDMAC-Z"): [0.7, 0.6]})  # no interval: no crash
+    assert next(v for v in claims.claim_verdicts(one, [0.5, 0.5]) if v.claim_id == 3).verdict == "cannot be tested here"
+
+
 def _sweep_seeds(param: str, points: dict[float, float], seeds: int = 3, dataset: str = "deng") -> pd.DataFrame:
     """A sweep with ``seeds`` seeds per point: the point's ARI plus a small wobble shared by every point of a seed."""
     rows = [{"dataset": dataset, "method": "scDMAC", "seed": s, "ari": a + 0.01 * s + 0.002 * (s * v % 1),
