@@ -148,9 +148,12 @@ display(Markdown("Sources searched for printed values:\n\n"
 
 # %% tags=["hide-input"]
 if len(given):
-    page.show_table(tables.with_dataset_labels(given), "Training of the -style runs per dataset: cells, cell types, "
+    shown = tables.with_dataset_labels(given).rename(columns={
+        "clusters_found": "found", "pretrain_steps": "steps", "pretrain_epochs": "epochs",
+        "authors_epochs": "authors'", "finetune_steps": "fine-tune"})
+    page.show_table(tables.text_table(shown, digits=1), "Training of the -style runs per dataset: cells, cell types, "
                     "clusters found over the seeds, pretraining steps and the epochs they make beside the authors' "
-                    "epochs, and fine-tuning steps (scziDesk-style stops early when its labels settle).")
+                    "pretraining epochs, and fine-tuning steps (scziDesk-style stops early when its labels settle).")
 
 # %% [markdown]
 # ## Session info

@@ -98,8 +98,10 @@ else:
 v8 = next(v for v in claims.claim_verdicts(frame) if v.claim_id == 8)
 display(Markdown(f"Verdict: **{v8.verdict}**. {v8.evidence}"))
 if not v8.details.empty:
-    page.show_table(v8.details.round(4), "scDMAC against each baseline on the shared-space silhouette, with the "
-                    "dataset as the unit: mean difference, 95% interval, Holm-adjusted p-value and outcome.")
+    page.show_table(tables.text_table(tables.details_view(v8.details)), "scDMAC against each baseline on the "
+                    "shared-space silhouette, with the dataset as the unit: mean difference, 95% interval, "
+                    "Holm-adjusted p-value and outcome (every column in the CSV).",
+                    csv=page.save_table(v8.details, f"{NAME}_claim_8"))
 
 # %% [markdown]
 # ## Session info

@@ -152,8 +152,11 @@ for v in claim_list:
                  f"Verdict: <b>{v.verdict}</b>.</p>"))
     display(Markdown(v.evidence))
     if not v.details.empty:
-        page.show_table(v.details, f"The numbers behind claim {v.claim_id}: one row per comparison, or per dataset "
-                        "(named with its kind) and sweep point.")
+        details_csv = page.save_table(v.details, f"{NAME}_claim_{v.claim_id}")
+        page.show_table(tables.text_table(tables.details_view(v.details)), f"The numbers behind claim {v.claim_id}: "
+                        "one row per comparison, or per dataset (named with its kind) and sweep point (gap: its mean "
+                        "minus the best point's); low and high bound the 95% interval (every column in the CSV).",
+                        csv=details_csv)
 
 # %% [markdown]
 # ## scDMAC: ours beside reported

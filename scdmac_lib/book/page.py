@@ -272,6 +272,7 @@ def save_figure(fig, name: str, *, results: Path | None = None) -> Path:
     """Save ``fig`` to ``results/figures/NAME.png`` atomically, with its legibility record (its smallest
     text in pixels and the data its legends cover: :mod:`scdmac_lib.book.legibility`); return the path."""
     final = Path(results or paths.results_dir()) / "figures" / f"{name}.png"
+    style.refit_legends(fig)
     with atomic_path(final) as tmp:
         fig.savefig(tmp, format="png", backend=legibility.BACKEND)
     return final

@@ -114,9 +114,12 @@ LEGEND_PLACES = ("upper right", "upper left", "lower right", "lower left", "cent
 def place_legend(ax, **kwargs):
     """``ax.legend(**kwargs)`` in the first of :data:`LEGEND_PLACES` where it covers none of the figure's data
     (:func:`scdmac_lib.book.legibility.covered`); where every place covers some, the axes get 35% more
-    room at the top and the places are tried again (then the last one stays). Returns the Legend."""
+    room at the top and the places are tried again; where still every place does, the legend goes outside
+    the axes, on their right. The figure is drawn first, so its layout is the one it will be saved with;
+    :func:`refit_legends` places them again once the whole figure is drawn. Returns the Legend."""
     from scdmac_lib.book import legibility
 
+    ax.figure.canvas.draw()  # apply the layout engine: positions as saved
     renderer = ax.figure.canvas.get_renderer()
     for attempt in range(2):
         if attempt:
@@ -124,9 +127,25 @@ def place_legend(ax, **kwargs):
             ax.set_ylim(low, high + 0.35 * (high - low))
         for place in LEGEND_PLACES:
             legend = ax.legend(loc=place, **kwargs)
+            legend.scdmac_kwargs = kwargs  # refit_legends places it again with them
             if not legibility.covered(legend, renderer):
                 return legend
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
+    legend.scdmac_kwargs = kwargs
     return legend
+
+
+def refit_legends(fig) -> None:
+    """Place again, after a draw of the whole figure, every :func:`place_legend` legend that now covers data
+    (panels drawn after it can move it: a layout engine resizes the axes)."""
+    from scdmac_lib.book import legibility
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is not None and hasattr(legend, "scdmac_kwargs") and legibility.covered(legend, renderer):
+            place_legend(ax, **legend.scdmac_kwargs)
 
 
 def legend_columns(width_inches: float, labels: Sequence[str]) -> int:

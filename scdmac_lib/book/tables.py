@@ -238,6 +238,25 @@ def with_dataset_labels(frame: pd.DataFrame, column: str = "dataset") -> pd.Data
     return frame.assign(**{column: [catalogue.label(name) for name in frame[column]]})
 
 
+#: The columns of a claim's numbers (:attr:`scdmac_lib.report.claims.Verdict.details`) the page shows, in this
+#: order and under these names, where present; the CSV keeps every column.
+DETAIL_COLUMNS = {"dataset": "dataset", "versus": "versus", "value": "point", "gap": "gap",
+                  "effect": "effect", "low": "low", "high": "high", "p_holm": "Holm p",
+                  "n_datasets": "datasets", "n_seeds": "seeds", "detectable": "detectable", "sd": "sd",
+                  "worse": "worse", "claimed": "claimed", "verdict": "verdict", "outcome": "outcome"}
+
+
+def details_view(details: pd.DataFrame) -> pd.DataFrame:
+    """A claim's numbers narrow enough for the book's column: :data:`DETAIL_COLUMNS` (datasets labelled
+    with their kind; ``outcome`` only where there is no ``verdict``; low and high bound the 95% interval; a
+    sweep point's gap is its mean minus the best point's)."""
+    names = [c for c in DETAIL_COLUMNS if c in details.columns and not (c == "outcome" and "verdict" in details)]
+    view = details[names]
+    if "dataset" in view:
+        view = with_dataset_labels(view)
+    return view.rename(columns=DETAIL_COLUMNS)
+
+
 #: CSS class of each verdict's cell (colour: holds green, contradicted red, inconclusive amber, untestable grey).
 VERDICT_CLASSES = {"holds": "verdict-holds", "contradicted": "verdict-fails", "inconclusive": "verdict-open",
                    "cannot be tested here": "verdict-untested"}

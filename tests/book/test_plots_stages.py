@@ -167,6 +167,22 @@ def test_a_legend_goes_where_it_covers_no_data():
     assert ax.get_ylim()[1] > top and legibility.covered(legend, fig.canvas.get_renderer()) == []
 
 
+def test_legends_are_placed_again_when_the_figure_changes_under_them():
+    fig, axes = plt.subplots(1, 2, figsize=(6, 2.4), layout="constrained")
+    axes[0].plot([0, 1], [0, 1], label="diagonal")
+    legend = style.place_legend(axes[0], fontsize=style.SMALL)
+    where = legend._loc
+    axes[0].plot([0, 0.3], [0.9, 0.9] if where in (2, 9) else [0.1, 0.1], "o", label="later points")  # under it?
+    style.refit_legends(fig)
+    renderer = fig.canvas.get_renderer()
+    assert legibility.covered(axes[0].get_legend(), renderer) == []
+    fig, ax = plt.subplots(figsize=(3, 2.4))
+    for y in np.linspace(0, 1, 25):  # every corner and edge is full, even with room at the top
+        ax.plot(np.linspace(0, 1, 25), np.full(25, y) + np.linspace(0, 0.6, 25), "o", ms=2, color="C0")
+    legend = style.place_legend(ax, fontsize=style.SMALL, labels=["dots"], handles=ax.lines[:1])
+    assert legend.get_bbox_to_anchor() is not None and legibility.covered(legend, fig.canvas.get_renderer()) == []
+
+
 def test_a_legend_of_several_columns_reads_row_by_row():
     fig, axes = style.panel_grid(2, panel=(3.0, 2.0), layout="constrained")
     for label in "abcde":

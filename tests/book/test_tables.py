@@ -111,3 +111,13 @@ def test_a_cell_with_collapsed_runs_is_marked():
     assert markup.count(f'<span class="collapsed">{tables.COLLAPSED} 2/3</span>') == 1
     assert "2 of 3 runs collapsed" in markup
     assert tables.COLLAPSED not in tables.ours_table(long.drop(columns="collapsed"))
+
+
+def test_a_claims_numbers_show_the_columns_that_fit_and_keep_their_order():
+    details = pd.DataFrame({"versus": ["PCA + k-means"], "effect": [0.1], "low": [-0.1], "high": [0.3], "se": [0.1],
+                            "p_holm": [0.4], "n_datasets": [7], "n_seeds": [3], "outcome": ["neither"],
+                            "verdict": ["inconclusive"], "loo_effect": [0.2]})
+    view = tables.details_view(details)
+    assert list(view.columns) == ["versus", "effect", "low", "high", "Holm p", "datasets", "seeds", "verdict"]
+    sweep = pd.DataFrame({"dataset": ["deng"], "value": [0.3], "gap": [-0.01], "worse": [False]})
+    assert tables.details_view(sweep)["dataset"].tolist() == ["Deng (stand-in)"]
