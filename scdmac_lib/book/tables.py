@@ -247,14 +247,11 @@ DETAIL_COLUMNS = {"dataset": "dataset", "versus": "versus", "value": "point", "g
 
 
 def details_view(details: pd.DataFrame) -> pd.DataFrame:
-    """A claim's numbers narrow enough for the book's column: :data:`DETAIL_COLUMNS` (datasets labelled
-    with their kind; ``outcome`` only where there is no ``verdict``; low and high bound the 95% interval; a
-    sweep point's gap is its mean minus the best point's)."""
+    """A claim's numbers narrow enough for the book's column: :data:`DETAIL_COLUMNS` (their datasets already
+    labelled with their kind; ``outcome`` only where there is no ``verdict``; low and high bound the 95%
+    interval; a sweep point's gap is its mean minus the best point's)."""
     names = [c for c in DETAIL_COLUMNS if c in details.columns and not (c == "outcome" and "verdict" in details)]
-    view = details[names]
-    if "dataset" in view:
-        view = with_dataset_labels(view)
-    return view.rename(columns=DETAIL_COLUMNS)
+    return details[names].rename(columns=DETAIL_COLUMNS)
 
 
 #: CSS class of each verdict's cell (colour: holds green, contradicted red, inconclusive amber, untestable grey).
