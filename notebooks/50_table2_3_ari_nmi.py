@@ -129,9 +129,9 @@ cal_csv = page.save_table(cal, f"{NAME}_calibration")
 given = calibration.training_given(execute.stored(s) for s in pg.runs if s.method in calibration.AUTHORS_PRETRAIN_EPOCHS)
 compared = calibration.compared_view(cal)
 if len(compared):
-    page.show_table(tables.with_dataset_labels(compared), "Our -style baselines beside the ARI and NMI their authors "
-                    f"print for the same dataset: mean ± sd over this page's seeds, the printed value, the gap, and "
-                    f"whether it exceeds {calibration.GAP_FLAG}.", csv=cal_csv)
+    page.show_table(tables.text_table(tables.with_dataset_labels(compared)), "Our -style baselines beside the ARI "
+                    "and NMI their authors print for the same dataset: mean ± sd over this page's seeds, the printed "
+                    f"value, the gap, and whether it exceeds {calibration.GAP_FLAG}.", csv=cal_csv)
 else:
     display(Markdown("None of the datasets with a printed value is run on this profile, so nothing is compared."))
 explained = calibration.gap_explanations(cal, given)

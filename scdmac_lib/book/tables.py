@@ -249,8 +249,11 @@ DETAIL_COLUMNS = {"dataset": "dataset", "versus": "versus", "value": "point", "g
 def details_view(details: pd.DataFrame) -> pd.DataFrame:
     """A claim's numbers narrow enough for the book's column: :data:`DETAIL_COLUMNS` (their datasets already
     labelled with their kind; ``outcome`` only where there is no ``verdict``; low and high bound the 95%
-    interval; a sweep point's gap is its mean minus the best point's)."""
-    names = [c for c in DETAIL_COLUMNS if c in details.columns and not (c == "outcome" and "verdict" in details)]
+    interval; a sweep point's gap is its mean minus the best point's, its detectable gap is in the claim's row)."""
+    skip = {"outcome"} if "verdict" in details else set()
+    if "value" in details:  # a sweep: the claim's row gives the detectable gap
+        skip.add("detectable")
+    names = [c for c in DETAIL_COLUMNS if c in details.columns and c not in skip]
     return details[names].rename(columns=DETAIL_COLUMNS)
 
 
