@@ -131,7 +131,8 @@ compared = calibration.compared_view(cal)
 if len(compared):
     page.show_table(tables.text_table(tables.with_dataset_labels(compared)), "Our -style baselines beside the ARI "
                     "and NMI their authors print for the same dataset: mean ± sd over this page's seeds, the printed "
-                    f"value, the gap, and whether it exceeds {calibration.GAP_FLAG}.", csv=cal_csv)
+                    f"value and the gap (ours minus printed; a gap over {calibration.GAP_FLAG} is explained below).",
+                    csv=cal_csv)
 else:
     display(Markdown("None of the datasets with a printed value is run on this profile, so nothing is compared."))
 explained = calibration.gap_explanations(cal, given)

@@ -132,12 +132,12 @@ def _ours_text(row) -> str:
 
 
 def compared_view(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows of :func:`calibration_table` with a printed value, as a page shows them."""
+    """The rows of :func:`calibration_table` with a printed value, as a page shows them (whether a gap
+    exceeds :data:`GAP_FLAG` is in the CSV's ``flag`` and said under the table)."""
     rows = table[table["status"] == "compared"]
     return pd.DataFrame({"ours": rows["method"], "dataset": rows["dataset"], "metric": rows["metric"].str.upper(),
                          "ours (mean ± sd)": [_ours_text(r) for _, r in rows.iterrows()], "printed": rows["printed"],
-                         "gap": rows["gap"], "over 0.1": np.where(rows["flag"], "yes", "no"),
-                         "source": rows["source"] + ", " + rows["where"]})
+                         "gap": rows["gap"], "source": rows["source"] + ", " + rows["where"]})
 
 
 def unprinted_view(table: pd.DataFrame) -> pd.DataFrame:
