@@ -37,7 +37,7 @@ from IPython.display import HTML, Markdown, display
 
 from scdmac_lib.book import page, tables
 from scdmac_lib.data import catalogue
-from scdmac_lib.report import claims, compare, reported, scope, shared_space, summary_files, verdicts
+from scdmac_lib.report import claims, compare, headline, reported, scope, shared_space, summary_files, verdicts
 from scdmac_lib.runs import execute, page_runs, selection_bias, study
 from scdmac_lib.runtime import provenance
 
@@ -110,6 +110,7 @@ page.show_table(tables.claims_table(tables.verdict_frame(claims_frame)), "Each c
                 "verdict (linked to the numbers behind it), the deciding effect with its 95% interval, what it rests "
                 "on, the smallest effect these runs could detect, and the effect the paper's tables imply.",
                 csv=saved["claims"])
+display(Markdown(headline.interval_note(claims_frame)))
 
 # %% [markdown]
 # ## Summary

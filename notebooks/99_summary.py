@@ -90,6 +90,7 @@ page.show_table(tables.claims_table(tables.verdict_frame(report.claims),
                 "Each claim of the paper: its verdict on our runs (linked to the evidence), the deciding effect with "
                 "its 95% interval, datasets x seeds, the smallest detectable effect, and the effect the paper's own "
                 "tables imply (inside our interval or not).", csv=summary_files.table_path("claims"))
+display(Markdown(headline.interval_note(report.claims)))
 
 # %% [markdown]
 # ## scDMAC: ours beside reported

@@ -139,7 +139,7 @@ def scope_items(tables, datasets: Sequence[str], defaults: str = "") -> list[str
     items = [f"Training budgets: the library's defaults, {budgets}; the paper states no epochs, steps, batch size "
              "or learning rate."]
     if not math.isnan(arm_value):
-        items.append(f"Training {ratio:.1f}x longer ({full}) in the method study's budget arm changed ARI by "
+        items.append(f"Training {ratio:.1f}x longer ({full}) in the method study's budget arm changed the mean by "
                      f"{arm_text}.")
     items.append(f"Computed on: {tables.fact('devices')[1]}.")
     data = "Data: " + "; ".join(f"{kind}: {', '.join(names)}" for kind, names in kinds.items()) + "."
@@ -152,3 +152,16 @@ def scope_items(tables, datasets: Sequence[str], defaults: str = "") -> list[str
     if defaults:
         items.append(defaults)
     return items
+
+
+def interval_note(claims: pd.DataFrame) -> str:
+    """Why a claim whose 95% interval excludes zero can still be inconclusive (Holm over its comparisons)."""
+    excludes = (claims["low"] > 0) | (claims["high"] < 0)
+    odd = claims[excludes & (claims["verdict"] == "inconclusive")]
+    if odd.empty:
+        return ""
+    ids = ", ".join(str(int(c)) for c in odd["claim_id"])
+    return (f"The interval shown for claim{'s' if len(odd) > 1 else ''} {ids} excludes zero, yet the verdict is "
+            "inconclusive: each interval is that of one comparison, and a claim that makes several (one per "
+            "baseline or variant) is decided on Holm-adjusted p-values, given with its numbers in the "
+            "reproducibility report.")

@@ -66,7 +66,7 @@ def budget_arm_fact(study_runs: pd.DataFrame) -> dict[str, object]:
     effect = dataset_effect((wide["full_budget"] - wide["baseline"]).rename("diff").reset_index())
     low, high = effect.interval()
     return _fact("budget_arm_effect", effect.estimate,
-                 f"{effect.estimate:+.3f} ARI [{low:+.3f}, {high:+.3f}], {effect.n_units} datasets x "
+                 f"{round(effect.estimate, 3) + 0.0:+.3f} ARI [{low:+.3f}, {high:+.3f}], {effect.n_units} datasets x "
                  f"{effect.n_replicates} seeds")
 
 

@@ -64,3 +64,11 @@ def test_the_stage_sentence_reads_the_saved_answer_and_its_heterogeneity():
     assert "shown higher on Deng (stand-in), lower on Pollen (stand-in), Zeisel (stand-in)" in text
     assert "not saved" in headline.stage_sentence(None, "x") and "not saved" in headline.stage_sentence(
         evidence.drop(columns="answer"), "x")
+
+
+def test_an_interval_that_excludes_zero_under_an_inconclusive_verdict_is_explained():
+    claims = pd.DataFrame({"claim_id": [1, 8, 7], "verdict": ["inconclusive", "inconclusive", "contradicted"],
+                           "low": [-0.1, -0.21, 0.07], "high": [0.1, -0.01, 0.8]})
+    note = headline.interval_note(claims)
+    assert note.startswith("The interval shown for claim 8 excludes zero, yet the verdict is inconclusive")
+    assert headline.interval_note(claims.iloc[[0, 2]]) == ""
