@@ -129,10 +129,10 @@ cal_csv = page.save_table(cal, f"{NAME}_calibration")
 given = calibration.training_given(execute.stored(s) for s in pg.runs if s.method in calibration.AUTHORS_PRETRAIN_EPOCHS)
 compared = calibration.compared_view(cal)
 if len(compared):
-    page.show_table(tables.text_table(tables.with_dataset_labels(compared)), "Our -style baselines beside the ARI "
-                    "and NMI their authors print for the same dataset: mean ± sd over this page's seeds, the printed "
-                    f"value and the gap (ours minus printed; a gap over {calibration.GAP_FLAG} is explained below).",
-                    csv=cal_csv)
+    shown = tables.text_table(tables.with_dataset_labels(compared), classes={"ours": ["nowrap"] * len(compared)})
+    page.show_table(shown, "Our -style baselines beside the ARI and NMI their authors print for the same dataset: "
+                    "mean ± sd over this page's seeds, the printed value and the gap (ours minus printed; a gap over "
+                    f"{calibration.GAP_FLAG} is explained below).", csv=cal_csv)
 else:
     display(Markdown("None of the datasets with a printed value is run on this profile, so nothing is compared."))
 explained = calibration.gap_explanations(cal, given)
@@ -152,7 +152,9 @@ if len(given):
     shown = tables.with_dataset_labels(given).rename(columns={
         "clusters_found": "found", "pretrain_steps": "steps", "pretrain_epochs": "epochs",
         "authors_epochs": "authors'", "finetune_steps": "fine-tune"})
-    page.show_table(tables.text_table(shown, digits=1), "Training of the -style runs per dataset: cells, cell types, "
+    shown["steps"] = shown["steps"].round().astype(int)
+    page.show_table(tables.text_table(shown, digits=1, classes={"method": ["nowrap"] * len(shown)}),
+                    "Training of the -style runs per dataset: cells, cell types, "
                     "clusters found over the seeds, pretraining steps and the epochs they make beside the authors' "
                     "pretraining epochs, and fine-tuning steps (scziDesk-style stops early when its labels settle).")
 

@@ -46,6 +46,7 @@ table.scdmac-table th {font-weight: 600; text-align: center; vertical-align: bot
 table.scdmac-table th.rowhead {text-align: left}
 table.scdmac-table td.num {white-space: nowrap; overflow-wrap: normal}
 table.scdmac-table td.text {text-align: left; min-width: 6rem}
+table.scdmac-table td.nowrap {white-space: nowrap; overflow-wrap: normal}
 table.scdmac-table .sd {display: block; font-size: 0.72rem; color: #57606a}
 table.scdmac-table .collapsed {display: block; font-size: 0.72rem; color: #cf222e}
 table.scdmac-table .best {font-weight: 700}

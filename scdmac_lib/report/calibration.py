@@ -136,7 +136,7 @@ def compared_view(table: pd.DataFrame) -> pd.DataFrame:
     exceeds :data:`GAP_FLAG` is in the CSV's ``flag`` and said under the table)."""
     rows = table[table["status"] == "compared"]
     return pd.DataFrame({"ours": rows["method"], "dataset": rows["dataset"], "metric": rows["metric"].str.upper(),
-                         "ours (mean ± sd)": [_ours_text(r) for _, r in rows.iterrows()], "printed": rows["printed"],
+                         "mean ± sd": [_ours_text(r) for _, r in rows.iterrows()], "printed": rows["printed"],
                          "gap": rows["gap"], "source": rows["source"] + ", " + rows["where"]})
 
 

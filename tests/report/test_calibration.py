@@ -122,7 +122,7 @@ def test_views_and_explanations_of_flagged_gaps(authors_file):
     table = calibration.calibration_table(_frame().assign(ari=lambda f: f.ari - 0.3), authors)
     compared = calibration.compared_view(table)
     assert list(compared["metric"]) == ["ARI", "NMI"] and list(table.loc[table["status"] == "compared", "flag"]) == [True, False]
-    assert compared["ours (mean ± sd)"].iloc[0] == "0.520 ± 0.020 (3 seeds)"
+    assert compared["mean ± sd"].iloc[0] == "0.520 ± 0.020 (3 seeds)"
     unprinted = calibration.unprinted_view(table)
     assert list(unprinted["datasets"]) == ["worm_neuron"]  # mouse_bladder has a printed value (not run)
     given = calibration.training_given([_result("pbmc10x", "scDeepCluster-style", s, cells=4271, found=8,
