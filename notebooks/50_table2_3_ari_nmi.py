@@ -32,7 +32,7 @@ n_threads = None  # CPU threads (None: $SCDMAC_THREADS, else the cores this kern
 from IPython.display import Markdown, display
 
 from scdmac_lib.book import page, plots_results, tables, takeaways
-from scdmac_lib.report import compare, reported, shared_space
+from scdmac_lib.report import calibration, compare, reported, shared_space
 from scdmac_lib.runs import execute, page_runs
 
 NAME = "50_table2_3_ari_nmi"
@@ -122,8 +122,6 @@ for metric, long in tables_long.items():
 # kept, with their sources, in the package's `paper_tables/baseline_authors.csv`.
 
 # %% tags=["hide-input"]
-from scdmac_lib.report import calibration
-
 cal = calibration.calibration_table(frame, calibration.load_authors())
 cal_csv = page.save_table(cal, f"{NAME}_calibration")
 given = calibration.training_given(execute.stored(s) for s in pg.runs if s.method in calibration.AUTHORS_PRETRAIN_EPOCHS)
@@ -150,12 +148,14 @@ display(Markdown("Sources searched for printed values:\n\n"
 # %% tags=["hide-input"]
 if len(given):
     shown = tables.with_dataset_labels(given).rename(columns={
-        "clusters_found": "found", "pretrain_steps": "steps", "pretrain_epochs": "epochs",
-        "authors_epochs": "authors'", "finetune_steps": "fine-tune"})
+        "pretrain_steps": "steps", "pretrain_epochs": "epochs", "authors_epochs": "authors'",
+        "finetune_steps": "fine-tune"})
     shown["steps"] = shown["steps"].round().astype(int)
+    types = shown.pop("types").map(lambda n: "?" if n != n else str(int(n)))  # NaN: simulated data
+    shown.insert(3, "found / types", shown.pop("clusters_found").astype(str) + " / " + types)
     page.show_table(tables.text_table(shown, digits=1, classes={"method": ["nowrap"] * len(shown)}),
-                    "Training of the -style runs per dataset: cells, cell types, "
-                    "clusters found over the seeds, pretraining steps and the epochs they make beside the authors' "
+                    "Training of the -style runs per dataset: cells, the clusters found over the seeds against the "
+                    "cell types, pretraining steps and the epochs they make beside the authors' "
                     "pretraining epochs, and fine-tuning steps (scziDesk-style stops early when its labels settle).")
 
 # %% [markdown]
