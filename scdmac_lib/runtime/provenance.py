@@ -54,6 +54,18 @@ def versions() -> dict[str, str]:
             "sklearn": version("scikit-learn")}
 
 
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, else what :mod:`platform` says): two CPUs of one
+    architecture may still round a float differently (other vector instructions)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def provenance(device: str, threads: int | None = None, code_paths: Sequence[Path] | None = None) -> dict[str, Any]:
     """Versions, commit (dirty only for changes in ``code_paths``, when given), device and CPU threads
     (``threads``, default torch's count now) of this process."""
@@ -61,4 +73,4 @@ def provenance(device: str, threads: int | None = None, code_paths: Sequence[Pat
 
     return {"commit": git_commit(code_paths), **versions(), "device": device,
             "torch_threads": torch.get_num_threads() if threads is None else threads,
-            "machine": platform.machine(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            "machine": platform.machine(), "cpu": cpu_model(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

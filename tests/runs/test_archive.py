@@ -139,6 +139,12 @@ def test_verify_recomputes_a_sample_and_names_a_run_that_differs(store, monkeypa
     path.write_text(json.dumps(entry))
     frame, _ = verify.verify("smoke", n=2, seed=3)
     assert frame.set_index("method").loc["PCA + k-means", "verdict"] == "DIFFERS"
+    # computed on another CPU model (or one not recorded): the metrics must agree, the labels are reported
+    del entry["provenance"]["cpu"]
+    entry["sha256"] = archive._content_sha256(entry)
+    path.write_text(json.dumps(entry))
+    row = verify.verify("smoke", n=2, seed=3)[0].set_index("method").loc["PCA + k-means"]
+    assert row["verdict"] == "reproduced" and not row["same_device"] and row["label_ari"] < 0.99
 
 
 @pytest.fixture
