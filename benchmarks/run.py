@@ -153,22 +153,12 @@ def clusters_of(command: str, out: Path) -> tuple[object, object, dict]:
 # --------------------------------------------------------------------------- the machine
 
 
-def cpu_model() -> str:
-    """The CPU's model name (``/proc/cpuinfo`` on Linux, else what ``platform`` says)."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
 def machine() -> dict:
     """What the numbers depend on: cores, CPU, memory, the device the default command picks, versions."""
     import torch
 
     from scdmac_lib.method.devices import resolve_device
-    from scdmac_lib.runtime.provenance import versions
+    from scdmac_lib.runtime.provenance import cpu_model, versions
     from scdmac_lib.runtime.threads import available_cores
 
     device = str(resolve_device("auto"))

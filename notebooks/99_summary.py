@@ -27,18 +27,9 @@ device = "auto"
 # %% tags=["remove-input"]
 from IPython.display import Markdown, display
 
-import pandas as pd
-
 from scdmac_lib.book import page, plots_results, tables, takeaways
 from scdmac_lib.report import compare, headline, reconstruction, summary_files
 from scdmac_lib.runs import study
-from scdmac_lib.runtime import paths
-
-
-def saved_table(name: str) -> pd.DataFrame | None:
-    """A table another page saved in this build (``results/tables/NAME.csv``), or None."""
-    path = paths.results_dir() / "tables" / f"{name}.csv"
-    return pd.read_csv(path) if path.is_file() else None
 
 report = summary_files.read_report(profile)  # refuses tables of another profile
 prov = report.provenance
@@ -61,14 +52,14 @@ display(Markdown("\n\n".join([
     headline.ablations_sentence(report.comparisons),
     headline.mask_sentence(*report.fact("mask_auc")),
 ])))
-display(Markdown(headline.stage_sentence(saved_table("75_stage_diagnosis_reconstruction"),
+display(Markdown(headline.stage_sentence(page.saved_table("75_stage_diagnosis_reconstruction"),
                                          f"75_stage_diagnosis.html#{reconstruction.ANCHOR}")))  # links as built
 
 # %% [markdown]
 # ## What these results rest on
 
 # %% tags=["hide-input"]
-check, arms = saved_table("70_method_study_defaults"), saved_table("70_method_study_summary")
+check, arms = page.saved_table("70_method_study_defaults"), page.saved_table("70_method_study_summary")
 defaults = (study.undetermined_sentence(check, dict(zip(arms["arm"], arms["status"])))
             if check is not None and arms is not None and "status" in arms else
             "The method study's tables are not saved on this build, so which defaults rest on arms it leaves "

@@ -6,6 +6,8 @@ import importlib.util
 import json
 import math
 import sys
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -45,8 +47,9 @@ def test_timed_process_measures_the_childs_own_time_memory_and_failure():
 
 
 def test_a_failed_cases_output_keeps_no_machine_path():
-    text = f"File {sys.prefix}/lib/x.py\n{paths.REPO_ROOT}/scdmac_lib/a.py\n/tmp/abc/out.h5ad: KeyError"
-    assert run.without_machine_paths(text, {"/tmp/abc": "<tmp>"}) == (
+    scratch = str(Path(tempfile.gettempdir()) / "abc")
+    text = f"File {sys.prefix}/lib/x.py\n{paths.REPO_ROOT}/scdmac_lib/a.py\n{scratch}/out.h5ad: KeyError"
+    assert run.without_machine_paths(text, {scratch: "<tmp>"}) == (
         "File <venv>/lib/x.py\n./scdmac_lib/a.py\n<tmp>/out.h5ad: KeyError")
 
 

@@ -260,12 +260,22 @@ def show_takeaway(text: str) -> None:
 
     display(Markdown(takeaway_markdown(text)))
 
+def _table_path(name: str, results: Path | None) -> Path:
+    return Path(results or paths.results_dir()) / "tables" / f"{name}.csv"
+
+
 def save_table(frame: pd.DataFrame, name: str, *, results: Path | None = None) -> Path:
     """Write ``frame`` to ``results/tables/NAME.csv`` atomically; return the path."""
-    final = Path(results or paths.results_dir()) / "tables" / f"{name}.csv"
+    final = _table_path(name, results)
     with atomic_path(final) as tmp:
         frame.to_csv(tmp, index=False)
     return final
+
+
+def saved_table(name: str, *, results: Path | None = None) -> pd.DataFrame | None:
+    """The table :func:`save_table` saved as ``NAME`` (another page's, in this build), or ``None``."""
+    path = _table_path(name, results)
+    return pd.read_csv(path) if path.is_file() else None
 
 
 def save_figure(fig, name: str, *, results: Path | None = None) -> Path:

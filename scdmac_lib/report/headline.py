@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from scdmac_lib.data import catalogue
+from scdmac_lib.report.reconstruction import QUESTION
 
 NEAR_ZERO = 0.01  # an ablation effect (mean over datasets) smaller than this is called near zero
 CHANCE_AUC = (0.45, 0.55)  # a mask AUC inside this range is chance level
@@ -95,8 +96,6 @@ def mask_sentence(value: float, text: str) -> str:
 def stage_sentence(evidence: pd.DataFrame | None, link: str) -> str:
     """The stage diagnosis's answer and its counterfactual (``evidence``: the diagnosis page's saved
     reconstruction table, one row per comparison, with the ``answer``), linked to the answer (``link``)."""
-    from scdmac_lib.report.reconstruction import QUESTION
-
     if evidence is None or evidence.empty or "answer" not in evidence.columns:
         return (f"**Where scDMAC loses.** The [stage diagnosis]({link}) asks \"{QUESTION}\"; its table is not saved "
                 "on this build, so no answer is given here.")

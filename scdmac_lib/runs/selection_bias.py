@@ -53,13 +53,14 @@ def adopted_sets(frame: pd.DataFrame, *, budget_testable: bool = True, in_sample
     for :func:`leave_one_dataset_out`."""
     singles = frame[~frame["arm"].str.startswith(COMBINATION)]
     datasets = sorted(singles["dataset"].unique())
-    rule_7 = combination_arm(_adopted(singles, None, budget_testable))
+    folds = [None, *(datasets if len(datasets) > 1 else [])]  # None: all datasets (rule 7's own)
+    adopted = {left: _adopted(singles, left, budget_testable) for left in folds}
+    rule_7 = combination_arm(adopted[None])
     found = {}
-    for left in [None, *(datasets if len(datasets) > 1 else [])]:
-        adopted = _adopted(singles, left, budget_testable)
-        name = combination_arm(adopted)
-        if len(adopted) >= 2 and (in_sample or name != rule_7):
-            found.setdefault(name, list(adopted))
+    for arms in adopted.values():
+        name = combination_arm(arms)
+        if len(arms) >= 2 and (in_sample or name != rule_7):
+            found.setdefault(name, list(arms))
     return list(found.values())
 
 

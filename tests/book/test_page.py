@@ -162,3 +162,10 @@ def test_a_takeaway_has_a_bold_lead_and_refuses_empty_text():
     assert page.takeaway_markdown("Denoising  shrinks\nthe variance.") == "**Takeaway:** Denoising shrinks the variance."
     with pytest.raises(ValueError, match="takeaway must say what the reader should see"):
         page.takeaway_markdown("  ")
+
+
+def test_a_saved_table_reads_back_and_a_missing_one_is_none(tmp_path):
+    frame = pd.DataFrame({"dataset": ["deng"], "ari": [0.5]})
+    page.save_table(frame, "x", results=tmp_path)
+    pd.testing.assert_frame_equal(page.saved_table("x", results=tmp_path), frame)
+    assert page.saved_table("y", results=tmp_path) is None
