@@ -66,7 +66,8 @@ def cmd_verify(args) -> int:
     frame, seed = verify.verify(args.profile, n=args.sample, seed=args.seed, device=args.device)
     sys.stdout.write(f"verify: {len(frame)} stored run(s) of the {args.profile} plan recomputed (--seed {seed})\n")
     cols = [c for c in ("dataset", "method", "seed", "labels_identical", "label_ari", "largest_metric_diff", "metric",
-                        "stored_device", "device_now", "seconds", "verdict") if c in frame.columns]
+                        "largest_stage_diff", "stage", "stored_device", "device_now", "same_device", "seconds",
+                        "verdict") if c in frame.columns]
     sys.stdout.write(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}") + "\n")
     differ = frame[frame["verdict"] != "reproduced"]
     if not differ.empty:

@@ -1,15 +1,20 @@
 """Prove the archive: recompute a random sample of stored runs and compare them with what is stored.
 
-On the same device as computed a stored run (the same kind, ``cpu`` or ``cuda``, and for a CPU the
-same model, recorded in the run's provenance), its labels must agree: the ARI between stored and
-recomputed labels at least :data:`SAME_DEVICE_MIN_ARI` (identical where the code is deterministic,
-which the table shows), and its metrics too. Elsewhere (a GPU-computed archive checked on a CPU, or
-another CPU model, whose vector instructions can round a float differently: trained networks then
-drift and k-means may move cells) the check is that every stored metric is reproduced within
-:data:`CROSS_DEVICE_TOLERANCE`, and the label agreement is reported. A run that recorded no CPU
-model counts as computed on another one. Each run is
-recomputed with the thread count it was computed with, into a scratch results folder (the cache
-and the archive are not touched).
+On the device that computed a stored run (the same kind, ``cpu`` or ``cuda``, and for a CPU the same
+model and vector extensions, :func:`~scdmac_lib.runtime.provenance.cpu_identity`, recorded in the
+run's provenance), its labels must agree: the ARI between stored and recomputed labels at least
+:data:`SAME_DEVICE_MIN_ARI` (identical where the code is deterministic, which the table shows), and
+every metric within :data:`CROSS_DEVICE_TOLERANCE`, the stage diagnostics' included. Elsewhere (a
+GPU-computed archive checked on a CPU, or another CPU, whose vector instructions can round a float
+differently: trained networks then drift and k-means may move cells) the check is that the run's
+own metrics (:data:`COMPARED`) are reproduced within :data:`CROSS_DEVICE_TOLERANCE`; the label
+agreement and the largest change of a stage diagnostic are reported, not judged. A stage diagnostic
+is a fresh k-means of an intermediate matrix (:mod:`scdmac_lib.evaluation.stages`) whose restarts can
+tie: the same drift that leaves the run's labels as they were can move it to another optimum (a
+worm_neuron run computed on another machine: its labels agreed at ARI 0.998, the denoised matrix's
+k-means ARI moved by 0.077). A run that recorded no CPU identity counts as computed on another CPU.
+Each run is recomputed with the thread count it was computed with, into a scratch results folder
+(the cache and the archive are not touched).
 """
 
 from __future__ import annotations
@@ -30,12 +35,12 @@ from scdmac_lib.runs.methods import CLASSICAL
 from scdmac_lib.runs.page_runs import profile_plan
 from scdmac_lib.runs.profiles import Profile
 from scdmac_lib.runs.specs import RunSpec
-from scdmac_lib.runtime.provenance import cpu_model
+from scdmac_lib.runtime.provenance import cpu_identity
 from scdmac_lib.runtime.threads import thread_limit
 
 SAME_DEVICE_MIN_ARI = 0.99
 CROSS_DEVICE_TOLERANCE = 0.03
-COMPARED = ("ari", "nmi", "acc", "silhouette")  # and every stage_*_ari / stage_*_nmi
+COMPARED = ("ari", "nmi", "acc", "silhouette")  #: a run's own metrics; its stage_* diagnostics apart
 
 
 def sample(specs: Sequence[RunSpec], n: int, rng: np.random.Generator) -> list[RunSpec]:
@@ -51,20 +56,26 @@ def sample(specs: Sequence[RunSpec], n: int, rng: np.random.Generator) -> list[R
     return [specs[i] for i in picked]
 
 
+def _largest(diffs: dict[str, float]) -> tuple[str, float]:
+    worst = max(diffs, key=diffs.get, default="")
+    return (worst, diffs[worst]) if worst and diffs[worst] > 0 else ("", 0.0)
+
+
 def compare(stored: RunResult, fresh: RunResult, device_now: str) -> dict:
-    """One row: label agreement, the largest metric difference, and whether the run reproduces."""
+    """One row: label agreement, the largest differences of the run's metrics and of its stage
+    diagnostics, and whether the run reproduces."""
     same_kind = stored.provenance.get("device", "").split(":")[0] == device_now.split(":")[0]
-    same_device = same_kind and (not device_now.startswith("cpu") or stored.provenance.get("cpu") == cpu_model())
-    keys = [k for k in stored.metrics if k in COMPARED or (k.startswith("stage_") and k in fresh.metrics)]
-    diffs = {k: abs(float(stored.metrics[k]) - float(fresh.metrics[k])) for k in keys
-             if np.isfinite(stored.metrics[k]) and np.isfinite(fresh.metrics[k])}
-    worst = max(diffs, key=diffs.get) if diffs and max(diffs.values()) > 0 else ""
+    same_device = same_kind and (not device_now.startswith("cpu") or stored.provenance.get("cpu") == cpu_identity())
+    diffs = {k: abs(float(stored.metrics[k]) - float(fresh.metrics[k])) for k in stored.metrics
+             if k in fresh.metrics and np.isfinite(stored.metrics[k]) and np.isfinite(fresh.metrics[k])}
+    metric, metric_diff = _largest({k: v for k, v in diffs.items() if k in COMPARED})
+    stage, stage_diff = _largest({k: v for k, v in diffs.items() if k.startswith("stage_")})
     agreement = ari(stored.labels, fresh.labels)
-    identical = bool(np.array_equal(stored.labels, fresh.labels))
-    metrics_ok = not diffs or diffs[worst] <= CROSS_DEVICE_TOLERANCE
-    ok = metrics_ok and (agreement >= SAME_DEVICE_MIN_ARI or not same_device)
-    return {"labels_identical": identical, "label_ari": agreement, "largest_metric_diff": diffs.get(worst, 0.0),
-            "metric": worst, "stored_device": stored.provenance.get("device", ""), "device_now": device_now,
+    ok = metric_diff <= CROSS_DEVICE_TOLERANCE and (
+        not same_device or (agreement >= SAME_DEVICE_MIN_ARI and stage_diff <= CROSS_DEVICE_TOLERANCE))
+    return {"labels_identical": bool(np.array_equal(stored.labels, fresh.labels)), "label_ari": agreement,
+            "largest_metric_diff": metric_diff, "metric": metric, "largest_stage_diff": stage_diff, "stage": stage,
+            "stored_device": stored.provenance.get("device", ""), "device_now": device_now,
             "same_device": same_device, "verdict": "reproduced" if ok else "DIFFERS"}
 
 

@@ -54,16 +54,36 @@ def versions() -> dict[str, str]:
             "sklearn": version("scikit-learn")}
 
 
-def cpu_model() -> str:
-    """The CPU's model name (``/proc/cpuinfo`` on Linux, else what :mod:`platform` says): two CPUs of one
-    architecture may still round a float differently (other vector instructions)."""
+def _cpuinfo() -> str:
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        return Path("/proc/cpuinfo").read_text()
     except OSError:
-        pass
+        return ""
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, else what :mod:`platform` says)."""
+    for line in _cpuinfo().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
     return platform.processor() or platform.machine()
+
+
+#: Prefixes of the ``/proc/cpuinfo`` flags (x86) and features (ARM) that name vector instructions.
+VECTOR_EXTENSIONS = ("sse", "ssse", "avx", "fma", "f16c", "amx", "asimd", "sve")
+
+
+def cpu_identity() -> str:
+    """The CPU model with the vector extensions it offers, e.g. ``"AMD EPYC; avx avx2 fma sse4_2 ..."``.
+
+    Two CPUs that differ in either may round a float differently (other kernels are dispatched); a
+    virtual machine's model name alone (``AMD EPYC``) does not tell them apart.
+    """
+    for line in _cpuinfo().splitlines():
+        if line.startswith(("flags", "Features")):
+            flags = sorted({f for f in line.split(":", 1)[1].split() if f.startswith(VECTOR_EXTENSIONS)})
+            return f"{cpu_model()}; {' '.join(flags)}"
+    return cpu_model()
 
 
 def provenance(device: str, threads: int | None = None, code_paths: Sequence[Path] | None = None) -> dict[str, Any]:
@@ -73,4 +93,4 @@ def provenance(device: str, threads: int | None = None, code_paths: Sequence[Pat
 
     return {"commit": git_commit(code_paths), **versions(), "device": device,
             "torch_threads": torch.get_num_threads() if threads is None else threads,
-            "machine": platform.machine(), "cpu": cpu_model(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            "machine": platform.machine(), "cpu": cpu_identity(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

@@ -3,6 +3,7 @@ and a sample recomputes to what is stored."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -145,6 +146,26 @@ def test_verify_recomputes_a_sample_and_names_a_run_that_differs(store, monkeypa
     path.write_text(json.dumps(entry))
     row = verify.verify("smoke", n=2, seed=3)[0].set_index("method").loc["PCA + k-means"]
     assert row["verdict"] == "reproduced" and not row["same_device"] and row["label_ari"] < 0.99
+
+
+def _drifted(result, **changes):
+    """``result`` with metrics moved by ``changes`` (metric name: amount)."""
+    metrics = {**result.metrics, **{k: result.metrics[k] + v for k, v in changes.items()}}
+    return dataclasses.replace(result, metrics=metrics)
+
+
+def test_verify_judges_the_stage_diagnostics_only_on_the_cpu_that_computed_the_run(computed, monkeypatch):
+    scdmac = computed[2][0]
+    stage = next(k for k in scdmac.metrics if k.startswith("stage_") and k.endswith("_ari"))
+    moved = _drifted(scdmac, **{stage: 0.08})  # another k-means optimum of an intermediate matrix
+    monkeypatch.setattr(verify, "cpu_identity", lambda: "CPU B; avx avx2 avx512f")
+    elsewhere = verify.compare(scdmac, moved, "cpu")  # computed on this machine's CPU, checked on another
+    assert elsewhere["verdict"] == "reproduced" and not elsewhere["same_device"]
+    assert elsewhere["stage"] == stage and elsewhere["largest_stage_diff"] == pytest.approx(0.08)
+    assert verify.compare(scdmac, _drifted(scdmac, ari=0.05), "cpu")["verdict"] == "DIFFERS"  # the run's own
+    monkeypatch.setattr(verify, "cpu_identity", lambda: scdmac.provenance["cpu"])
+    here = verify.compare(scdmac, moved, "cpu")
+    assert here["same_device"] and here["verdict"] == "DIFFERS"
 
 
 @pytest.fixture
