@@ -28,7 +28,7 @@ def _choice(frame: pd.DataFrame, *, budget_testable: bool) -> tuple[list[str] | 
     """Rules 2-7 on ``frame``: the final choice, the adopted arms, and the arm whose runs score the choice
     (``"baseline"``, a single arm, the combination's arm (:func:`combination_arm`), or ``None`` when the
     combination of the adopted arms was not run)."""
-    singles = frame[~frame["arm"].str.startswith(COMBINATION)]
+    singles = _singles(frame)
     decision = study.decide(study.paired_summary(singles), budget_testable=budget_testable)
     adopted = decision.adopted
     if len(adopted) < 2:
@@ -42,6 +42,11 @@ def _choice(frame: pd.DataFrame, *, budget_testable: bool) -> tuple[list[str] | 
     return choice, adopted, combination_arm(choice) if len(choice) > 1 else choice[0]
 
 
+def _singles(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the single arms and the baseline, not those of a combination."""
+    return frame[~frame["arm"].str.startswith(COMBINATION)]
+
+
 def _adopted(singles: pd.DataFrame, left: str | None, budget_testable: bool) -> list[str]:
     rest = singles if left is None else singles[singles["dataset"] != left]
     return study.decide(study.paired_summary(rest), budget_testable=budget_testable).adopted
@@ -51,7 +56,7 @@ def adopted_sets(frame: pd.DataFrame, *, budget_testable: bool = True, in_sample
     """Every set of two or more arms that rules 3-5 adopt, on all datasets (rule 7's own combination; left
     out when ``in_sample`` is false) or leaving one out, each once: the combinations whose runs rule 7 needs
     for :func:`leave_one_dataset_out`."""
-    singles = frame[~frame["arm"].str.startswith(COMBINATION)]
+    singles = _singles(frame)
     datasets = sorted(singles["dataset"].unique())
     folds = [None, *(datasets if len(datasets) > 1 else [])]  # None: all datasets (rule 7's own)
     adopted = {left: _adopted(singles, left, budget_testable) for left in folds}
@@ -123,7 +128,7 @@ def rule_7_specs(profile, pairs, *, datasets, seeds) -> list:
     frame, missing = study.collect(pairs, run_missing=False)
     if missing or frame.empty:
         return []
-    adopted = _adopted(frame[~frame["arm"].str.startswith(COMBINATION)], None, study.budget_testable(profile))
+    adopted = _adopted(_singles(frame), None, study.budget_testable(profile))
     if len(adopted) < 2:
         return []
     return [spec for _, spec in study.study_specs(profile, [study.combination(adopted)], datasets=datasets,
