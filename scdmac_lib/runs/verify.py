@@ -10,9 +10,9 @@ differently: trained networks then drift and k-means may move cells) the check i
 own metrics (:data:`COMPARED`) are reproduced within :data:`CROSS_DEVICE_TOLERANCE`; the label
 agreement and the largest change of a stage diagnostic are reported, not judged. A stage diagnostic
 is a fresh k-means of an intermediate matrix (:mod:`scdmac_lib.evaluation.stages`) whose restarts can
-tie: the same drift that leaves the run's labels as they were can move it to another optimum (a
-worm_neuron run computed on another machine: its labels agreed at ARI 0.998, the denoised matrix's
-k-means ARI moved by 0.077). A run that recorded no CPU identity counts as computed on another CPU.
+tie: the same drift that leaves the run's labels as they were can move it to another optimum (the
+``largest_stage_diff`` column shows by how much). A run that recorded no CPU identity counts as
+computed on another CPU.
 Each run is recomputed with the thread count it was computed with, into a scratch results folder
 (the cache and the archive are not touched).
 """
